@@ -1,0 +1,136 @@
+package cart
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"shop/store"
+	"shop/templates"
+)
+
+// Handler serves the cart page and its forms.
+type Handler struct {
+	Cart      *Cart
+	Site      *store.Site
+	Catalogue *store.Catalogue
+	// CheckoutURL is where the cart's checkout button leads; empty hides the button.
+	CheckoutURL string
+}
+
+// Routes registers the cart's pages.
+func (h *Handler) Routes(e *echo.Group) {
+	e.GET("/cart", h.show)
+	e.POST("/cart/add", h.add)
+	e.POST("/cart/update", h.update)
+	e.POST("/cart/remove", h.remove)
+}
+
+func productID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.FormValue("product_id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, store.Errorf(store.NotFound, "This product does not exist.")
+	}
+	return id, nil
+}
+
+// add puts a product in the cart from a product page or a catalogue grid. Any price or
+// total sent with the form is ignored: only the id and the quantity are read.
+func (h *Handler) add(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := productID(c)
+	if err != nil {
+		return err
+	}
+	qtyText := c.FormValue("quantity")
+	qty, err := ParseQuantity(qtyText)
+	if err == nil {
+		err = h.Cart.Add(ctx, store.VisitorID(c), id, qty)
+	}
+	if store.ErrorCode(err) == store.Invalid {
+		p, perr := h.Site.DB.ProductByID(ctx, id)
+		if perr != nil {
+			return perr
+		}
+		v := h.Catalogue.ProductView(c, p, qtyText, store.ErrorMessage(err))
+		return h.Site.Render(c, http.StatusUnprocessableEntity, templates.ProductPage(v))
+	}
+	if err != nil {
+		return err
+	}
+	p, err := h.Site.DB.ProductByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	h.Site.Sessions.AddFlash(c, "Added "+strconv.Itoa(qty)+" × "+p.Name+" to your cart.")
+	if c.FormValue("from") == "product" {
+		return c.Redirect(http.StatusSeeOther, store.ProductURL(p.Slug))
+	}
+	return c.Redirect(http.StatusSeeOther, "/cart")
+}
+
+func (h *Handler) update(c echo.Context) error {
+	id, err := productID(c)
+	if err != nil {
+		return err
+	}
+	qtyText := c.FormValue("quantity")
+	qty, err := ParseQuantity(qtyText)
+	if err == nil {
+		err = h.Cart.Set(c.Request().Context(), store.VisitorID(c), id, qty)
+	}
+	if store.ErrorCode(err) == store.Invalid {
+		return h.render(c, http.StatusUnprocessableEntity, id, qtyText, store.ErrorMessage(err))
+	}
+	if err != nil {
+		return err
+	}
+	h.Site.Sessions.AddFlash(c, "Your cart was updated.")
+	return c.Redirect(http.StatusSeeOther, "/cart")
+}
+
+func (h *Handler) remove(c echo.Context) error {
+	id, err := productID(c)
+	if err != nil {
+		return err
+	}
+	if err := h.Cart.Remove(c.Request().Context(), store.VisitorID(c), id); err != nil {
+		return err
+	}
+	h.Site.Sessions.AddFlash(c, "The item was removed from your cart.")
+	return c.Redirect(http.StatusSeeOther, "/cart")
+}
+
+func (h *Handler) show(c echo.Context) error {
+	return h.render(c, http.StatusOK, 0, "", "")
+}
+
+// render shows the cart; errLine/errQty/errMsg put a failed update back beside its line.
+func (h *Handler) render(c echo.Context, status int, errLine int64, errQty, errMsg string) error {
+	lines, err := h.Cart.Lines(c.Request().Context(), store.VisitorID(c))
+	if err != nil {
+		return err
+	}
+	v := templates.CartView{Chrome: h.Site.Chrome(c, "Your cart"), CanCheckout: len(lines) > 0, CheckoutURL: h.CheckoutURL}
+	var total int64
+	for _, l := range lines {
+		tl := templates.CartLine{
+			ProductID: l.ProductID, Name: l.Name, URL: store.ProductURL(l.Slug), ImageURL: h.Site.ImageURL(l.Image),
+			UnitPrice: store.FormatCents(l.PriceCents), Quantity: strconv.Itoa(l.Quantity),
+			LineTotal: store.FormatCents(l.Total()), MaxQuantity: max(min(l.Stock, MaxQuantity), 1), Warning: l.Problem(),
+		}
+		if l.ProductID == errLine {
+			tl.Quantity, tl.QuantityError = errQty, errMsg
+		}
+		if tl.Warning != "" {
+			v.CanCheckout = false
+			v.Problem = "Some items cannot be ordered as they are. See the notes below."
+		}
+		total += l.Total()
+		v.ItemCount += l.Quantity
+		v.Lines = append(v.Lines, tl)
+	}
+	v.Total = store.FormatCents(total)
+	return h.Site.Render(c, status, templates.CartPage(v))
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"shop/cart"
+	"shop/static"
+	"shop/store"
+)
+
+// app is the wired shop: database, packages, routes and background jobs.
+type app struct {
+	cfg    *config
+	log    *slog.Logger
+	db     *store.DB
+	echo   *echo.Echo
+	cart   *cart.Cart
+	now    func() time.Time
+	jobs   sync.WaitGroup
+	cancel context.CancelFunc
+}
+
+// newApp opens the database, applies migrations, seeds the demo and wires every route.
+func newApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, error) {
+	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "shop.db"), cart.Migrations)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: logger, db: db, now: time.Now}
+	if err := a.wire(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) wire(ctx context.Context) error {
+	if a.cfg.Demo {
+		seeded, err := a.db.SeedDemo(ctx)
+		if err != nil {
+			return fmt.Errorf("seed demo catalogue: %w", err)
+		}
+		if seeded {
+			a.log.Info("demo catalogue seeded")
+		}
+	}
+	hashKey, blockKey, err := a.db.SessionKeys(ctx, a.cfg.SessionSecret)
+	if err != nil {
+		return fmt.Errorf("session keys: %w", err)
+	}
+	assets, err := static.New("/static/")
+	if err != nil {
+		return err
+	}
+	secure := a.cfg.BaseURL.Scheme == "https"
+	a.cart = &cart.Cart{DB: a.db, Now: a.now}
+	site := &store.Site{
+		DB:       a.db,
+		Sessions: store.NewSessions(hashKey, blockKey, secure, 90*24*3600),
+		Assets:   assets,
+		Cart:     a.cart,
+		Name:     a.cfg.Name,
+		Logger:   a.log,
+	}
+	e := newEcho(a.cfg, a.log, site)
+	e.GET("/healthz", a.healthz)
+	e.GET("/static/*", echo.WrapHandler(assets))
+
+	shop := e.Group("", site.Sessions.Visitor)
+	catalogue := &store.Catalogue{DB: a.db, Site: site, PageSize: 24}
+	catalogue.Routes(shop)
+	(&cart.Handler{Cart: a.cart, Site: site, Catalogue: catalogue}).Routes(shop)
+	e.RouteNotFound("/*", func(c echo.Context) error {
+		return store.Errorf(store.NotFound, "We could not find this page.")
+	}, site.Sessions.Visitor)
+	a.echo = e
+	return nil
+}
+
+func (a *app) healthz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := a.db.Ping(ctx); err != nil {
+		return c.String(http.StatusServiceUnavailable, "database unavailable\n")
+	}
+	return c.String(http.StatusOK, "ok\n")
+}
+
+// startJobs runs the periodic background work until ctx ends.
+func (a *app) startJobs(ctx context.Context) {
+	ctx, a.cancel = context.WithCancel(ctx)
+	a.every(ctx, time.Hour, "cart clean-up", func(ctx context.Context) error {
+		n, err := a.cart.DeleteIdle(ctx, a.now().Add(-a.cfg.CartIdle))
+		if n > 0 {
+			a.log.Info("idle carts deleted", "count", n)
+		}
+		return err
+	})
+}
+
+func (a *app) every(ctx context.Context, d time.Duration, name string, job func(context.Context) error) {
+	a.jobs.Add(1)
+	go func() {
+		defer a.jobs.Done()
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			if err := job(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("background job failed", "job", name, "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// serve answers on ln until ctx ends, then lets in-flight requests finish, stops the
+// jobs and closes the database.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	a.startJobs(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		a.log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		err = srv.Shutdown(sctx)
+		cancel()
+	}
+	a.close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (a *app) close() {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.jobs.Wait()
+	if err := a.db.Close(); err != nil {
+		a.log.Error("close database", "err", err)
+	}
+}
+
+func (a *app) listenAndServe(ctx context.Context, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		a.close()
+		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+	}
+	fmt.Fprintf(stdout, "shop: serving %s on http://%s (public URL %s)\n", a.cfg.Name, ln.Addr(), a.cfg.BaseURL)
+	return a.serve(ctx, ln)
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is every setting of the shop. Each one is a flag and a SHOP_* environment
+// variable; a flag given on the command line wins over the environment.
+type config struct {
+	Addr           string
+	BaseURL        *url.URL
+	DataDir        string
+	Demo           bool
+	Name           string
+	SessionSecret  string
+	LogLevel       slog.Level
+	LogFormat      string
+	CartIdle       time.Duration
+	TrustedProxies []netip.Prefix
+}
+
+// setting describes one flag/variable pair; parse turns its text into the config.
+type setting struct {
+	flag, env, def, usage string
+	parse             func(string) error
+}
+
+func (c *config) settings() []setting {
+	return []setting{
+		{"addr", "SHOP_ADDR", "127.0.0.1:8080", "listen address (\":8080\" for every interface)", func(s string) error {
+			if _, _, err := net.SplitHostPort(s); err != nil {
+				return fmt.Errorf("not host:port")
+			}
+			c.Addr = s
+			return nil
+		}},
+		{"base-url", "SHOP_BASE_URL", "http://localhost:8080", "public URL of the shop, used in links and bank return URLs", func(s string) error {
+			u, err := url.Parse(strings.TrimSuffix(s, "/"))
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+				return fmt.Errorf("must be an absolute http(s) URL such as https://shop.example.com")
+			}
+			c.BaseURL = u
+			return nil
+		}},
+		{"data-dir", "SHOP_DATA_DIR", "./data", "directory for the database, uploads, mails and development keys", func(s string) error {
+			if strings.TrimSpace(s) == "" {
+				return fmt.Errorf("must not be empty")
+			}
+			c.DataDir = s
+			return nil
+		}},
+		{"demo", "SHOP_DEMO", "0", "1: seed the demo catalogue and admin, mount the sandbox bank", boolSetting(&c.Demo)},
+		{"name", "SHOP_NAME", "Le Petit Comptoir", "the shop's name in pages and mails", func(s string) error {
+			if strings.TrimSpace(s) == "" || len(s) > 80 {
+				return fmt.Errorf("must be 1 to 80 characters")
+			}
+			c.Name = s
+			return nil
+		}},
+		{"session-secret", "SHOP_SESSION_SECRET", "", "secret (32+ characters) the cookie keys derive from; unset: keys generated once and kept in the database", func(s string) error {
+			if s != "" && len(s) < 32 {
+				return fmt.Errorf("must be at least 32 characters")
+			}
+			c.SessionSecret = s
+			return nil
+		}},
+		{"log-level", "SHOP_LOG_LEVEL", "info", "debug, info, warn or error", func(s string) error {
+			return c.LogLevel.UnmarshalText([]byte(s))
+		}},
+		{"log-format", "SHOP_LOG_FORMAT", "text", "text or json", func(s string) error {
+			if s != "text" && s != "json" {
+				return fmt.Errorf("must be text or json")
+			}
+			c.LogFormat = s
+			return nil
+		}},
+		{"cart-idle-days", "SHOP_CART_IDLE_DAYS", "30", "delete carts untouched for this many days", func(s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || n > 3650 {
+				return fmt.Errorf("must be a whole number of days from 1 to 3650")
+			}
+			c.CartIdle = time.Duration(n) * 24 * time.Hour
+			return nil
+		}},
+		{"trusted-proxies", "SHOP_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed", func(s string) error {
+			c.TrustedProxies = nil
+			for _, part := range strings.Split(s, ",") {
+				if part = strings.TrimSpace(part); part == "" {
+					continue
+				}
+				p, err := netip.ParsePrefix(part)
+				if err != nil {
+					return fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", part)
+				}
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+			return nil
+		}},
+	}
+}
+
+func boolSetting(dst *bool) func(string) error {
+	return func(s string) error {
+		switch strings.ToLower(s) {
+		case "1", "true", "yes", "on":
+			*dst = true
+		case "0", "false", "no", "off", "":
+			*dst = false
+		default:
+			return fmt.Errorf("must be 1 or 0")
+		}
+		return nil
+	}
+}
+
+// parseConfig reads flags from args over SHOP_* variables over defaults. Any bad value
+// is an error naming the setting, so the binary stops with a one-line reason.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("shop", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	values := map[string]*string{}
+	all := c.settings()
+	for _, s := range all {
+		values[s.flag] = fs.String(s.flag, s.def, s.usage+" ("+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, s := range all {
+		v := *values[s.flag]
+		if !set[s.flag] {
+			if env, ok := lookup(getenv, s.env); ok {
+				v = env
+			}
+		}
+		if err := s.parse(v); err != nil {
+			return nil, fmt.Errorf("%s=%q: %w", s.env, redact(s.env, v), err)
+		}
+	}
+	return c, nil
+}
+
+func lookup(getenv func(string) string, name string) (string, bool) {
+	v := getenv(name)
+	return v, v != ""
+}
+
+// redact keeps secrets out of the one-line error that stops the binary.
+func redact(name, v string) string {
+	if strings.Contains(name, "SECRET") || strings.Contains(name, "PASSWORD") || strings.HasSuffix(name, "_KEY") {
+		return "…"
+	}
+	return v
+}
+

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"shop/store"
+)
+
+func newLogger(cfg *config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	return slog.New(h)
+}
+
+// noCSRF lists the routes that other servers call, authenticated otherwise: the bank's
+// notification (by its MAC) and the sandbox bank's own pages.
+func noCSRF(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return p == "/payment/cmcic/notify" || strings.HasPrefix(p, "/_bank/") ||
+		strings.HasPrefix(p, "/static/") || p == "/healthz"
+}
+
+// newEcho builds the server with the shop's middleware; formActions are extra origins
+// that forms may post to (the bank's payment page).
+func newEcho(cfg *config, logger *slog.Logger, site *store.Site, formActions ...string) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = site.HandleError
+	e.IPExtractor = echo.ExtractIPDirect()
+	if len(cfg.TrustedProxies) > 0 {
+		var opts []echo.TrustOption
+		for _, p := range cfg.TrustedProxies {
+			_, n, _ := net.ParseCIDR(p.String())
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(append(opts, echo.TrustLoopback(false),
+			echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))...)
+	}
+	secure := cfg.BaseURL.Scheme == "https"
+
+	e.Use(middleware.RequestID())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			logger.ErrorContext(c.Request().Context(), "panic", "err", err,
+				"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "stack", string(stack))
+			return err
+		}}))
+	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogError: true,
+		HandleError: true,
+		Skipper:     func(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/static/") },
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			// The path only: query strings may carry tokens and must not reach the logs.
+			logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
+				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
+			return nil
+		},
+	}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K",
+		Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/image") }}))
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		ContentTypeNosniff:    "nosniff",
+		XFrameOptions:         "DENY",
+		HSTSMaxAge:            hstsAge(secure),
+		ReferrerPolicy:        "same-origin",
+		ContentSecurityPolicy: contentSecurityPolicy(formActions),
+	}))
+	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf",
+		CookieName:     "shop_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   secure,
+		CookieSameSite: http.SameSiteLaxMode,
+		Skipper:        noCSRF,
+	}))
+	return e
+}
+
+func hstsAge(secure bool) int {
+	if secure {
+		return 31536000
+	}
+	return 0
+}
+
+func contentSecurityPolicy(formActions []string) string {
+	return "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
+		"form-action " + strings.Join(append([]string{"'self'"}, formActions...), " ") +
+		"; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+}

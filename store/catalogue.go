@@ -1,0 +1,148 @@
+package store
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"shop/templates"
+)
+
+// Catalogue serves the shop's browsing pages: home, categories, products, search.
+type Catalogue struct {
+	DB       *DB
+	Site     *Site
+	PageSize int
+}
+
+// Routes registers the catalogue pages.
+func (h *Catalogue) Routes(e *echo.Group) {
+	e.GET("/", h.home)
+	e.GET("/categories/:slug", h.category)
+	e.GET("/products/:slug", h.product)
+	e.GET("/search", h.search)
+	e.GET("/terms", h.terms)
+}
+
+// StockOf says how much is left in words a shopper understands.
+func StockOf(stock int) templates.Stock {
+	switch {
+	case stock <= 0:
+		return templates.Stock{Text: "Sold out", Level: "out"}
+	case stock <= LowStock:
+		return templates.Stock{Text: "Only " + strconv.Itoa(stock) + " left", Level: "low"}
+	default:
+		return templates.Stock{Text: "In stock", Level: "ok"}
+	}
+}
+
+// ProductURL is the shop's address of a product page.
+func ProductURL(slug string) string { return "/products/" + url.PathEscape(slug) }
+
+func (h *Catalogue) home(c echo.Context) error {
+	return h.listing(c, templates.ListingView{Heading: "All products", Empty: "No products yet."}, ProductFilter{}, "/")
+}
+
+func (h *Catalogue) category(c echo.Context) error {
+	cat, err := h.DB.CategoryBySlug(c.Request().Context(), c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	v := templates.ListingView{Heading: cat.Name, Intro: cat.Description, Empty: "No products in this category yet."}
+	return h.listing(c, v, ProductFilter{CategoryID: cat.ID}, "/categories/"+url.PathEscape(cat.Slug))
+}
+
+func (h *Catalogue) search(c echo.Context) error {
+	q := c.QueryParam("q")
+	if len(q) > 100 {
+		q = q[:100]
+	}
+	if q == "" {
+		v := templates.ListingView{Chrome: h.Site.Chrome(c, "Search"), Heading: "Search", Empty: "Type a word to search the shop."}
+		return h.Site.Render(c, http.StatusOK, templates.Listing(v))
+	}
+	v := templates.ListingView{Heading: "Results for “" + q + "”", SearchQuery: q, Empty: "No product matches “" + q + "”."}
+	return h.listing(c, v, ProductFilter{Query: q}, "/search?q="+url.QueryEscape(q))
+}
+
+func (h *Catalogue) listing(c echo.Context, v templates.ListingView, f ProductFilter, base string) error {
+	ctx := c.Request().Context()
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	page = max(page, 1)
+	f.OnlyPublished = true
+	f.Limit = h.PageSize
+	f.Offset = (page - 1) * h.PageSize
+	products, total, err := h.DB.Products(ctx, f)
+	if err != nil {
+		return err
+	}
+	cats, err := h.DB.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	v.Chrome = h.Site.Chrome(c, v.Heading)
+	v.Chrome.Query = v.SearchQuery
+	for _, cat := range cats {
+		u := "/categories/" + url.PathEscape(cat.Slug)
+		v.Categories = append(v.Categories, templates.CategoryLink{Name: cat.Name, URL: u, Current: u == base})
+	}
+	v.Products = make([]templates.ProductCard, 0, len(products))
+	for _, p := range products {
+		v.Products = append(v.Products, h.card(p))
+	}
+	v.Total = total
+	v.Pager = pagerFor(base, page, total, h.PageSize)
+	return h.Site.Render(c, http.StatusOK, templates.Listing(v))
+}
+
+func (h *Catalogue) card(p Product) templates.ProductCard {
+	return templates.ProductCard{
+		ID: p.ID, Name: p.Name, URL: ProductURL(p.Slug), ImageURL: h.Site.ImageURL(p.Image),
+		Price: FormatCents(p.PriceCents), Stock: StockOf(p.Stock), CanAdd: p.Stock > 0,
+	}
+}
+
+func pagerFor(base string, page, total, size int) templates.Pager {
+	pages := (total + size - 1) / size
+	p := templates.Pager{Page: page, Pages: pages}
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	if page > 1 {
+		p.PrevURL = base + sep + "page=" + strconv.Itoa(page-1)
+	}
+	if page < pages {
+		p.NextURL = base + sep + "page=" + strconv.Itoa(page+1)
+	}
+	return p
+}
+
+func (h *Catalogue) product(c echo.Context) error {
+	p, err := h.DB.PublishedProductBySlug(c.Request().Context(), c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	return h.Site.Render(c, http.StatusOK, templates.ProductPage(h.ProductView(c, p, "1", "")))
+}
+
+// ProductView fills a product page; the cart re-renders it with a quantity error.
+func (h *Catalogue) ProductView(c echo.Context, p Product, qty, qtyErr string) templates.ProductView {
+	v := templates.ProductView{
+		Chrome: h.Site.Chrome(c, p.Name), ID: p.ID, Name: p.Name, Description: p.Description,
+		ImageURL: h.Site.ImageURL(p.Image), Price: FormatCents(p.PriceCents), VAT: FormatRate(p.VATRate),
+		Stock: StockOf(p.Stock), CanAdd: p.Stock > 0 && p.Published, MaxQuantity: max(p.Stock, 1),
+		Quantity: qty, QuantityError: qtyErr,
+	}
+	if p.CategorySlug != "" {
+		v.Category = templates.CategoryLink{Name: p.CategoryName, URL: "/categories/" + url.PathEscape(p.CategorySlug)}
+	}
+	return v
+}
+
+func (h *Catalogue) terms(c echo.Context) error {
+	return h.Site.Render(c, http.StatusOK, templates.TermsPage(h.Site.Chrome(c, "Terms of sale")))
+}

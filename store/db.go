@@ -1,0 +1,119 @@
+// Package store owns the shop's database and catalogue: opening SQLite with the right
+// pragmas, the embedded migrations of every package, products and categories, site
+// settings, and the web plumbing every page shares (visitor session, errors, rendering).
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// DB holds two pools on one SQLite file. W is the only writer: one connection whose
+// transactions start with BEGIN IMMEDIATE, so a read-then-write transaction never fails
+// with SQLITE_BUSY half-way. R is a small pool of query-only connections for pages.
+type DB struct {
+	W *sql.DB
+	R *sql.DB
+}
+
+// Open opens (creating if needed) the database file at path and applies the embedded
+// migrations of the catalogue and then of each given set, in order.
+func Open(ctx context.Context, path string, sets ...Migrations) (*DB, error) {
+	if path == "" || path == ":memory:" {
+		// Every pooled connection to :memory: is its own empty database.
+		return nil, errors.New("store: a database file path is required")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("store: create data directory: %w", err)
+	}
+	w, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("store: open writer: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db := &DB{W: w}
+	all := append([]Migrations{catalogueMigrations}, sets...)
+	for _, set := range all {
+		if err := db.migrate(ctx, set); err != nil {
+			w.Close()
+			return nil, err
+		}
+	}
+	r, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open readers: %w", err)
+	}
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	r.SetConnMaxLifetime(0)
+	r.SetConnMaxIdleTime(0)
+	db.R = r
+	return db, nil
+}
+
+// dsn puts every per-connection pragma in the connection string so that each pooled
+// connection gets them, not only the first one.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_time_format", "sqlite")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Ping answers whether both pools can reach the database.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.W.PingContext(ctx); err != nil {
+		return err
+	}
+	var one int
+	return db.R.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close closes both pools; the WAL is checkpointed by SQLite when the last one closes.
+func (db *DB) Close() error {
+	var errR error
+	if db.R != nil {
+		errR = db.R.Close()
+	}
+	return errors.Join(errR, db.W.Close())
+}
+
+// Tx runs fn inside one write transaction (BEGIN IMMEDIATE) and commits when fn returns
+// nil. Keep fn short and free of network I/O: it holds the only writer.
+func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.W.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}

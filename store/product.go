@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Product is a catalogue item. Prices include VAT (TTC); VATRate is in basis points.
+type Product struct {
+	ID           int64
+	Slug         string
+	Name         string
+	Description  string
+	PriceCents   int64
+	VATRate      int
+	Stock        int
+	Image        string
+	CategoryID   int64
+	CategorySlug string
+	CategoryName string
+	Published    bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// LowStock is the level under which pages say "only N left".
+const LowStock = 5
+
+// ProductFilter narrows a product listing. Zero values mean "any".
+type ProductFilter struct {
+	CategoryID    int64
+	Query         string // full-text, case and accent insensitive
+	OnlyPublished bool
+	Offset, Limit int
+}
+
+const productColumns = `p.id, p.slug, p.name, p.description, p.price_cents, p.vat_rate, p.stock,
+	p.image, coalesce(p.category_id, 0), coalesce(c.slug, ''), coalesce(c.name, ''), p.published,
+	p.created_at, p.updated_at`
+
+func scanProduct(row interface{ Scan(...any) error }) (Product, error) {
+	var p Product
+	err := row.Scan(&p.ID, &p.Slug, &p.Name, &p.Description, &p.PriceCents, &p.VATRate, &p.Stock,
+		&p.Image, &p.CategoryID, &p.CategorySlug, &p.CategoryName, &p.Published, &p.CreatedAt, &p.UpdatedAt)
+	return p, err
+}
+
+// Products lists products matching f, and the total number of matches for pagination.
+func (db *DB) Products(ctx context.Context, f ProductFilter) ([]Product, int, error) {
+	var where []string
+	var args []any
+	from := `products p LEFT JOIN categories c ON c.id = p.category_id`
+	if f.Query != "" {
+		match := ftsQuery(f.Query)
+		if match == "" {
+			return nil, 0, nil
+		}
+		from += ` JOIN products_fts ON products_fts.rowid = p.id`
+		where = append(where, `products_fts MATCH ?`)
+		args = append(args, match)
+	}
+	if f.OnlyPublished {
+		where = append(where, `p.published = 1`)
+	}
+	if f.CategoryID != 0 {
+		where = append(where, `p.category_id = ?`)
+		args = append(args, f.CategoryID)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM `+from+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 {
+		f.Limit = 24
+	}
+	order := ` ORDER BY p.name, p.id`
+	if f.Query != "" {
+		order = ` ORDER BY products_fts.rank, p.id`
+	}
+	rows, err := db.R.QueryContext(ctx, `SELECT `+productColumns+` FROM `+from+cond+order+` LIMIT ? OFFSET ?`,
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := make([]Product, 0, f.Limit)
+	for rows.Next() {
+		p, err := scanProduct(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, p)
+	}
+	return out, total, rows.Err()
+}
+
+// ftsQuery turns what a shopper typed into an FTS5 query: every word must match, as a
+// prefix, with FTS syntax characters dropped so no input is a syntax error.
+func ftsQuery(q string) string {
+	words := strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	for i, w := range words {
+		words[i] = `"` + w + `"*`
+	}
+	if len(words) > 8 {
+		words = words[:8]
+	}
+	return strings.Join(words, " ")
+}
+
+// PublishedProductBySlug finds a product shoppers may see, or returns NotFound.
+func (db *DB) PublishedProductBySlug(ctx context.Context, slug string) (Product, error) {
+	p, err := scanProduct(db.R.QueryRowContext(ctx, `SELECT `+productColumns+`
+		FROM products p LEFT JOIN categories c ON c.id = p.category_id
+		WHERE p.slug = ? AND p.published = 1`, slug))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, Errorf(NotFound, "This product does not exist or is no longer sold.")
+	}
+	return p, err
+}
+
+// ProductByID finds any product, published or not.
+func (db *DB) ProductByID(ctx context.Context, id int64) (Product, error) {
+	p, err := scanProduct(db.R.QueryRowContext(ctx, `SELECT `+productColumns+`
+		FROM products p LEFT JOIN categories c ON c.id = p.category_id WHERE p.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, Errorf(NotFound, "This product does not exist.")
+	}
+	return p, err
+}
+
+func insertProduct(ctx context.Context, tx *sql.Tx, p *Product) error {
+	var cat any
+	if p.CategoryID != 0 {
+		cat = p.CategoryID
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO products
+		(slug, name, description, price_cents, vat_rate, stock, image, category_id, published)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.Slug, p.Name, p.Description, p.PriceCents, p.VATRate, p.Stock, p.Image, cat, p.Published)
+	if err != nil {
+		return err
+	}
+	p.ID, err = res.LastInsertId()
+	return err
+}

@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha512"
+	"encoding/hex"
+	"net/http"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+)
+
+const (
+	visitorCookie = "shop_visitor"
+	visitorKey    = "vid"
+	flashKey      = "flash"
+	ctxVisitor    = "shop.visitor"
+	ctxSession    = "shop.session"
+)
+
+// Sessions issues the signed, encrypted cookies that carry only ids: the anonymous
+// visitor id for every shopper (and, in the admin area, the staff session).
+type Sessions struct {
+	cookies *sessions.CookieStore
+}
+
+// SessionKeys returns the hash (64 bytes) and block (32 bytes) keys. With a configured
+// secret they are derived from it; otherwise they are generated once and kept in the
+// settings table, so that a restart keeps every visitor's cart.
+func (db *DB) SessionKeys(ctx context.Context, secret string) (hash, block []byte, err error) {
+	if secret != "" {
+		return derive(secret, "session-hash", 64), derive(secret, "session-block", 32), nil
+	}
+	if hash, err = db.Setting(ctx, "session_hash_key", randomBytes(64)); err != nil {
+		return nil, nil, err
+	}
+	block, err = db.Setting(ctx, "session_block_key", randomBytes(32))
+	return hash, block, err
+}
+
+func derive(secret, label string, n int) []byte {
+	m := hmac.New(sha512.New, []byte(secret))
+	m.Write([]byte(label))
+	return m.Sum(nil)[:n]
+}
+
+func randomBytes(n int) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		b := make([]byte, n)
+		_, err := rand.Read(b)
+		return b, err
+	}
+}
+
+// NewSessions sets every cookie option explicitly: gorilla/sessions v1.3+ defaults to
+// SameSite=None without HttpOnly, which is not what a shop wants.
+func NewSessions(hashKey, blockKey []byte, secure bool, maxAge int) *Sessions {
+	cs := sessions.NewCookieStore(hashKey, blockKey)
+	cs.Options = &sessions.Options{
+		Path:     "/",
+		MaxAge:   maxAge,
+		HttpOnly: true,
+		Secure:   secure,
+		SameSite: http.SameSiteLaxMode,
+	}
+	cs.MaxAge(maxAge)
+	return &Sessions{cookies: cs}
+}
+
+// Visitor gives every request a visitor id. A missing, tampered or foreign cookie is
+// not an error: the visitor simply gets a fresh id and a new cookie.
+func (s *Sessions) Visitor(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sess, _ := s.cookies.Get(c.Request(), visitorCookie)
+		id, _ := sess.Values[visitorKey].(string)
+		if len(id) != 32 {
+			id = newVisitorID()
+			sess.Values = map[any]any{visitorKey: id}
+			sess.IsNew = true
+			if err := sess.Save(c.Request(), c.Response()); err != nil {
+				return err
+			}
+		}
+		c.Set(ctxVisitor, id)
+		c.Set(ctxSession, sess)
+		return next(c)
+	}
+}
+
+func newVisitorID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic("store: no randomness: " + err.Error())
+	}
+	return hex.EncodeToString(b)
+}
+
+// VisitorID is the anonymous id of the shopper making the request.
+func VisitorID(c echo.Context) string {
+	id, _ := c.Get(ctxVisitor).(string)
+	return id
+}
+
+// RotateVisitor gives the shopper a new id, e.g. once an order is placed, so that the
+// id that placed it stops being useful to anyone who saw it.
+func (s *Sessions) RotateVisitor(c echo.Context) (string, error) {
+	sess, ok := c.Get(ctxSession).(*sessions.Session)
+	if !ok {
+		return "", Errorf(Internal, "no visitor session")
+	}
+	id := newVisitorID()
+	sess.Values[visitorKey] = id
+	c.Set(ctxVisitor, id)
+	return id, sess.Save(c.Request(), c.Response())
+}
+
+// AddFlash keeps a one-time message for the next page the visitor sees.
+func (s *Sessions) AddFlash(c echo.Context, msg string) {
+	sess, ok := c.Get(ctxSession).(*sessions.Session)
+	if !ok {
+		return
+	}
+	sess.AddFlash(msg, flashKey)
+	_ = sess.Save(c.Request(), c.Response())
+}
+
+// Flashes takes the pending one-time messages.
+func (s *Sessions) Flashes(c echo.Context) []string {
+	sess, ok := c.Get(ctxSession).(*sessions.Session)
+	if !ok {
+		return nil
+	}
+	raw := sess.Flashes(flashKey)
+	if len(raw) == 0 {
+		return nil
+	}
+	_ = sess.Save(c.Request(), c.Response())
+	out := make([]string, 0, len(raw))
+	for _, f := range raw {
+		if s, ok := f.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Cookies exposes the cookie store for other sessions (the admin area's).
+func (s *Sessions) Cookies() *sessions.CookieStore { return s.cookies }

@@ -1,0 +1,111 @@
+// Package templates renders every page of the shop with templ. It is a leaf: it imports
+// no package of the shop, and each page takes plain view structs, defined here, that hold
+// exactly what the page shows. Handlers fill them; nothing here computes a price.
+package templates
+
+// Chrome is what the layout around every page needs.
+type Chrome struct {
+	Title     string
+	ShopName  string
+	CSRF      string
+	CartCount int
+	Flashes   []string
+	Query     string // the search box's value
+	CSS       string // versioned asset URLs
+	JS        string
+	Admin     bool // show the admin navigation instead of the shop's
+}
+
+// Pager links the pages of a long listing.
+type Pager struct {
+	Page, Pages int
+	PrevURL     string
+	NextURL     string
+}
+
+// ProductCard is a product in a grid.
+type ProductCard struct {
+	ID        int64
+	Name      string
+	URL       string
+	ImageURL  string
+	Price     string
+	Stock     Stock
+	CanAdd    bool
+}
+
+// Stock says how much is left in words and as a level for styling.
+type Stock struct {
+	Text  string // "In stock", "Only 3 left", "Sold out"
+	Level string // "ok", "low", "out"
+}
+
+// CategoryLink is a category in navigation.
+type CategoryLink struct {
+	Name    string
+	URL     string
+	Current bool
+}
+
+// ListingView is the home, category and search pages: a title, categories, products.
+type ListingView struct {
+	Chrome      Chrome
+	Heading     string
+	Intro       string
+	Categories  []CategoryLink
+	Products    []ProductCard
+	Total       int
+	Empty       string // what to say when there is nothing
+	Pager       Pager
+	SearchQuery string
+}
+
+// ProductView is a product page with its add-to-cart form.
+type ProductView struct {
+	Chrome        Chrome
+	ID            int64
+	Name          string
+	Description   string
+	ImageURL      string
+	Price         string
+	VAT           string
+	Category      CategoryLink
+	Stock         Stock
+	CanAdd        bool
+	MaxQuantity   int
+	Quantity      string
+	QuantityError string
+}
+
+// CartView is the cart page.
+type CartView struct {
+	Chrome      Chrome
+	Lines       []CartLine
+	Total       string
+	ItemCount   int
+	CanCheckout bool
+	Problem     string // e.g. "Some items are no longer available"
+	CheckoutURL string
+}
+
+// CartLine is one product in the cart with its own update and remove forms.
+type CartLine struct {
+	ProductID     int64
+	Name          string
+	URL           string
+	ImageURL      string
+	UnitPrice     string
+	Quantity      string
+	LineTotal     string
+	MaxQuantity   int
+	Warning       string // "No longer available", "Only 2 left"
+	QuantityError string
+}
+
+// ErrorView is the one error page.
+type ErrorView struct {
+	Chrome  Chrome
+	Status  int
+	Heading string
+	Message string
+}
