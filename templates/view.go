@@ -25,13 +25,13 @@ type Pager struct {
 
 // ProductCard is a product in a grid.
 type ProductCard struct {
-	ID        int64
-	Name      string
-	URL       string
-	ImageURL  string
-	Price     string
-	Stock     Stock
-	CanAdd    bool
+	ID       int64
+	Name     string
+	URL      string
+	ImageURL string
+	Price    string
+	Stock    Stock
+	CanAdd   bool
 }
 
 // Stock says how much is left in words and as a level for styling.

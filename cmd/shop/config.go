@@ -31,7 +31,7 @@ type config struct {
 // setting describes one flag/variable pair; parse turns its text into the config.
 type setting struct {
 	flag, env, def, usage string
-	parse             func(string) error
+	parse                 func(string) error
 }
 
 func (c *config) settings() []setting {
@@ -167,4 +167,3 @@ func redact(name, v string) string {
 	}
 	return v
 }
-
