@@ -103,17 +103,19 @@ func VisitorID(c echo.Context) string {
 	return id
 }
 
-// RotateVisitor gives the shopper a new id, e.g. once an order is placed, so that the
-// id that placed it stops being useful to anyone who saw it.
-func (s *Sessions) RotateVisitor(c echo.Context) (string, error) {
+// NewVisitorID is a fresh random 128-bit visitor id, hex-encoded.
+func NewVisitorID() string { return newVisitorID() }
+
+// SetVisitor switches the shopper to another visitor id, e.g. the new one an order is
+// placed under, so that the id that filled the cart stops being useful to anyone who saw it.
+func (s *Sessions) SetVisitor(c echo.Context, id string) error {
 	sess, ok := c.Get(ctxSession).(*sessions.Session)
 	if !ok {
-		return "", Errorf(Internal, "no visitor session")
+		return Errorf(Internal, "no visitor session")
 	}
-	id := newVisitorID()
 	sess.Values[visitorKey] = id
 	c.Set(ctxVisitor, id)
-	return id, sess.Save(c.Request(), c.Response())
+	return sess.Save(c.Request(), c.Response())
 }
 
 // AddFlash keeps a one-time message for the next page the visitor sees.

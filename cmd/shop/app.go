@@ -15,29 +15,35 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"shop/cart"
+	"shop/checkout"
+	"shop/payment/cmcic/sandbox"
 	"shop/static"
 	"shop/store"
 )
 
 // app is the wired shop: database, packages, routes and background jobs.
 type app struct {
-	cfg    *config
-	log    *slog.Logger
-	db     *store.DB
-	echo   *echo.Echo
-	cart   *cart.Cart
-	now    func() time.Time
-	jobs   sync.WaitGroup
-	cancel context.CancelFunc
+	cfg      *config
+	log      *slog.Logger
+	db       *store.DB
+	echo     *echo.Echo
+	cart     *cart.Cart
+	orders   *checkout.Service
+	outbox   *checkout.Outbox
+	sandbox  *sandbox.Bank
+	now      func() time.Time
+	jobs     sync.WaitGroup
+	cancel   context.CancelFunc
+	mailPoll time.Duration
 }
 
 // newApp opens the database, applies migrations, seeds the demo and wires every route.
 func newApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, error) {
-	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "shop.db"), cart.Migrations)
+	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "shop.db"), cart.Migrations, checkout.Migrations)
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: logger, db: db, now: time.Now}
+	a := &app{cfg: cfg, log: logger, db: db, now: time.Now, mailPoll: 10 * time.Second}
 	if err := a.wire(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -73,14 +79,52 @@ func (a *app) wire(ctx context.Context) error {
 		Name:     a.cfg.Name,
 		Logger:   a.log,
 	}
-	e := newEcho(a.cfg, a.log, site)
+	bank, err := a.bank()
+	if err != nil {
+		return err
+	}
+	a.sandbox = bank.sandbox
+	if a.outbox, err = a.newOutbox(); err != nil {
+		return err
+	}
+	base := a.cfg.BaseURL.String()
+	a.orders = &checkout.Service{DB: a.db, Now: a.now, PaymentWindow: a.cfg.PaymentWindow, BankWindow: a.cfg.BankWindow,
+		Mails: &checkout.Mails{ShopName: a.cfg.Name, BaseURL: base, Merchant: a.cfg.Merchant}}
+
+	var formActions []string
+	if o := bank.origin(); o != "" && o != base {
+		formActions = append(formActions, o)
+	}
+	e := newEcho(a.cfg, a.log, site, formActions...)
 	e.GET("/healthz", a.healthz)
 	e.GET("/static/*", echo.WrapHandler(assets))
 
 	shop := e.Group("", site.Sessions.Visitor)
 	catalogue := &store.Catalogue{DB: a.db, Site: site, PageSize: 24}
 	catalogue.Routes(shop)
-	(&cart.Handler{Cart: a.cart, Site: site, Catalogue: catalogue}).Routes(shop)
+	(&cart.Handler{Cart: a.cart, Site: site, Catalogue: catalogue, CheckoutURL: "/checkout"}).Routes(shop)
+	orders := &checkout.Handler{Service: a.orders, Cart: a.cart, Site: site}
+	orders.Routes(shop)
+	if a.cfg.CardPayments {
+		key, err := a.cardKey()
+		if err != nil {
+			return err
+		}
+		a.outbox.Digits = key
+		m := &checkout.CardPayments{Orders: orders, Key: key, Secure: a.secureRequest, Wake: a.outbox.Wake}
+		m.Routes(shop)
+		orders.Methods = append(orders.Methods, m)
+	}
+	if bank.offered {
+		m := &checkout.BankPayments{Orders: orders, Bank: bank.config, BaseURL: base, Sandbox: bank.sandbox != nil,
+			Logger: a.log, Wake: a.outbox.Wake}
+		m.Routes(shop)
+		m.NotifyRoutes(e)
+		orders.Methods = append(orders.Methods, m)
+	}
+	if bank.sandbox != nil {
+		e.Any("/_bank/*", echo.WrapHandler(http.StripPrefix("/_bank", bank.sandbox)))
+	}
 	e.RouteNotFound("/*", func(c echo.Context) error {
 		return store.Errorf(store.NotFound, "We could not find this page.")
 	}, site.Sessions.Visitor)
@@ -107,6 +151,19 @@ func (a *app) startJobs(ctx context.Context) {
 		}
 		return err
 	})
+	a.every(ctx, time.Minute, "order expiry", func(ctx context.Context) error {
+		n, err := a.orders.ExpireDue(ctx)
+		if n > 0 {
+			a.log.Info("unpaid orders expired", "count", n)
+			a.outbox.Wake()
+		}
+		return err
+	})
+	a.jobs.Add(1)
+	go func() {
+		defer a.jobs.Done()
+		a.outbox.Run(ctx, a.mailPoll)
+	}()
 }
 
 func (a *app) every(ctx context.Context, d time.Duration, name string, job func(context.Context) error) {
@@ -159,6 +216,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 }
 
 func (a *app) close() {
+	if a.sandbox != nil {
+		a.sandbox.Close()
+	}
 	if a.cancel != nil {
 		a.cancel()
 	}

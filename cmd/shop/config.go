@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -26,6 +27,27 @@ type config struct {
 	LogFormat      string
 	CartIdle       time.Duration
 	TrustedProxies []netip.Prefix
+
+	PaymentWindow time.Duration
+	BankWindow    time.Duration
+
+	SMTPHost     string
+	SMTPPort     int
+	SMTPUser     string
+	SMTPPassword string
+	SMTPTLS      string
+	SMTPCAFile   string
+	MailFrom     string
+	Merchant     string
+
+	CardPayments bool
+	CardKey      string
+
+	CMCICURL     string
+	CMCICTPE     string
+	CMCICKey     string
+	CMCICSociete string
+	CMCICSeal    string
 }
 
 // setting describes one flag/variable pair; parse turns its text into the config.
@@ -105,7 +127,120 @@ func (c *config) settings() []setting {
 			}
 			return nil
 		}},
+		{"payment-minutes", "SHOP_PAYMENT_MINUTES", "30", "an unpaid order keeps its stock this long", minutes(&c.PaymentWindow)},
+		{"bank-payment-minutes", "SHOP_BANK_PAYMENT_MINUTES", "120", "the same once the shopper has left for the bank's page", minutes(&c.BankWindow)},
+		{"smtp-host", "SHOP_SMTP_HOST", "", "SMTP server; unset: mails are written as .eml files under <data-dir>/mail", func(s string) error {
+			c.SMTPHost = s
+			return nil
+		}},
+		{"smtp-port", "SHOP_SMTP_PORT", "587", "SMTP port", func(s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("must be a port number")
+			}
+			c.SMTPPort = n
+			return nil
+		}},
+		{"smtp-user", "SHOP_SMTP_USER", "", "SMTP user (authentication only when set)", func(s string) error {
+			c.SMTPUser = s
+			return nil
+		}},
+		{"smtp-password", "SHOP_SMTP_PASSWORD", "", "SMTP password", func(s string) error {
+			c.SMTPPassword = s
+			return nil
+		}},
+		{"smtp-tls", "SHOP_SMTP_TLS", "mandatory", "mandatory, opportunistic or none (STARTTLS policy)", func(s string) error {
+			if s != "mandatory" && s != "opportunistic" && s != "none" {
+				return fmt.Errorf("must be mandatory, opportunistic or none")
+			}
+			c.SMTPTLS = s
+			return nil
+		}},
+		{"smtp-ca-file", "SHOP_SMTP_CA_FILE", "", "PEM file of an extra certificate authority to trust for SMTP (a self-signed server)", func(s string) error {
+			c.SMTPCAFile = s
+			return nil
+		}},
+		{"mail-from", "SHOP_MAIL_FROM", "", "sender address of every mail", func(s string) error {
+			c.MailFrom = s
+			return checkAddress(s)
+		}},
+		{"merchant-email", "SHOP_MERCHANT_EMAIL", "", "the merchant's address: order mails go there", func(s string) error {
+			c.Merchant = s
+			return checkAddress(s)
+		}},
+		{"card-payments", "SHOP_CARD_PAYMENTS", "on", "on or off: the card form on the shop's own page (puts the server in PCI DSS scope)", boolSetting(&c.CardPayments)},
+		{"card-key", "SHOP_CARD_KEY", "", "64 hex characters (or base64 of 32 bytes) encrypting the e-mailed card digits until their mail is sent", func(s string) error {
+			c.CardKey = s
+			return nil
+		}},
+		{"cmcic-url", "SHOP_CMCIC_URL", "", "the bank's payment page (CM-CIC / Monetico); unset: sandbox in demo, method not offered otherwise", func(s string) error {
+			c.CMCICURL = s
+			return nil
+		}},
+		{"cmcic-tpe", "SHOP_CMCIC_TPE", "", "terminal number (7 characters) given by the bank", func(s string) error {
+			c.CMCICTPE = s
+			return nil
+		}},
+		{"cmcic-key", "SHOP_CMCIC_KEY", "", "the terminal's 40-character key given by the bank", func(s string) error {
+			c.CMCICKey = s
+			return nil
+		}},
+		{"cmcic-societe", "SHOP_CMCIC_SOCIETE", "", "site code given by the bank", func(s string) error {
+			c.CMCICSociete = s
+			return nil
+		}},
+		{"cmcic-seal", "SHOP_CMCIC_SEAL", "current", "current (Monetico, sorted fields) or legacy (CM-CIC 3.0 positional)", func(s string) error {
+			if s != "current" && s != "legacy" {
+				return fmt.Errorf("must be current or legacy")
+			}
+			c.CMCICSeal = s
+			return nil
+		}},
 	}
+}
+
+func minutes(dst *time.Duration) func(string) error {
+	return func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 7*24*60 {
+			return fmt.Errorf("must be a whole number of minutes from 1 to 10080")
+		}
+		*dst = time.Duration(n) * time.Minute
+		return nil
+	}
+}
+
+func checkAddress(s string) error {
+	if s == "" {
+		return nil
+	}
+	if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
+		return fmt.Errorf("must be a plain address such as shop@example.com")
+	}
+	return nil
+}
+
+// finish checks settings that depend on each other and fills derived defaults.
+func (c *config) finish() error {
+	if c.SMTPHost != "" && (c.MailFrom == "" || c.Merchant == "") {
+		return fmt.Errorf("SHOP_MAIL_FROM and SHOP_MERCHANT_EMAIL are required when SHOP_SMTP_HOST is set")
+	}
+	if c.MailFrom == "" {
+		c.MailFrom = "shop@" + c.BaseURL.Hostname()
+	}
+	if c.Merchant == "" {
+		c.Merchant = "merchant@" + c.BaseURL.Hostname()
+	}
+	if c.CardPayments && c.CardKey == "" && !c.Demo {
+		return fmt.Errorf("SHOP_CARD_KEY is required when SHOP_CARD_PAYMENTS=on (or set SHOP_CARD_PAYMENTS=off)")
+	}
+	if c.CMCICURL != "" && (c.CMCICTPE == "" || c.CMCICKey == "" || c.CMCICSociete == "") {
+		return fmt.Errorf("SHOP_CMCIC_TPE, SHOP_CMCIC_KEY and SHOP_CMCIC_SOCIETE are required when SHOP_CMCIC_URL is set")
+	}
+	if c.BankWindow < c.PaymentWindow {
+		return fmt.Errorf("SHOP_BANK_PAYMENT_MINUTES must not be shorter than SHOP_PAYMENT_MINUTES")
+	}
+	return nil
 }
 
 func boolSetting(dst *bool) func(string) error {
@@ -116,7 +251,7 @@ func boolSetting(dst *bool) func(string) error {
 		case "0", "false", "no", "off", "":
 			*dst = false
 		default:
-			return fmt.Errorf("must be 1 or 0")
+			return fmt.Errorf("must be 1/on or 0/off")
 		}
 		return nil
 	}
@@ -152,7 +287,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			return nil, fmt.Errorf("%s=%q: %w", s.env, redact(s.env, v), err)
 		}
 	}
-	return c, nil
+	return c, c.finish()
 }
 
 func lookup(getenv func(string) string, name string) (string, bool) {

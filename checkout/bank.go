@@ -1,0 +1,262 @@
+package checkout
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"shop/payment"
+	"shop/payment/cmcic"
+	"shop/store"
+	"shop/templates"
+)
+
+// BankPayments is the redirect to the bank's payment page (CM-CIC p@iement / Monetico).
+// The shopper's card never reaches the shop; only the bank's signed server-to-server
+// notification can mark an order paid, never the shopper's return to the shop.
+type BankPayments struct {
+	Orders  *Handler
+	Bank    cmcic.Config
+	BaseURL string // absolute, for the return URLs
+	Sandbox bool   // the built-in sandbox bank: say so on the page
+	Logger  *slog.Logger
+	Wake    func()
+}
+
+var _ payment.Method = (*BankPayments)(nil)
+
+func (m *BankPayments) Code() string  { return "cmcic" }
+func (m *BankPayments) Label() string { return "Pay on the bank's secure page" }
+func (m *BankPayments) Description() string {
+	return "You enter your card on the bank's own page (CM-CIC / Monetico, with 3-D Secure); the shop never sees your card number."
+}
+
+// Routes registers the hand-off and return pages (visitor routes) …
+func (m *BankPayments) Routes(g *echo.Group) {
+	g.GET("/orders/:ref/pay/cmcic", m.handoff)
+	g.GET("/orders/:ref/return", m.returned)
+}
+
+// NotifyRoutes registers the bank's notification URL, which has no visitor session
+// and no CSRF token: the MAC authenticates it. GET serves the bank's replay link.
+func (m *BankPayments) NotifyRoutes(e *echo.Echo) {
+	e.POST("/payment/cmcic/notify", m.notify)
+	e.GET("/payment/cmcic/notify", m.notify)
+}
+
+// handoff shows the sealed form that the browser posts to the bank. The order gets the
+// longer bank window, since the shopper may take a while at the bank.
+func (m *BankPayments) handoff(c echo.Context) error {
+	o, err := m.Orders.LoadAuthorized(c)
+	if err != nil {
+		return err
+	}
+	if o.PaymentState != AwaitingPayment {
+		return c.Redirect(http.StatusSeeOther, OrderURL(c, o, ""))
+	}
+	if err := m.Orders.Service.ExtendForBank(c.Request().Context(), o.ID); err != nil {
+		return err
+	}
+	back := m.BaseURL + "/orders/" + o.Reference + "/return?token=" + url.QueryEscape(o.AccessToken)
+	ship := o.Shipping
+	if ship.Line1 == "" {
+		ship = o.Billing
+	}
+	fields, err := m.Bank.Form(cmcic.Payment{
+		Reference: o.Reference, AmountCents: o.TotalCents, Currency: o.Currency, Date: m.Orders.Service.Now(),
+		Email: o.Email, Lang: "EN", FreeText: "Order " + o.Reference,
+		ReturnOK: back, ReturnErr: back + "&failed=1", ReturnHome: m.BaseURL + "/",
+		Billing:  bankAddress(o.Billing),
+		Shipping: bankAddress(ship),
+	})
+	if err != nil {
+		return err
+	}
+	v := templates.BankHandoffView{Chrome: m.Orders.Site.Chrome(c, "Pay on the bank's page"), Reference: o.Reference,
+		Total: store.FormatCents(o.TotalCents), BankURL: m.Bank.URL, Sandbox: m.Sandbox}
+	for _, f := range fields {
+		v.Fields = append(v.Fields, templates.HiddenField{Name: f.Name, Value: f.Value})
+	}
+	return m.Orders.Site.Render(c, http.StatusOK, templates.BankHandoffPage(v))
+}
+
+// bankAddress keeps the address fields within what the bank accepts (one line each).
+func bankAddress(a Address) cmcic.Address {
+	clean := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	return cmcic.Address{Name: clean(a.Name), Line1: clean(a.Line1), Line2: clean(a.Line2),
+		PostalCode: clean(a.Postcode), City: clean(a.City), Country: a.Country}
+}
+
+// returned is where the bank sends the shopper back. It only shows what the database
+// says: an order is paid because the notification said so, never because of this visit.
+func (m *BankPayments) returned(c echo.Context) error {
+	o, err := m.Orders.LoadAuthorized(c)
+	if err != nil {
+		return err
+	}
+	v := m.Orders.OrderView(c, o)
+	if o.PaymentState == AwaitingPayment {
+		v.PayURL = ""
+		if c.QueryParam("failed") != "" {
+			v.Message = "The payment did not go through. Nothing was charged; you can try again."
+			v.PayURL = OrderURL(c, o, "/pay")
+		} else {
+			v.Payment = "Payment being confirmed by the bank"
+			v.Message = "The bank has not confirmed your payment yet. This page refreshes by itself."
+			v.RefreshSecs = 3
+		}
+	}
+	return m.Orders.Site.Render(c, http.StatusOK, templates.OrderPage(v))
+}
+
+// notify is the bank's server-to-server call. It answers within milliseconds (no mail
+// is sent here: mails wait in the outbox), cdr=0 whenever the seal is valid, whatever
+// the payment's outcome, and cdr=1 otherwise.
+func (m *BankPayments) notify(c echo.Context) error {
+	ctx := c.Request().Context()
+	values, err := c.FormParams()
+	if err != nil {
+		values = url.Values{}
+	}
+	if c.Request().Method == http.MethodGet {
+		values = c.QueryParams()
+	}
+	n, verr := m.Bank.VerifyNotification(values)
+	if n.Fields == nil {
+		n.Fields = values
+	}
+	rec := notificationRecord{Method: c.Request().Method, N: n, MACValid: !errors.Is(verr, cmcic.ErrBadMAC)}
+	if err := m.handle(ctx, &rec, verr); err != nil {
+		// The seal was fine but we failed to store it: say so, so the bank retries.
+		m.Logger.ErrorContext(ctx, "bank notification not recorded", "err", err, "reference", n.Reference)
+		return c.String(http.StatusInternalServerError, "error\n")
+	}
+	m.Logger.InfoContext(ctx, "bank notification", "reference", n.Reference, "code", n.Code,
+		"outcome", rec.Outcome, "mac_valid", rec.MACValid)
+	if !rec.MACValid {
+		return c.String(http.StatusOK, cmcic.AckBadMAC)
+	}
+	return c.String(http.StatusOK, cmcic.AckOK)
+}
+
+type notificationRecord struct {
+	Method   string
+	N        cmcic.Notification
+	MACValid bool
+	OrderID  int64
+	Outcome  string
+}
+
+// handle decides what a notification does and records it, in the same transaction as
+// the order's change when there is one.
+func (m *BankPayments) handle(ctx context.Context, rec *notificationRecord, verr error) error {
+	svc := m.Orders.Service
+	switch {
+	case !rec.MACValid:
+		rec.Outcome = "bad_mac"
+		return m.record(ctx, rec)
+	case verr != nil:
+		rec.Outcome = "bad_content"
+		return m.record(ctx, rec)
+	}
+	o, err := svc.OrderByReference(ctx, rec.N.Reference)
+	if store.ErrorCode(err) == store.NotFound {
+		rec.Outcome = "unknown_order"
+		return m.record(ctx, rec)
+	}
+	if err != nil {
+		return err
+	}
+	rec.OrderID = o.ID
+	switch {
+	case rec.N.AmountCents != o.TotalCents || rec.N.Currency != o.Currency:
+		rec.Outcome = "amount_mismatch"
+		return m.record(ctx, rec)
+	case rec.N.Refused():
+		rec.Outcome = "refused"
+		return svc.DB.Tx(ctx, func(tx *sql.Tx) error {
+			if err := insertNotification(ctx, tx, svc, rec); err != nil || o.PaymentState != AwaitingPayment {
+				return err
+			}
+			return addEvent(ctx, tx, o.ID, svc.Now(), "payment_refused",
+				"The bank refused a payment attempt: "+rec.N.RefusalReason, "bank")
+		})
+	case !rec.N.Paid():
+		rec.Outcome = "ignored"
+		return m.record(ctx, rec)
+	}
+	rec.Outcome = "paid"
+	changed, err := svc.CompletePayment(ctx, o.ID, Completion{
+		Method: "cmcic", To: Paid, AuthNumber: rec.N.AuthNumber, Status3DS: rec.N.Status3DS,
+		Detail: "Payment confirmed by the bank (authorisation " + rec.N.AuthNumber + ")",
+		Record: func(ctx context.Context, tx *sql.Tx, o Order) error { return insertNotification(ctx, tx, svc, rec) },
+	})
+	if err != nil {
+		return err
+	}
+	if !changed {
+		rec.Outcome = "duplicate"
+		return m.record(ctx, rec)
+	}
+	if m.Wake != nil {
+		m.Wake()
+	}
+	return nil
+}
+
+func (m *BankPayments) record(ctx context.Context, rec *notificationRecord) error {
+	svc := m.Orders.Service
+	return svc.DB.Tx(ctx, func(tx *sql.Tx) error { return insertNotification(ctx, tx, svc, rec) })
+}
+
+func insertNotification(ctx context.Context, tx *sql.Tx, svc *Service, rec *notificationRecord) error {
+	raw, err := json.Marshal(rec.N.Fields)
+	if err != nil {
+		return err
+	}
+	var orderID any
+	if rec.OrderID != 0 {
+		orderID = rec.OrderID
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO gateway_notifications (received_at, method, reference, order_id, mac_valid,
+		code, outcome, auth_number, status_3ds, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		svc.Now().UTC(), rec.Method, rec.N.Reference, orderID, rec.MACValid, rec.N.Code, rec.Outcome,
+		rec.N.AuthNumber, rec.N.Status3DS, string(raw))
+	return err
+}
+
+// Notification is a recorded bank notification, for the admin's order page.
+type Notification struct {
+	ReceivedAt                           string
+	Code, Outcome, AuthNumber, Status3DS string
+	MACValid                             bool
+}
+
+// NotificationsOf lists what the bank sent about an order, oldest first.
+func (s *Service) NotificationsOf(ctx context.Context, orderID int64) ([]Notification, error) {
+	rows, err := s.DB.R.QueryContext(ctx, `SELECT received_at, code, outcome, auth_number, status_3ds, mac_valid
+		FROM gateway_notifications WHERE order_id = ? ORDER BY id`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		var n Notification
+		var at time.Time
+		if err := rows.Scan(&at, &n.Code, &n.Outcome, &n.AuthNumber, &n.Status3DS, &n.MACValid); err != nil {
+			return nil, err
+		}
+		n.ReceivedAt = FormatTime(at)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,155 @@
+package checkout
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"shop/payment"
+	"shop/payment/card"
+	"shop/store"
+	"shop/templates"
+)
+
+// DigitsSealer encrypts the six card digits that only the merchant's mail may carry;
+// card.Key implements it.
+type DigitsSealer interface {
+	Seal(tail, aad string) ([]byte, error)
+}
+
+var _ DigitsSealer = card.Key{}
+
+// CardPayments is the shop's own card form (the 3clicShopping flow): the number is
+// checked here, stored without its last six digits, and those six reach the merchant
+// only in the order mail. The merchant then certifies the payment with the bank.
+type CardPayments struct {
+	Orders *Handler
+	Key    DigitsSealer
+	// Secure reports whether the request reached the shop over HTTPS (directly or through
+	// a trusted proxy) or comes to localhost; card numbers never cross a network in clear.
+	Secure func(*http.Request) bool
+	// Wake nudges the mail worker so the merchant's mail leaves at once.
+	Wake func()
+}
+
+var _ payment.Method = (*CardPayments)(nil)
+
+func (m *CardPayments) Code() string  { return "card" }
+func (m *CardPayments) Label() string { return "Pay by card on this site" }
+func (m *CardPayments) Description() string {
+	return "Visa, Mastercard, American Express or Diners Club. The merchant verifies the payment with the bank before shipping."
+}
+
+// Routes registers the card form.
+func (m *CardPayments) Routes(g *echo.Group) {
+	g.GET("/orders/:ref/pay/card", m.form)
+	g.POST("/orders/:ref/pay/card", m.submit)
+}
+
+func (m *CardPayments) payable(c echo.Context) (Order, bool, error) {
+	o, err := m.Orders.LoadAuthorized(c)
+	if err != nil {
+		return o, false, err
+	}
+	return o, o.PaymentState == AwaitingPayment, nil
+}
+
+func (m *CardPayments) form(c echo.Context) error {
+	o, ok, err := m.payable(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return c.Redirect(http.StatusSeeOther, OrderURL(c, o, ""))
+	}
+	return m.render(c, http.StatusOK, o, "", "", nil)
+}
+
+func (m *CardPayments) render(c echo.Context, status int, o Order, brand, expiry string, errs card.FieldErrors) error {
+	v := templates.CardFormView{
+		Chrome: m.Orders.Site.Chrome(c, "Pay by card"), Reference: o.Reference, Total: store.FormatCents(o.TotalCents),
+		Action: OrderURL(c, o, "/pay/card"), Brand: brand, Expiry: expiry, Errors: map[string]string{},
+		Insecure: !m.Secure(c.Request()), OrderURL: OrderURL(c, o, ""),
+	}
+	for _, b := range card.Brands {
+		v.Brands = append(v.Brands, templates.Option{Value: string(b), Label: b.Label()})
+	}
+	for _, field := range []string{"brand", "number", "expiry"} {
+		if err := errs[field]; err != nil {
+			v.Errors[field] = err.Error()
+			v.Summary = append(v.Summary, templates.FieldError{Field: field, Message: err.Error()})
+		}
+	}
+	return m.Orders.Site.Render(c, status, templates.CardFormPage(v))
+}
+
+// submit checks the card and, in one transaction, records brand, expiry and the number
+// less its last six digits, moves the order to awaiting certification and queues the
+// merchant's mail with the six digits sealed. The number itself goes nowhere else: not
+// in a log, an error, the page (it is never echoed back), the session or a URL.
+func (m *CardPayments) submit(c echo.Context) error {
+	if !m.Secure(c.Request()) {
+		return store.Errorf(store.Forbidden, "Card details can only be sent over a secure (HTTPS) connection.")
+	}
+	o, ok, err := m.payable(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return c.Redirect(http.StatusSeeOther, OrderURL(c, o, ""))
+	}
+	in := card.Input{Number: c.FormValue("number"), Expiry: c.FormValue("expiry"), Brand: c.FormValue("brand")}
+	checked, errs := card.Check(in, m.Orders.Service.Now())
+	if len(errs) > 0 {
+		return m.render(c, http.StatusUnprocessableEntity, o, in.Brand, in.Expiry, errs)
+	}
+	stored, tail := checked.Number.Split()
+	sealed, err := m.Key.Seal(tail, o.Reference)
+	if err != nil {
+		return err
+	}
+	details := &CardDetails{Brand: checked.Brand.Label(), Expiry: checked.Expiry.String(), Stored: stored}
+	changed, err := m.Orders.Service.CompletePayment(c.Request().Context(), o.ID, Completion{
+		Method: "card", To: AwaitingCertification, Detail: "Card details received (" + details.Brand + ")",
+		Card: details, Secret: sealed,
+		Record: func(ctx context.Context, tx *sql.Tx, o Order) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO card_payments (order_id, brand, expiry, stored, created_at)
+				VALUES (?, ?, ?, ?, ?)`, o.ID, string(checked.Brand), details.Expiry, stored, m.Orders.Service.Now().UTC())
+			return err
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if changed {
+		m.Wake()
+		m.Orders.Site.Sessions.AddFlash(c, "Thank you! Your card details were received.")
+	}
+	return c.Redirect(http.StatusSeeOther, OrderURL(c, o, ""))
+}
+
+// CardPayment is the card record of an order, as the admin area shows it.
+type CardPayment struct {
+	Brand, Expiry, Stored string
+	Reduced               bool
+}
+
+// CardPaymentOf reads an order's card record; ok is false for other payment methods.
+func (s *Service) CardPaymentOf(ctx context.Context, orderID int64) (p CardPayment, ok bool, err error) {
+	err = s.DB.R.QueryRowContext(ctx, `SELECT brand, expiry, stored, reduced FROM card_payments WHERE order_id = ?`,
+		orderID).Scan(&p.Brand, &p.Expiry, &p.Stored, &p.Reduced)
+	if err == sql.ErrNoRows {
+		return p, false, nil
+	}
+	return p, err == nil, err
+}
+
+// reduceCardDigits keeps only the first six digits once the merchant has decided: the
+// rest of the stored part has no use left.
+func reduceCardDigits(ctx context.Context, tx *sql.Tx, orderID int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE card_payments SET stored = substr(stored, 1, 6), reduced = 1
+		WHERE order_id = ? AND reduced = 0`, orderID)
+	return err
+}

@@ -1,0 +1,69 @@
+package checkout
+
+import (
+	"context"
+	"database/sql"
+)
+
+// ExpireDue expires orders left awaiting payment past their deadline and returns their
+// stock. Each order is claimed by its own guarded update, so two sweeps running at once
+// (two processes, or a job started twice) expire each order and return its stock once.
+func (s *Service) ExpireDue(ctx context.Context) (int, error) {
+	now := s.Now().UTC()
+	rows, err := s.DB.R.QueryContext(ctx, `SELECT id FROM orders WHERE payment_state = ? AND expires_at < ? LIMIT 500`,
+		AwaitingPayment, now)
+	if err != nil {
+		return 0, err
+	}
+	var due []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		due = append(due, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	expired := 0
+	for _, id := range due {
+		err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `UPDATE orders SET payment_state = ?, fulfilment_state = ?, updated_at = ?
+				WHERE id = ? AND payment_state = ? AND expires_at < ?`,
+				Expired, FulfilmentCancelled, now, id, AwaitingPayment, now)
+			if err != nil || !rowsChanged(res) {
+				return err
+			}
+			expired++
+			if err := returnOrderStock(ctx, tx, id, now); err != nil {
+				return err
+			}
+			if err := addEvent(ctx, tx, id, now, "expired", "Not paid in time; stock returned", "system"); err != nil {
+				return err
+			}
+			o, err := loadOrder(ctx, tx, "id = ?", id)
+			if err != nil {
+				return err
+			}
+			return enqueueMail(ctx, tx, s.Mails.ExpiredToShopper(o))
+		})
+		if err != nil {
+			return expired, err
+		}
+	}
+	return expired, nil
+}
+
+// ExtendForBank gives an order the longer bank window once the shopper leaves for the
+// bank's page, since the bank may take a while to call back.
+func (s *Service) ExtendForBank(ctx context.Context, orderID int64) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		deadline := s.Now().UTC().Add(s.BankWindow)
+		_, err := tx.ExecContext(ctx, `UPDATE orders SET expires_at = max(expires_at, ?), payment_method = 'cmcic', updated_at = ?
+			WHERE id = ? AND payment_state = ?`, deadline, s.Now().UTC(), orderID, AwaitingPayment)
+		return err
+	})
+}

@@ -1,0 +1,204 @@
+package checkout
+
+import (
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Form is what the shopper types in the order form. Nothing priced comes from it.
+type Form struct {
+	Email           string `json:"email"`
+	Name            string `json:"name"`
+	Phone           string `json:"phone"`
+	BillingLine1    string `json:"billing_line1"`
+	BillingLine2    string `json:"billing_line2"`
+	BillingPostcode string `json:"billing_postcode"`
+	BillingCity     string `json:"billing_city"`
+	BillingCountry  string `json:"billing_country"`
+	ShipDifferent   bool   `json:"ship_different"`
+	ShipName        string `json:"ship_name"`
+	ShipLine1       string `json:"ship_line1"`
+	ShipLine2       string `json:"ship_line2"`
+	ShipPostcode    string `json:"ship_postcode"`
+	ShipCity        string `json:"ship_city"`
+	ShipCountry     string `json:"ship_country"`
+	Delivery        string `json:"delivery"`
+	Note            string `json:"note"`
+	AcceptTerms     bool   `json:"-"` // asked again on every order
+}
+
+// FormFromValues reads the order form, trimming spaces; unknown fields (a price, a
+// total, a quantity) are simply never read.
+func FormFromValues(v url.Values) Form {
+	get := func(k string) string { return strings.TrimSpace(v.Get(k)) }
+	return Form{
+		Email: get("email"), Name: get("name"), Phone: get("phone"),
+		BillingLine1: get("billing_line1"), BillingLine2: get("billing_line2"),
+		BillingPostcode: strings.ToUpper(get("billing_postcode")), BillingCity: get("billing_city"),
+		BillingCountry: strings.ToUpper(get("billing_country")),
+		ShipDifferent:  v.Get("ship_different") != "",
+		ShipName:       get("ship_name"), ShipLine1: get("ship_line1"), ShipLine2: get("ship_line2"),
+		ShipPostcode: strings.ToUpper(get("ship_postcode")), ShipCity: get("ship_city"),
+		ShipCountry: strings.ToUpper(get("ship_country")),
+		Delivery:    get("delivery"), Note: strings.TrimSpace(v.Get("note")),
+		AcceptTerms: v.Get("terms") != "",
+	}
+}
+
+// Country is a destination the shop delivers to.
+type Country struct{ Code, Name string }
+
+// Countries the shop delivers to, in the order the form lists them.
+var Countries = []Country{
+	{"FR", "France"}, {"BE", "Belgium"}, {"LU", "Luxembourg"}, {"CH", "Switzerland"}, {"MC", "Monaco"},
+	{"DE", "Germany"}, {"ES", "Spain"}, {"IT", "Italy"}, {"NL", "Netherlands"}, {"PT", "Portugal"},
+	{"AT", "Austria"}, {"IE", "Ireland"}, {"GB", "United Kingdom"},
+}
+
+func countryName(code string) string {
+	for _, c := range Countries {
+		if c.Code == code {
+			return c.Name
+		}
+	}
+	return ""
+}
+
+// postcodeShapes are the countries whose postcode we can check exactly; others only get
+// a length and character check.
+var postcodeShapes = map[string]struct {
+	re      *regexp.Regexp
+	example string
+}{
+	"FR": {regexp.MustCompile(`^(0[1-9]|[1-8]\d|9[0-8])\d{3}$`), "75011"},
+	"MC": {regexp.MustCompile(`^980\d{2}$`), "98000"},
+	"BE": {regexp.MustCompile(`^[1-9]\d{3}$`), "1000"},
+	"LU": {regexp.MustCompile(`^(L-)?\d{4}$`), "1111"},
+	"CH": {regexp.MustCompile(`^[1-9]\d{3}$`), "8001"},
+	"AT": {regexp.MustCompile(`^[1-9]\d{3}$`), "1010"},
+	"DE": {regexp.MustCompile(`^\d{5}$`), "10115"},
+	"ES": {regexp.MustCompile(`^(0[1-9]|[1-4]\d|5[0-2])\d{3}$`), "28001"},
+	"IT": {regexp.MustCompile(`^\d{5}$`), "00118"},
+	"NL": {regexp.MustCompile(`^[1-9]\d{3} ?[A-Z]{2}$`), "1011 AB"},
+	"PT": {regexp.MustCompile(`^\d{4}-\d{3}$`), "1000-001"},
+}
+
+var (
+	genericPostcode = regexp.MustCompile(`^[A-Z0-9][A-Z0-9 -]{1,9}$`)
+	phoneChars      = regexp.MustCompile(`^\+?[0-9 ().-]+$`)
+)
+
+// FieldErrors maps a form field's name to the message shown beside it.
+type FieldErrors map[string]string
+
+// formFields is the order of fields in the error summary at the top of the form.
+var formFields = []string{"email", "name", "phone", "billing_line1", "billing_line2", "billing_postcode",
+	"billing_city", "billing_country", "ship_name", "ship_line1", "ship_line2", "ship_postcode", "ship_city",
+	"ship_country", "delivery", "note", "terms"}
+
+// Validate checks every field and returns one specific message per wrong field.
+func (f Form) Validate(methods []DeliveryMethod) FieldErrors {
+	errs := FieldErrors{}
+	check := func(field, value, label string, required bool, maxLen int) bool {
+		switch {
+		case value == "" && required:
+			errs[field] = "Enter your " + label + "."
+		case utf8.RuneCountInString(value) > maxLen:
+			errs[field] = strings.ToUpper(label[:1]) + label[1:] + " must be at most " + strconv.Itoa(maxLen) + " characters."
+		case strings.ContainsAny(value, "\r\n\x00") && field != "note":
+			errs[field] = strings.ToUpper(label[:1]) + label[1:] + " must be on one line."
+		default:
+			return value != ""
+		}
+		return false
+	}
+	if check("email", f.Email, "e-mail address", true, 254) {
+		if a, err := mail.ParseAddress(f.Email); err != nil || a.Address != f.Email || !strings.Contains(f.Email[strings.LastIndexByte(f.Email, '@')+1:], ".") {
+			errs["email"] = "Enter an e-mail address like name@example.com."
+		}
+	}
+	check("name", f.Name, "full name", true, 100)
+	if check("phone", f.Phone, "phone number", true, 25) {
+		digits := 0
+		for _, r := range f.Phone {
+			if r >= '0' && r <= '9' {
+				digits++
+			}
+		}
+		if !phoneChars.MatchString(f.Phone) || digits < 6 || digits > 15 {
+			errs["phone"] = "Enter a phone number with 6 to 15 digits, such as 06 12 34 56 78 or +33 6 12 34 56 78."
+		}
+	}
+	f.validateAddress(errs, "billing_", f.BillingLine1, f.BillingLine2, f.BillingPostcode, f.BillingCity, f.BillingCountry)
+	method, ok := findMethod(methods, f.Delivery)
+	if !ok {
+		errs["delivery"] = "Choose a delivery method."
+	}
+	if ok && method.NeedsAddress && f.ShipDifferent {
+		check("ship_name", f.ShipName, "recipient's name", true, 100)
+		f.validateAddress(errs, "ship_", f.ShipLine1, f.ShipLine2, f.ShipPostcode, f.ShipCity, f.ShipCountry)
+	}
+	check("note", f.Note, "note", false, 1000)
+	if !f.AcceptTerms {
+		errs["terms"] = "Accept the terms of sale to place your order."
+	}
+	return errs
+}
+
+func (f Form) validateAddress(errs FieldErrors, prefix, line1, line2, postcode, city, country string) {
+	set := func(field, msg string) { errs[prefix+field] = msg }
+	switch {
+	case line1 == "":
+		set("line1", "Enter the street address.")
+	case utf8.RuneCountInString(line1) > 120:
+		set("line1", "The address must be at most 120 characters.")
+	}
+	if utf8.RuneCountInString(line2) > 120 {
+		set("line2", "The second address line must be at most 120 characters.")
+	}
+	switch {
+	case city == "":
+		set("city", "Enter the city.")
+	case utf8.RuneCountInString(city) > 80:
+		set("city", "The city must be at most 80 characters.")
+	}
+	name := countryName(country)
+	if name == "" {
+		set("country", "Choose a country from the list.")
+	}
+	switch shape, exact := postcodeShapes[country]; {
+	case postcode == "":
+		set("postcode", "Enter the postcode.")
+	case exact && !shape.re.MatchString(postcode):
+		set("postcode", "Enter a postcode of "+name+" such as "+shape.example+".")
+	case !exact && !genericPostcode.MatchString(postcode):
+		set("postcode", "Enter a postcode of 2 to 10 letters and digits.")
+	}
+	for _, v := range []string{line1, line2, postcode, city} {
+		if strings.ContainsAny(v, "\r\n\x00") {
+			set("line1", "Addresses must be on single lines.")
+		}
+	}
+}
+
+// billing and shipping addresses of a valid form.
+func (f Form) billing() Address {
+	return Address{Name: f.Name, Line1: f.BillingLine1, Line2: f.BillingLine2, Postcode: f.BillingPostcode,
+		City: f.BillingCity, Country: f.BillingCountry}
+}
+
+func (f Form) shipping(m DeliveryMethod) Address {
+	switch {
+	case !m.NeedsAddress:
+		return Address{}
+	case f.ShipDifferent:
+		return Address{Name: f.ShipName, Line1: f.ShipLine1, Line2: f.ShipLine2, Postcode: f.ShipPostcode,
+			City: f.ShipCity, Country: f.ShipCountry}
+	default:
+		return f.billing()
+	}
+}

@@ -1,0 +1,220 @@
+package checkout
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"shop/cart"
+	"shop/payment"
+	"shop/store"
+	"shop/templates"
+)
+
+// Handler serves the order form, the payment page and the order pages.
+type Handler struct {
+	Service *Service
+	Cart    *cart.Cart
+	Site    *store.Site
+	// Methods are the payment methods main configured; the payment page offers exactly these.
+	Methods []payment.Method
+}
+
+// Routes registers checkout's pages.
+func (h *Handler) Routes(g *echo.Group) {
+	g.GET("/checkout", h.form)
+	g.POST("/checkout", h.place)
+	g.GET("/orders/:ref", h.order)
+	g.GET("/orders/:ref/pay", h.pay)
+}
+
+func (h *Handler) form(c echo.Context) error {
+	ctx := c.Request().Context()
+	f, err := h.Service.SavedForm(ctx, store.VisitorID(c))
+	if err != nil {
+		return err
+	}
+	token, err := randomHex(16)
+	if err != nil {
+		return err
+	}
+	return h.renderForm(c, http.StatusOK, f, nil, token, "")
+}
+
+// renderForm shows the order form; shown is the cart snapshot the first rendering
+// carried, kept on a re-render so a change in between is still noticed.
+func (h *Handler) renderForm(c echo.Context, status int, f Form, errs FieldErrors, submission, shown string) error {
+	ctx := c.Request().Context()
+	lines, err := h.Cart.Lines(ctx, store.VisitorID(c))
+	if err != nil {
+		return err
+	}
+	if len(lines) == 0 {
+		h.Site.Sessions.AddFlash(c, "Your cart is empty: add something before checking out.")
+		return c.Redirect(http.StatusSeeOther, "/cart")
+	}
+	for _, l := range lines {
+		if l.Problem() != "" {
+			h.Site.Sessions.AddFlash(c, "Some items in your cart cannot be ordered as they are.")
+			return c.Redirect(http.StatusSeeOther, "/cart")
+		}
+	}
+	methods, err := h.Service.DeliveryMethods(ctx, false)
+	if err != nil {
+		return err
+	}
+	if shown == "" {
+		shown = Snapshot(lines)
+	}
+	m, ok := findMethod(methods, f.Delivery)
+	v := templates.CheckoutView{
+		Chrome: h.Site.Chrome(c, "Checkout"), Form: formView(f), Errors: errs, Countries: countryOptions(),
+		Methods: methodOptions(methods), Cart: cartSummary(lines, m, ok), Submission: submission, Shown: shown,
+	}
+	for _, field := range formFields {
+		if msg, bad := errs[field]; bad {
+			v.Summary = append(v.Summary, templates.FieldError{Field: field, Message: msg})
+		}
+	}
+	return h.Site.Render(c, status, templates.CheckoutPage(v))
+}
+
+// place is the order form's POST: bind, validate, place in one transaction, redirect.
+func (h *Handler) place(c echo.Context) error {
+	ctx := c.Request().Context()
+	visitor := store.VisitorID(c)
+	values, err := c.FormParams()
+	if err != nil {
+		return store.Errorf(store.Invalid, "The form could not be read.")
+	}
+	f := FormFromValues(values)
+	submission, shown := values.Get("submission"), values.Get("shown")
+	if err := h.Service.SaveForm(ctx, visitor, f); err != nil {
+		return err
+	}
+	if o, ok := h.placedAlready(c, submission); ok {
+		return h.landOn(c, o)
+	}
+	methods, err := h.Service.DeliveryMethods(ctx, false)
+	if err != nil {
+		return err
+	}
+	if errs := f.Validate(methods); len(errs) > 0 {
+		return h.renderForm(c, http.StatusUnprocessableEntity, f, errs, submission, shown)
+	}
+	o, _, err := h.Service.Place(ctx, PlaceRequest{Visitor: visitor, NewOwner: store.NewVisitorID(),
+		Submission: submission, Shown: shown, Form: f})
+	var changed *ChangedError
+	if errors.As(err, &changed) {
+		v := templates.ChangedView{Chrome: h.Site.Chrome(c, "Your order was not placed"), Problems: changed.Problems}
+		return h.Site.Render(c, http.StatusConflict, templates.ChangedPage(v))
+	}
+	if err != nil {
+		return err
+	}
+	return h.landOn(c, o)
+}
+
+// placedAlready finds the order a submission token already placed, for the second of
+// two identical submissions (double click, back and resubmit, two tabs).
+func (h *Handler) placedAlready(c echo.Context, submission string) (Order, bool) {
+	o, err := loadOrder(c.Request().Context(), h.Service.DB.R, "submission = ?", submission)
+	return o, err == nil
+}
+
+// landOn gives the shopper the order's owner id, then sends them to pay it. Only a
+// visitor who placed the order or owns it gets there.
+func (h *Handler) landOn(c echo.Context, o Order) error {
+	placedBy := ""
+	_ = h.Service.DB.R.QueryRowContext(c.Request().Context(), `SELECT placed_by FROM orders WHERE id = ?`, o.ID).Scan(&placedBy)
+	if v := store.VisitorID(c); v != o.Owner && v != placedBy {
+		return store.Errorf(store.NotFound, "This order does not exist.")
+	}
+	if err := h.Site.Sessions.SetVisitor(c, o.Owner); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/orders/"+o.Reference+"/pay")
+}
+
+// Authorized reports whether the request may see the order: the visitor who owns it, or
+// anyone holding its access token (the link in the shopper's mails and bank returns).
+func Authorized(c echo.Context, o Order) bool {
+	if store.VisitorID(c) == o.Owner {
+		return true
+	}
+	t := c.QueryParam("token")
+	return t != "" && subtle.ConstantTimeCompare([]byte(t), []byte(o.AccessToken)) == 1
+}
+
+// LoadAuthorized reads the order named in the URL, answering 404 to anyone else.
+func (h *Handler) LoadAuthorized(c echo.Context) (Order, error) {
+	o, err := h.Service.OrderByReference(c.Request().Context(), c.Param("ref"))
+	if err != nil {
+		return o, err
+	}
+	if !Authorized(c, o) {
+		return o, store.Errorf(store.NotFound, "This order does not exist.")
+	}
+	return o, nil
+}
+
+// OrderURL is the order page, carrying the token when the request came with one.
+func OrderURL(c echo.Context, o Order, suffix string) string {
+	u := "/orders/" + o.Reference + suffix
+	if t := c.QueryParam("token"); t != "" && store.VisitorID(c) != o.Owner {
+		u += "?token=" + url.QueryEscape(t)
+	}
+	return u
+}
+
+func (h *Handler) pay(c echo.Context) error {
+	o, err := h.LoadAuthorized(c)
+	if err != nil {
+		return err
+	}
+	if o.PaymentState != AwaitingPayment {
+		return c.Redirect(http.StatusSeeOther, OrderURL(c, o, ""))
+	}
+	v := templates.PaymentView{Chrome: h.Site.Chrome(c, "Pay order "+o.Reference), Reference: o.Reference,
+		Summary: orderSummary(o), Deadline: FormatTime(o.ExpiresAt), OrderURL: OrderURL(c, o, "")}
+	for _, m := range h.Methods {
+		v.Options = append(v.Options, templates.PaymentOption{Code: m.Code(), Label: m.Label(),
+			Description: m.Description(), URL: OrderURL(c, o, "/pay/"+m.Code())})
+	}
+	return h.Site.Render(c, http.StatusOK, templates.PaymentPage(v))
+}
+
+func (h *Handler) order(c echo.Context) error {
+	o, err := h.LoadAuthorized(c)
+	if err != nil {
+		return err
+	}
+	return h.Site.Render(c, http.StatusOK, templates.OrderPage(h.OrderView(c, o)))
+}
+
+// OrderView fills the order page; the bank's return pages reuse it.
+func (h *Handler) OrderView(c echo.Context, o Order) templates.OrderView {
+	v := templates.OrderView{
+		Chrome: h.Site.Chrome(c, "Order "+o.Reference), Reference: o.Reference, Placed: FormatTime(o.CreatedAt),
+		Payment: PaymentWords(o.PaymentState), PaymentCode: string(o.PaymentState),
+		Fulfilment: FulfilmentWords(o.FulfilmentState), Summary: orderSummary(o), Email: o.Email, Phone: o.Phone,
+		Billing: addressLines(o.Billing), Shipping: addressLines(o.Shipping), Note: o.Note, Tracking: o.TrackingNumber,
+	}
+	switch o.PaymentState {
+	case AwaitingPayment:
+		v.Message = "Your items are reserved until " + FormatTime(o.ExpiresAt) + ". Pay now to complete your order."
+		v.PayURL = OrderURL(c, o, "/pay")
+	case AwaitingCertification:
+		v.Message = "Thank you! Your card details were received and the merchant is verifying the payment with the bank. You will get an e-mail once it is confirmed."
+	case Paid:
+		v.Message = "Thank you! Your payment is confirmed."
+	case Failed:
+		v.Message = "The payment was refused and the order was not completed."
+	case Expired:
+		v.Message = "This order was not paid in time and its items were released."
+	}
+	return v
+}

@@ -1,0 +1,366 @@
+package checkout
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"shop/store"
+)
+
+// DigitsOpener opens the sealed card digits of a merchant's mail. The card package's Key
+// satisfies it; checkout declares only what it uses.
+type DigitsOpener interface {
+	Open(sealed []byte, aad string) (string, error)
+}
+
+// Outbox sends the mail the shop queued. Several workers, in one process or several,
+// may share a database: each row is claimed by one of them with a guarded update and a
+// lease, and every later change to it is guarded by the claim's token.
+type Outbox struct {
+	DB     *store.DB
+	Sender Sender
+	From   string       // the From address (SHOP_MAIL_FROM)
+	Digits DigitsOpener // the card key; nil when card payments are off
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Host is the right-hand side of Message-IDs, the host of the shop's base URL
+	// (see MailHost); "shop.local" when empty.
+	Host string
+	// MaxAttempts is how many tries a mail gets before it is marked failed (default 30,
+	// about a day with the backoff); Lease is how long a claim holds (default 5 minutes).
+	MaxAttempts int
+	Lease       time.Duration
+
+	wakeOnce sync.Once
+	wake     chan struct{}
+}
+
+const (
+	defaultMailAttempts = 30
+	defaultMailLease    = 5 * time.Minute
+	mailBatch           = 10
+	mailFirstRetry      = 30 * time.Second
+	mailMaxRetry        = time.Hour
+	maxMailErrorLength  = 500
+)
+
+// MailHost is the host part of the shop's Message-IDs for a base URL.
+func MailHost(baseURL string) string {
+	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "shop.local"
+}
+
+// Run sends due mail every poll, and at once when woken, until ctx is done. Its first
+// round resumes whatever an earlier run left: queued rows and claims whose lease ran out.
+func (o *Outbox) Run(ctx context.Context, poll time.Duration) {
+	if poll <= 0 {
+		poll = 30 * time.Second
+	}
+	ticker := time.NewTicker(poll)
+	defer ticker.Stop()
+	for {
+		if _, err := o.SendDue(ctx); err != nil && ctx.Err() == nil {
+			o.logger().Error("mail: sending due mail", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		case <-o.wakeChan():
+		}
+	}
+}
+
+// Wake asks Run for a round now, without waiting for the poll; it never blocks. Call it
+// after the transaction that queued a mail has committed.
+func (o *Outbox) Wake() {
+	select {
+	case o.wakeChan() <- struct{}{}:
+	default: // a round is already asked for
+	}
+}
+
+func (o *Outbox) wakeChan() chan struct{} {
+	o.wakeOnce.Do(func() { o.wake = make(chan struct{}, 1) })
+	return o.wake
+}
+
+// SendDue claims the due mails batch by batch and sends each one, outside any
+// transaction. A temporary failure puts the mail back in the queue with a growing
+// delay; a permanent one, or too many tries, marks it failed. It returns how many mails
+// went out; an error means the database failed or ctx ended, not that a mail did.
+func (o *Outbox) SendDue(ctx context.Context) (int, error) {
+	sent := 0
+	for range 100 { // a bound, in case rows keep being due
+		if err := ctx.Err(); err != nil {
+			return sent, err
+		}
+		token, err := newClaimToken()
+		if err != nil {
+			return sent, err
+		}
+		now := o.now()
+		rows, err := claimDueMail(ctx, o.DB, token, now, now.Add(o.lease()), mailBatch)
+		if err != nil {
+			return sent, err
+		}
+		for i, r := range rows {
+			if ctx.Err() != nil || !o.now().Before(r.ClaimedUntil) {
+				// Shutting down, or too slow: hand the rest back rather than risk
+				// sending a row that another worker may now claim.
+				o.release(ctx, rows[i:], token)
+				return sent, ctx.Err()
+			}
+			ok, err := o.sendOne(ctx, r, token)
+			if err != nil {
+				return sent, err
+			}
+			if ok {
+				sent++
+			}
+		}
+		if len(rows) < mailBatch {
+			return sent, nil
+		}
+	}
+	return sent, nil
+}
+
+// sendOne sends one claimed row and records the outcome; ok reports a delivery.
+func (o *Outbox) sendOne(ctx context.Context, r outboxRow, token string) (ok bool, err error) {
+	// The outcome must be recorded even when ctx ends during the send: a mail delivered
+	// but not marked would go out again.
+	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	log := o.logger().With("mail", r.ID, "key", r.Key)
+
+	digits := ""
+	text, html := r.Text, r.HTML
+	if len(r.Secret) > 0 {
+		digits, err = o.openDigits(r)
+		if err != nil {
+			// Retrying cannot help until someone fixes the key: fail, so the merchant
+			// sees it and can resend once it is fixed.
+			return false, o.markFailed(markCtx, log, r, token, scrubMailError(err, ""))
+		}
+		text = strings.ReplaceAll(text, CardDigitsPlaceholder, digits)
+		html = strings.ReplaceAll(html, CardDigitsPlaceholder, digits)
+	}
+	msg, err := o.message(r, text, html)
+	if err != nil {
+		return false, o.markFailed(markCtx, log, r, token, scrubMailError(err, digits))
+	}
+	sendErr := o.Sender.Send(ctx, msg)
+	if sendErr == nil {
+		held, err := markMailSent(markCtx, o.DB, r.ID, token, o.now())
+		if err != nil {
+			return true, err
+		}
+		if !held {
+			log.Warn("mail: sent after its claim was taken over; it may go out twice (same Message-ID)")
+		}
+		log.Info("mail: sent")
+		return true, nil
+	}
+	reason := scrubMailError(sendErr, digits)
+	switch {
+	case ctx.Err() != nil:
+		o.release(markCtx, []outboxRow{r}, token)
+		return false, nil
+	case !temporaryMailError(sendErr):
+		return false, o.markFailed(markCtx, log, r, token, reason)
+	case r.Attempts+1 >= o.maxAttempts():
+		return false, o.markFailed(markCtx, log, r, token, "gave up after "+strconv.Itoa(r.Attempts+1)+" attempts: "+reason)
+	}
+	next := o.now().Add(mailBackoff(r.Attempts))
+	if _, err := markMailRetry(markCtx, o.DB, r.ID, token, next, reason); err != nil {
+		return false, err
+	}
+	log.Warn("mail: not sent, will retry", "attempt", r.Attempts+1, "next", next, "err", reason)
+	return false, nil
+}
+
+func (o *Outbox) markFailed(ctx context.Context, log *slog.Logger, r outboxRow, token, reason string) error {
+	if len(reason) > maxMailErrorLength {
+		reason = reason[:maxMailErrorLength]
+	}
+	if _, err := markMailFailed(ctx, o.DB, r.ID, token, reason); err != nil {
+		return err
+	}
+	log.Error("mail: failed; it waits for a resend from the admin area", "attempt", r.Attempts+1, "err", reason)
+	return nil
+}
+
+func (o *Outbox) release(ctx context.Context, rows []outboxRow, token string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	for _, r := range rows {
+		if _, err := releaseMail(ctx, o.DB, r.ID, token); err != nil {
+			// The lease runs out and the next round takes the row anyway.
+			o.logger().Warn("mail: release claim", "mail", r.ID, "err", err)
+		}
+	}
+}
+
+// openDigits opens a row's sealed digits. Its errors never carry the digits.
+func (o *Outbox) openDigits(r outboxRow) (string, error) {
+	if o.Digits == nil {
+		return "", errors.New("the mail holds sealed card digits but no card key is configured")
+	}
+	digits, err := o.Digits.Open(r.Secret, r.OrderRef)
+	if err != nil {
+		return "", fmt.Errorf("cannot open the sealed card digits: %w", err)
+	}
+	if len(digits) != 6 || strings.Trim(digits, "0123456789") != "" {
+		return "", errors.New("the opened card digits are not six digits")
+	}
+	return digits, nil
+}
+
+// message builds the one kind of message the shop sends: a plain-text part with an HTML
+// alternative, dated when it was queued, with a Message-ID that stays the same however
+// many times the row is tried, so a recipient's server can drop a duplicate.
+func (o *Outbox) message(r outboxRow, text, html string) (*mail.Msg, error) {
+	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
+	if err := msg.From(o.From); err != nil {
+		return nil, fmt.Errorf("sender address: %w", err)
+	}
+	if err := msg.To(r.To); err != nil {
+		return nil, fmt.Errorf("recipient address: %w", err)
+	}
+	msg.Subject(r.Subject)
+	msg.SetDateWithValue(r.CreatedAt)
+	msg.SetMessageIDWithValue(mailMessageID(r.ID, r.Key, o.Host))
+	msg.SetBodyString(mail.TypeTextPlain, text)
+	msg.AddAlternativeString(mail.TypeTextHTML, html)
+	return msg, nil
+}
+
+// mailMessageID is "outbox-<id>-<hash of key>@<host>", without the angle brackets.
+func mailMessageID(id int64, key, host string) string {
+	if host == "" {
+		host = "shop.local"
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "outbox-" + strconv.FormatInt(id, 10) + "-" + hex.EncodeToString(sum[:6]) + "@" + host
+}
+
+// temporaryMailError says whether trying again later may work. A server's 4xx answer
+// is temporary and its 5xx answer permanent; a connection that failed (dial, TLS,
+// dropped mid-way) is temporary; an address go-mail cannot use is permanent.
+func temporaryMailError(err error) bool {
+	var se *mail.SendError
+	if !errors.As(err, &se) {
+		return true
+	}
+	switch {
+	case se.IsTemp():
+		return true
+	case se.ErrorCode() != 0:
+		return false
+	case se.Reason == mail.ErrGetSender, se.Reason == mail.ErrGetRcpts, se.Reason == mail.ErrNoUnencoded:
+		return false
+	}
+	return true
+}
+
+// mailBackoff is the wait after the attempts-th failure: 30s, 1m, 2m, … capped at 1h.
+func mailBackoff(attempts int) time.Duration {
+	d := mailFirstRetry
+	for i := 0; i < attempts && d < mailMaxRetry; i++ {
+		d *= 2
+	}
+	return min(d, mailMaxRetry)
+}
+
+// scrubMailError turns a send error into a line fit for the database and the logs: the
+// card digits (if the mail had any) and anything like a card number are taken out, and
+// it is kept short. Sender errors carry addresses and server replies, never bodies.
+func scrubMailError(err error, digits string) string {
+	s := strings.ToValidUTF8(err.Error(), "?")
+	if digits != "" {
+		s = strings.ReplaceAll(s, digits, "[digits]")
+	}
+	s = scrubDigitRuns(s)
+	if len(s) > maxMailErrorLength {
+		s = s[:maxMailErrorLength]
+	}
+	return s
+}
+
+// scrubDigitRuns replaces every run of 13 or more digits (spaces and dashes allowed
+// between them), the shape of a card number.
+func scrubDigitRuns(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if s[i] < '0' || s[i] > '9' {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		j, n := i, 0
+		for j < len(s) && (s[j] >= '0' && s[j] <= '9' || (s[j] == ' ' || s[j] == '-') && j+1 < len(s) && s[j+1] >= '0' && s[j+1] <= '9') {
+			if s[j] >= '0' && s[j] <= '9' {
+				n++
+			}
+			j++
+		}
+		if n >= 13 {
+			b.WriteString("[number]")
+		} else {
+			b.WriteString(s[i:j])
+		}
+		i = j
+	}
+	return b.String()
+}
+
+func newClaimToken() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("checkout: claim token: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+func (o *Outbox) now() time.Time {
+	if o.Now != nil {
+		return o.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (o *Outbox) lease() time.Duration {
+	if o.Lease > 0 {
+		return o.Lease
+	}
+	return defaultMailLease
+}
+
+func (o *Outbox) maxAttempts() int {
+	if o.MaxAttempts > 0 {
+		return o.MaxAttempts
+	}
+	return defaultMailAttempts
+}
+
+func (o *Outbox) logger() *slog.Logger {
+	if o.Logger != nil {
+		return o.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}

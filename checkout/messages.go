@@ -1,0 +1,356 @@
+package checkout
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"shop/store"
+	"shop/templates"
+)
+
+// CardDigitsPlaceholder stands in the merchant's card-order mail where the six missing
+// card digits go. Only the mail worker replaces it, in memory, at send time.
+const CardDigitsPlaceholder = "{{CARD_DIGITS}}"
+
+// Mails renders the typed messages, each with a plain-text and an HTML part from the
+// same view (templates.MailView): the HTML through templates.Mail, the text through
+// mailtext/mail.txt.
+type Mails struct {
+	ShopName string
+	BaseURL  string // absolute, no trailing slash
+	Merchant string // the merchant's address (SHOP_MERCHANT_EMAIL)
+	// Location is the time zone of dates in mails; nil means UTC.
+	Location *time.Location
+}
+
+// CardDetails is what the merchant's mail shows of a card taken on the shop's page.
+type CardDetails struct {
+	Brand, Expiry string
+	Stored        string // the number less its last six digits
+}
+
+//go:embed mailtext/*.txt
+var mailTextFS embed.FS
+
+// mailText is parsed once and never changed.
+var mailText = template.Must(template.ParseFS(mailTextFS, "mailtext/mail.txt"))
+
+// OrderCompletedToMerchant tells the merchant about an order whose payment went through:
+// card details accepted (awaiting certification) or the bank's payment (paid). With a
+// card, the mail carries the card details and, on a line of its own, the placeholder
+// for the missing digits; the caller sets the Mail's Secret.
+func (m *Mails) OrderCompletedToMerchant(o Order, card *CardDetails) Mail {
+	state := mailPaymentWords(o.PaymentState)
+	subjectState := state
+	v := templates.MailView{Title: "New order " + o.Reference}
+	switch o.PaymentState {
+	case AwaitingCertification:
+		subjectState = "awaiting card certification"
+		v.Paragraphs = append(v.Paragraphs,
+			"A customer has ordered and entered a bank card on the shop's page. Charge the card with your bank, then certify or reject the payment in the admin area.")
+	case Paid:
+		v.Paragraphs = append(v.Paragraphs,
+			"A customer has ordered and paid. Prepare the order, then mark it shipped in the admin area.")
+	default:
+		v.Paragraphs = append(v.Paragraphs, "An order has changed. Its details are below.")
+	}
+	if card != nil {
+		v.Card = &templates.MailCard{Brand: card.Brand, Expiry: card.Expiry, Stored: card.Stored, Digits: CardDigitsPlaceholder}
+		v.Paragraphs = append(v.Paragraphs,
+			"This e-mail is the only place the missing card digits exist. Do not forward it, and delete it once the payment is settled.")
+	}
+	order := m.orderView(o, true)
+	order.Customer = &templates.MailCustomer{Name: o.Name, Email: o.Email, Phone: o.Phone}
+	v.Order = &order
+	v.Link = templates.MailLink{Text: "Open the admin area", URL: m.BaseURL + "/admin"}
+	subject := fmt.Sprintf("[%s] New order %s — %s", m.ShopName, o.Reference, subjectState)
+	return m.render(o, "merchant-completed", m.Merchant, subject, v)
+}
+
+// OrderConfirmationToShopper confirms an order to the shopper once its payment went
+// through (or awaits the merchant's check). It never holds a card digit.
+func (m *Mails) OrderConfirmationToShopper(o Order) Mail {
+	v := templates.MailView{Title: "Thank you for your order"}
+	switch o.PaymentState {
+	case AwaitingCertification:
+		v.Paragraphs = []string{
+			"We have received your order " + o.Reference + ".",
+			"Your card payment is being verified by the merchant. You will receive another e-mail as soon as it is confirmed; we prepare your order then.",
+		}
+	case Paid:
+		v.Paragraphs = []string{
+			"We have received your order " + o.Reference + " and your payment.",
+			"We are preparing it and will write again when it " + m.shipsOrReady(o) + ".",
+		}
+	default:
+		v.Paragraphs = []string{"We have received your order " + o.Reference + "."}
+	}
+	order := m.orderView(o, true)
+	v.Order = &order
+	v.Link = m.orderLink(o)
+	v.Footer = m.shopperFooter()
+	return m.render(o, "shopper-confirmation", o.Email, "Your order "+o.Reference+" is confirmed", v)
+}
+
+// PaymentCertifiedToShopper tells the shopper the merchant has confirmed the card payment.
+func (m *Mails) PaymentCertifiedToShopper(o Order) Mail {
+	v := templates.MailView{
+		Title: "Your payment is confirmed",
+		Paragraphs: []string{
+			"The merchant has verified your card payment for order " + o.Reference + ".",
+			"We are preparing your order and will write again when it " + m.shipsOrReady(o) + ".",
+		},
+	}
+	order := m.orderView(o, true)
+	v.Order = &order
+	v.Link = m.orderLink(o)
+	v.Footer = m.shopperFooter()
+	return m.render(o, "shopper-certified", o.Email, "Payment confirmed for your order "+o.Reference, v)
+}
+
+// PaymentRejectedToShopper tells the shopper the card payment could not be verified.
+func (m *Mails) PaymentRejectedToShopper(o Order) Mail {
+	v := templates.MailView{
+		Title: "Your payment could not be verified",
+		Paragraphs: []string{
+			"The merchant could not verify the card payment for order " + o.Reference + ", so the order has been cancelled and will not be sent.",
+			"If you still want these items, you are welcome to place a new order.",
+		},
+	}
+	order := m.orderView(o, false)
+	v.Order = &order
+	v.Link = m.orderLink(o)
+	v.Footer = m.shopperFooter()
+	return m.render(o, "shopper-rejected", o.Email, "Payment not accepted for your order "+o.Reference, v)
+}
+
+// ShippedToShopper tells the shopper the order is on its way (or ready to collect), with
+// the tracking number if there is one.
+func (m *Mails) ShippedToShopper(o Order) Mail {
+	v := templates.MailView{}
+	subject := "Your order " + o.Reference + " has shipped"
+	if o.Delivery.NeedsAddress {
+		v.Title = "Your order is on its way"
+		v.Paragraphs = []string{"Your order " + o.Reference + " has left the shop."}
+		if o.TrackingNumber != "" {
+			v.Paragraphs = append(v.Paragraphs, "You can follow the parcel with its tracking number: "+o.TrackingNumber+".")
+		}
+	} else {
+		v.Title = "Your order is ready"
+		subject = "Your order " + o.Reference + " is ready for pick-up"
+		v.Paragraphs = []string{"Your order " + o.Reference + " is ready: you can collect it at the shop (" + o.Delivery.Name + ")."}
+	}
+	order := m.orderView(o, true)
+	order.Tracking = o.TrackingNumber
+	v.Order = &order
+	v.Link = m.orderLink(o)
+	v.Footer = m.shopperFooter()
+	return m.render(o, "shopper-shipped", o.Email, subject, v)
+}
+
+// CancelledToShopper tells the shopper the merchant cancelled the order, and why.
+func (m *Mails) CancelledToShopper(o Order, reason string) Mail {
+	v := templates.MailView{
+		Title:      "Your order has been cancelled",
+		Paragraphs: []string{"Your order " + o.Reference + " has been cancelled."},
+	}
+	if reason = strings.TrimSpace(reason); reason != "" {
+		v.Paragraphs = append(v.Paragraphs, "Reason: "+reason)
+	}
+	if o.PaymentState == Paid {
+		v.Paragraphs = append(v.Paragraphs, "As it was already paid, the payment will be refunded.")
+	}
+	order := m.orderView(o, false)
+	v.Order = &order
+	v.Link = m.orderLink(o)
+	v.Footer = m.shopperFooter()
+	return m.render(o, "shopper-cancelled", o.Email, "Your order "+o.Reference+" has been cancelled", v)
+}
+
+// ExpiredToShopper tells the shopper an unpaid order was released.
+func (m *Mails) ExpiredToShopper(o Order) Mail {
+	v := templates.MailView{
+		Title: "Your order has expired",
+		Paragraphs: []string{
+			"We did not receive the payment for order " + o.Reference + " in time, so it has been cancelled and nothing will be charged.",
+			"If you still want these items, you are welcome to order again.",
+		},
+		Link:   templates.MailLink{Text: "Visit the shop", URL: m.BaseURL + "/"},
+		Footer: m.shopperFooter(),
+	}
+	order := m.orderView(o, false)
+	v.Order = &order
+	return m.render(o, "shopper-expired", o.Email, "Your order "+o.Reference+" has expired", v)
+}
+
+// render fills in what every mail shares and renders both parts.
+func (m *Mails) render(o Order, kind, to, subject string, v templates.MailView) Mail {
+	v.ShopName = m.ShopName
+	var html, text bytes.Buffer
+	// Both fail only on a bug in a template, which every message's test would show.
+	if err := templates.Mail(v).Render(context.Background(), &html); err != nil {
+		panic(fmt.Sprintf("checkout: render mail %s: %v", kind, err))
+	}
+	if err := mailText.Execute(&text, v); err != nil {
+		panic(fmt.Sprintf("checkout: render mail %s: %v", kind, err))
+	}
+	return Mail{
+		Key:     "order/" + o.Reference + "/" + kind,
+		OrderID: o.ID,
+		To:      to,
+		Subject: subject,
+		Text:    strings.TrimSpace(text.String()) + "\n",
+		HTML:    html.String(),
+	}
+}
+
+// orderView is the order as mails show it; withAddresses adds the billing and delivery
+// addresses and the note.
+func (m *Mails) orderView(o Order, withAddresses bool) templates.MailOrder {
+	v := templates.MailOrder{
+		Reference:     o.Reference,
+		Date:          m.date(o.CreatedAt),
+		State:         mailOrderStateWords(o),
+		Items:         store.FormatCents(o.ItemsCents),
+		DeliveryName:  o.Delivery.Name,
+		DeliveryPrice: store.FormatCents(o.Delivery.Cents),
+		TotalHT:       store.FormatCents(o.TotalHTCents),
+		Total:         store.FormatCents(o.TotalCents),
+		PaymentMethod: mailMethodWords(o.PaymentMethod),
+		PaymentStatus: mailPaymentWords(o.PaymentState),
+	}
+	if v.DeliveryName == "" {
+		v.DeliveryName = "Delivery"
+	}
+	if o.Delivery.Cents == 0 {
+		v.DeliveryPrice = "free"
+	}
+	for _, l := range o.Lines {
+		v.Lines = append(v.Lines, templates.MailLine{
+			Name:     l.Name,
+			Quantity: strconv.Itoa(l.Quantity),
+			Unit:     store.FormatCents(l.UnitCents),
+			Total:    store.FormatCents(l.TotalCents),
+		})
+	}
+	for _, t := range o.VAT {
+		v.VAT = append(v.VAT, templates.MailVAT{Rate: store.FormatRate(t.Rate), Amount: store.FormatCents(t.VAT)})
+	}
+	if withAddresses {
+		billing := o.Billing
+		if billing.Name == "" {
+			billing.Name = o.Name
+		}
+		v.Billing = mailAddressLines(billing)
+		if o.Delivery.NeedsAddress {
+			shipping := o.Shipping
+			if shipping.Name == "" {
+				shipping.Name = o.Name
+			}
+			v.Shipping = mailAddressLines(shipping)
+		}
+		v.Note = o.Note
+	}
+	return v
+}
+
+func mailAddressLines(a Address) []string {
+	country := a.Country
+	if name := countryName(a.Country); name != "" {
+		country = name
+	}
+	var lines []string
+	for _, s := range []string{a.Name, a.Line1, a.Line2, a.Postcode + " " + a.City, country} {
+		if s = strings.TrimSpace(s); s != "" {
+			lines = append(lines, s)
+		}
+	}
+	return lines
+}
+
+// orderLink is the order's page, which the token opens without a session.
+func (m *Mails) orderLink(o Order) templates.MailLink {
+	return templates.MailLink{
+		Text: "View your order",
+		URL:  m.BaseURL + "/orders/" + url.PathEscape(o.Reference) + "?token=" + url.QueryEscape(o.AccessToken),
+	}
+}
+
+func (m *Mails) shopperFooter() string {
+	s := "You receive this e-mail because an order was placed on " + m.ShopName + " with this address."
+	if m.Merchant != "" {
+		s += " Questions? Write to " + m.Merchant + "."
+	}
+	return s
+}
+
+func (m *Mails) shipsOrReady(o Order) string {
+	if o.Delivery.NeedsAddress {
+		return "ships"
+	}
+	return "is ready for pick-up"
+}
+
+func (m *Mails) date(t time.Time) string {
+	loc := m.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2 January 2006, 15:04 MST")
+}
+
+// mailPaymentWords says where an order's money stands, as a shopper reads it.
+func mailPaymentWords(s PaymentState) string {
+	switch s {
+	case AwaitingPayment:
+		return "awaiting payment"
+	case AwaitingCertification:
+		return "payment being verified by the merchant"
+	case Paid:
+		return "paid"
+	case Failed:
+		return "payment not accepted"
+	case PaymentCancelled:
+		return "cancelled"
+	case Expired:
+		return "expired (not paid in time)"
+	}
+	return string(s)
+}
+
+// mailOrderStateWords is the order's state in one phrase: the goods once they moved, the
+// money before.
+func mailOrderStateWords(o Order) string {
+	switch o.FulfilmentState {
+	case Shipped:
+		if !o.Delivery.NeedsAddress {
+			return "ready for pick-up"
+		}
+		return "shipped"
+	case FulfilmentCancelled:
+		if o.PaymentState == Expired {
+			return mailPaymentWords(Expired)
+		}
+		return "cancelled"
+	}
+	return mailPaymentWords(o.PaymentState)
+}
+
+func mailMethodWords(method string) string {
+	switch method {
+	case "card":
+		return "bank card entered on the shop's page"
+	case "cmcic":
+		return "bank card on the bank's secure payment page"
+	case "":
+		return "not chosen yet"
+	}
+	return method
+}

@@ -1,0 +1,207 @@
+package checkout
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"shop/store"
+)
+
+// PaymentState is where an order's money stands. It only moves forward, through guarded
+// updates (`... WHERE payment_state = ?`), so each transition happens at most once.
+type PaymentState string
+
+const (
+	AwaitingPayment       PaymentState = "awaiting_payment"
+	AwaitingCertification PaymentState = "awaiting_certification"
+	Paid                  PaymentState = "paid"
+	Failed                PaymentState = "failed"
+	PaymentCancelled      PaymentState = "cancelled"
+	Expired               PaymentState = "expired"
+)
+
+// FulfilmentState is where the goods stand, kept apart from the money.
+type FulfilmentState string
+
+const (
+	Unfulfilled         FulfilmentState = "unfulfilled"
+	Shipped             FulfilmentState = "shipped"
+	FulfilmentCancelled FulfilmentState = "cancelled"
+)
+
+// Address is a postal address as typed in the order form.
+type Address struct {
+	Name, Line1, Line2, Postcode, City, Country string
+}
+
+// Delivery is the delivery method chosen, with its price at order time.
+type Delivery struct {
+	Code, Name   string
+	Cents        int64
+	VATRate      int
+	NeedsAddress bool
+}
+
+// Line is an ordered product, with name and price copied at order time.
+type Line struct {
+	ProductID  int64
+	Name       string
+	UnitCents  int64
+	VATRate    int
+	Quantity   int
+	TotalCents int64
+}
+
+// VATLine is the part of the total taxed at one rate: TTC = HT + VAT.
+type VATLine struct {
+	Rate         int
+	TTC, HT, VAT int64
+}
+
+// Order is a placed order as stored.
+type Order struct {
+	ID              int64
+	Reference       string
+	AccessToken     string
+	Owner           string // the visitor id that may see it without a token
+	Email           string
+	Name            string
+	Phone           string
+	Billing         Address
+	Shipping        Address // equal to Billing unless the shopper gave another
+	Delivery        Delivery
+	Note            string
+	Lines           []Line
+	VAT             []VATLine
+	ItemsCents      int64
+	TotalCents      int64
+	TotalHTCents    int64
+	TotalVATCents   int64
+	Currency        string
+	PaymentState    PaymentState
+	FulfilmentState FulfilmentState
+	PaymentMethod   string
+	StockReturned   bool
+	TrackingNumber  string
+	AuthNumber      string
+	Status3DS       string
+	ExpiresAt       time.Time
+	PaidAt          sql.NullTime
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Event is one entry of an order's timeline.
+type Event struct {
+	At     time.Time
+	Kind   string
+	Detail string
+	Actor  string
+}
+
+const orderColumns = `id, reference, access_token, owner, email, name, phone,
+	billing_line1, billing_line2, billing_postcode, billing_city, billing_country,
+	ship_name, ship_line1, ship_line2, ship_postcode, ship_city, ship_country,
+	delivery_code, delivery_name, delivery_cents, delivery_vat, note,
+	items_cents, total_cents, total_ht_cents, total_vat_cents, currency,
+	payment_state, fulfilment_state, payment_method, stock_returned, tracking_number, auth_number, status_3ds,
+	expires_at, paid_at, created_at, updated_at`
+
+type queryRower interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
+	var o Order
+	err := row.Scan(&o.ID, &o.Reference, &o.AccessToken, &o.Owner, &o.Email, &o.Name, &o.Phone,
+		&o.Billing.Line1, &o.Billing.Line2, &o.Billing.Postcode, &o.Billing.City, &o.Billing.Country,
+		&o.Shipping.Name, &o.Shipping.Line1, &o.Shipping.Line2, &o.Shipping.Postcode, &o.Shipping.City, &o.Shipping.Country,
+		&o.Delivery.Code, &o.Delivery.Name, &o.Delivery.Cents, &o.Delivery.VATRate, &o.Note,
+		&o.ItemsCents, &o.TotalCents, &o.TotalHTCents, &o.TotalVATCents, &o.Currency,
+		&o.PaymentState, &o.FulfilmentState, &o.PaymentMethod, &o.StockReturned, &o.TrackingNumber, &o.AuthNumber, &o.Status3DS,
+		&o.ExpiresAt, &o.PaidAt, &o.CreatedAt, &o.UpdatedAt)
+	o.Billing.Name = o.Name
+	o.Delivery.NeedsAddress = o.Shipping.Line1 != ""
+	return o, err
+}
+
+// loadOrder reads an order with its lines and VAT breakdown through q (the reader pool or
+// a write transaction).
+func loadOrder(ctx context.Context, q queryRower, where string, arg any) (Order, error) {
+	o, err := scanOrder(q.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+where, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, store.Errorf(store.NotFound, "This order does not exist.")
+	}
+	if err != nil {
+		return o, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT product_id, name, unit_cents, vat_rate, quantity, total_cents
+		FROM order_lines WHERE order_id = ? ORDER BY position`, o.ID)
+	if err != nil {
+		return o, err
+	}
+	for rows.Next() {
+		var l Line
+		if err := rows.Scan(&l.ProductID, &l.Name, &l.UnitCents, &l.VATRate, &l.Quantity, &l.TotalCents); err != nil {
+			rows.Close()
+			return o, err
+		}
+		o.Lines = append(o.Lines, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return o, err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT vat_rate, ttc_cents, ht_cents, vat_cents FROM order_vat
+		WHERE order_id = ? ORDER BY vat_rate DESC`, o.ID)
+	if err != nil {
+		return o, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v VATLine
+		if err := rows.Scan(&v.Rate, &v.TTC, &v.HT, &v.VAT); err != nil {
+			return o, err
+		}
+		o.VAT = append(o.VAT, v)
+	}
+	return o, rows.Err()
+}
+
+// OrderByReference reads an order by its public reference.
+func (s *Service) OrderByReference(ctx context.Context, ref string) (Order, error) {
+	return loadOrder(ctx, s.DB.R, "reference = ?", ref)
+}
+
+// OrderByID reads an order by its id.
+func (s *Service) OrderByID(ctx context.Context, id int64) (Order, error) {
+	return loadOrder(ctx, s.DB.R, "id = ?", id)
+}
+
+// Events is the order's timeline, oldest first.
+func (s *Service) Events(ctx context.Context, orderID int64) ([]Event, error) {
+	rows, err := s.DB.R.QueryContext(ctx, `SELECT at, kind, detail, actor FROM order_events
+		WHERE order_id = ? ORDER BY id`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		if err := rows.Scan(&e.At, &e.Kind, &e.Detail, &e.Actor); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func addEvent(ctx context.Context, tx *sql.Tx, orderID int64, at time.Time, kind, detail, actor string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO order_events (order_id, at, kind, detail, actor) VALUES (?, ?, ?, ?, ?)`,
+		orderID, at.UTC(), kind, detail, actor)
+	return err
+}

@@ -1,0 +1,244 @@
+package checkout
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"shop/store"
+)
+
+// Mail is one message waiting in the outbox.
+type Mail struct {
+	Key     string // uniqueness key, e.g. "order/AB12CD34EF/merchant-completed": a duplicate event makes no second mail
+	OrderID int64  // 0 when not about an order
+	To      string
+	Subject string
+	Text    string // plain-text part
+	HTML    string // HTML part
+	// Secret is optional: the six card digits sealed with the card key (AES-GCM, aad =
+	// the order's reference). The worker opens it and puts the digits in place of
+	// CardDigitsPlaceholder at send time only, in memory.
+	Secret []byte
+}
+
+// Outbox statuses. A row moves queued → sending → sent, or back to queued to retry,
+// or to failed, from which only a merchant's Resend brings it back.
+const (
+	mailQueued  = "queued"
+	mailSending = "sending"
+	mailSent    = "sent"
+	mailFailed  = "failed"
+)
+
+// enqueueMail writes m to the outbox inside the caller's write transaction (the same one
+// as the state change that causes it). A mail whose key is already there is a duplicate
+// event: nothing is written and the answer is nil.
+func enqueueMail(ctx context.Context, tx *sql.Tx, m Mail) error {
+	if m.Key == "" || m.To == "" || m.Subject == "" {
+		return fmt.Errorf("checkout: mail %q: key, recipient and subject are required", m.Key)
+	}
+	// A placeholder without digits would reach the merchant as is, and digits without a
+	// placeholder would be silently dropped: both are a caller's mistake.
+	hasPlaceholder := strings.Contains(m.Text, CardDigitsPlaceholder) || strings.Contains(m.HTML, CardDigitsPlaceholder)
+	if hasPlaceholder != (len(m.Secret) > 0) {
+		return fmt.Errorf("checkout: mail %q: the card digits placeholder and the sealed digits go together", m.Key)
+	}
+	var orderID any // NULL when the mail is about no order
+	ref := ""
+	if m.OrderID != 0 {
+		orderID = m.OrderID
+		err := tx.QueryRowContext(ctx, `SELECT reference FROM orders WHERE id = ?`, m.OrderID).Scan(&ref)
+		if err != nil {
+			return fmt.Errorf("checkout: mail %q: order %d: %w", m.Key, m.OrderID, err)
+		}
+	}
+	if len(m.Secret) > 0 && ref == "" {
+		return fmt.Errorf("checkout: mail %q: sealed card digits need the order they are bound to", m.Key)
+	}
+	var secret any // NULL, not an empty blob, when there is none
+	if len(m.Secret) > 0 {
+		secret = m.Secret
+	}
+	// next_attempt_at is the zero time, "due at once" whatever clock the worker has.
+	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (key, order_id, order_ref, recipient, subject,
+		text_body, html_body, secret, status, attempts, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)
+		ON CONFLICT (key) DO NOTHING`,
+		m.Key, orderID, ref, m.To, m.Subject, m.Text, m.HTML, secret, time.Time{}.UTC(), time.Now().UTC())
+	if err != nil {
+		return fmt.Errorf("checkout: enqueue mail %q: %w", m.Key, err)
+	}
+	return nil
+}
+
+// outboxRow is a claimed row, all the worker needs to send it.
+type outboxRow struct {
+	ID           int64
+	Key          string
+	OrderRef     string
+	To           string
+	Subject      string
+	Text         string
+	HTML         string
+	Secret       []byte
+	Attempts     int
+	CreatedAt    time.Time
+	ClaimedUntil time.Time
+}
+
+// claimDueMail marks up to limit due rows as being sent under token until until, and
+// returns them. The guarded UPDATE runs in one write transaction, so of two workers (two
+// processes, or a job run twice) each row goes to exactly one. Due means queued and
+// not waiting for a retry, or left in 'sending' by a worker whose lease ran out.
+func claimDueMail(ctx context.Context, db *store.DB, token string, now, until time.Time, limit int) ([]outboxRow, error) {
+	var claimed []outboxRow
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sending', claim_token = ?, claimed_until = ?
+			WHERE id IN (SELECT id FROM outbox
+				WHERE (status = 'queued' AND next_attempt_at <= ?) OR (status = 'sending' AND claimed_until < ?)
+				ORDER BY id LIMIT ?)`,
+			token, until, now, now, limit)
+		if err != nil {
+			return fmt.Errorf("checkout: claim mail: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, key, order_ref, recipient, subject, text_body, html_body,
+			secret, attempts, created_at, claimed_until
+			FROM outbox WHERE claim_token = ? AND status = 'sending' ORDER BY id`, token)
+		if err != nil {
+			return fmt.Errorf("checkout: read claimed mail: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r outboxRow
+			if err := rows.Scan(&r.ID, &r.Key, &r.OrderRef, &r.To, &r.Subject, &r.Text, &r.HTML,
+				&r.Secret, &r.Attempts, &r.CreatedAt, &r.ClaimedUntil); err != nil {
+				return fmt.Errorf("checkout: read claimed mail: %w", err)
+			}
+			claimed = append(claimed, r)
+		}
+		return rows.Err()
+	})
+	return claimed, err
+}
+
+// markMailSent records a delivery and erases the sealed card digits: once the merchant
+// has the mail, the database keeps nothing of them.
+func markMailSent(ctx context.Context, db *store.DB, id int64, token string, at time.Time) (bool, error) {
+	return execClaimed(ctx, db, `UPDATE outbox SET status = 'sent', sent_at = ?, secret = NULL,
+		attempts = attempts + 1, last_error = '', claim_token = '', claimed_until = NULL
+		WHERE id = ? AND claim_token = ?`, at, id, token)
+}
+
+// markMailRetry puts a row back in the queue after a temporary failure, due at next.
+func markMailRetry(ctx context.Context, db *store.DB, id int64, token string, next time.Time, lastError string) (bool, error) {
+	return execClaimed(ctx, db, `UPDATE outbox SET status = 'queued', attempts = attempts + 1,
+		next_attempt_at = ?, last_error = ?, claim_token = '', claimed_until = NULL
+		WHERE id = ? AND claim_token = ?`, next, lastError, id, token)
+}
+
+// markMailFailed gives up on a row until a merchant resends it.
+func markMailFailed(ctx context.Context, db *store.DB, id int64, token, lastError string) (bool, error) {
+	return execClaimed(ctx, db, `UPDATE outbox SET status = 'failed', attempts = attempts + 1,
+		last_error = ?, claim_token = '', claimed_until = NULL
+		WHERE id = ? AND claim_token = ?`, lastError, id, token)
+}
+
+// releaseMail hands a row back untried (the worker is shutting down).
+func releaseMail(ctx context.Context, db *store.DB, id int64, token string) (bool, error) {
+	return execClaimed(ctx, db, `UPDATE outbox SET status = 'queued', claim_token = '', claimed_until = NULL
+		WHERE id = ? AND claim_token = ?`, id, token)
+}
+
+// execClaimed runs one guarded update on a claimed row and reports whether the claim
+// still held (false: the lease ran out and another worker took the row).
+func execClaimed(ctx context.Context, db *store.DB, query string, args ...any) (bool, error) {
+	res, err := db.W.ExecContext(ctx, query, args...)
+	if err != nil {
+		return false, fmt.Errorf("checkout: update mail: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// OutboxEntry is a mail as the admin page lists it: never its body.
+type OutboxEntry struct {
+	ID        int64
+	Key       string
+	To        string
+	Subject   string
+	Status    string
+	LastError string
+	Attempts  int
+	CreatedAt time.Time
+	SentAt    sql.NullTime
+	OrderID   int64
+}
+
+// List returns the mails with the given status ("" for all), newest first, and how many
+// there are in all.
+func (o *Outbox) List(ctx context.Context, status string, limit, offset int) ([]OutboxEntry, int, error) {
+	switch status {
+	case "", mailQueued, mailSending, mailSent, mailFailed:
+	default:
+		return nil, 0, store.Errorf(store.Invalid, "There is no mail status %q.", status)
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	offset = max(offset, 0)
+	var total int
+	if err := o.DB.R.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE ?1 = '' OR status = ?1`,
+		status).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("checkout: count mail: %w", err)
+	}
+	rows, err := o.DB.R.QueryContext(ctx, `SELECT id, key, recipient, subject, status, last_error, attempts,
+		created_at, sent_at, COALESCE(order_id, 0)
+		FROM outbox WHERE ?1 = '' OR status = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3`, status, limit, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("checkout: list mail: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxEntry
+	for rows.Next() {
+		var e OutboxEntry
+		if err := rows.Scan(&e.ID, &e.Key, &e.To, &e.Subject, &e.Status, &e.LastError, &e.Attempts,
+			&e.CreatedAt, &e.SentAt, &e.OrderID); err != nil {
+			return nil, 0, fmt.Errorf("checkout: list mail: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, total, rows.Err()
+}
+
+// Resend puts a failed mail back in the queue with a fresh count of attempts, for a
+// merchant who fixed what made it fail (an address, the SMTP settings, the card key).
+func (o *Outbox) Resend(ctx context.Context, id int64) error {
+	err := o.DB.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?,
+			last_error = '', claim_token = '', claimed_until = NULL
+			WHERE id = ? AND status = 'failed'`, o.now(), id)
+		if err != nil {
+			return fmt.Errorf("checkout: resend mail: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		var status string
+		err = tx.QueryRowContext(ctx, `SELECT status FROM outbox WHERE id = ?`, id).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.Errorf(store.NotFound, "This mail does not exist.")
+		}
+		if err != nil {
+			return err
+		}
+		return store.Errorf(store.Conflict, "Only a mail that failed can be sent again; this one is %s.", status)
+	})
+	if err == nil {
+		o.Wake()
+	}
+	return err
+}

@@ -1,0 +1,243 @@
+package checkout
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"shop/cart"
+	"shop/store"
+)
+
+// PlaceRequest is a validated order form and who sends it.
+type PlaceRequest struct {
+	Visitor    string // the cart's owner
+	NewOwner   string // the visitor id the shopper gets once the order is placed
+	Submission string // the form's one-time token
+	Shown      string // the cart as the form showed it (see Snapshot)
+	Form       Form
+}
+
+// ChangedError says which lines could not be ordered as shown; nothing was placed.
+type ChangedError struct {
+	Problems []string
+}
+
+func (e *ChangedError) Error() string { return "cart changed: " + strings.Join(e.Problems, "; ") }
+
+// Snapshot writes the cart lines as the shopper sees them, so that placing the order can
+// tell whether a price or a line changed in between. It is only compared, never trusted
+// for a price.
+func Snapshot(lines []cart.Line) string {
+	var b strings.Builder
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%d:%d:%d", l.ProductID, l.Quantity, l.PriceCents)
+	}
+	return b.String()
+}
+
+// Place turns the visitor's cart into an order in one IMMEDIATE transaction: it re-reads
+// the cart, prices everything from the catalogue, takes each line's stock with a guarded
+// update, writes the order, its lines and VAT, and empties the cart. A second request with
+// the same submission token returns the order the first one placed (dup is true).
+func (s *Service) Place(ctx context.Context, r PlaceRequest) (o Order, dup bool, err error) {
+	if len(r.Submission) != 32 {
+		return o, false, store.Errorf(store.Invalid, "This form has expired. Please check your order and submit it again.")
+	}
+	var id int64
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var placedBy, owner string
+		err := tx.QueryRowContext(ctx, `SELECT id, placed_by, owner FROM orders WHERE submission = ?`, r.Submission).
+			Scan(&id, &placedBy, &owner)
+		if err == nil {
+			if placedBy != r.Visitor && owner != r.Visitor {
+				return store.Errorf(store.NotFound, "This order does not exist.")
+			}
+			dup = true
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		id, err = s.place(ctx, tx, r)
+		return err
+	})
+	if err != nil {
+		return o, false, err
+	}
+	o, err = loadOrder(ctx, s.DB.R, "id = ?", id)
+	return o, dup, err
+}
+
+func (s *Service) place(ctx context.Context, tx *sql.Tx, r PlaceRequest) (int64, error) {
+	lines, err := cart.LinesTx(ctx, tx, r.Visitor)
+	if err != nil {
+		return 0, err
+	}
+	if len(lines) == 0 {
+		return 0, store.Errorf(store.Invalid, "Your cart is empty.")
+	}
+	methods, err := queryDeliveryMethods(ctx, tx, false)
+	if err != nil {
+		return 0, err
+	}
+	method, ok := findMethod(methods, r.Form.Delivery)
+	if !ok {
+		return 0, store.Errorf(store.Invalid, "Choose a delivery method.")
+	}
+	var changed ChangedError
+	if Snapshot(lines) != r.Shown {
+		changed.Problems = append(changed.Problems, describeChanges(r.Shown, lines)...)
+	}
+	orderLines := make([]Line, 0, len(lines))
+	for _, l := range lines {
+		if problem := l.Problem(); problem != "" {
+			changed.Problems = append(changed.Problems, l.Name+": "+problem)
+			continue
+		}
+		// The guarded update is the stock check: it changes one row only if enough is left.
+		res, err := tx.ExecContext(ctx, `UPDATE products SET stock = stock - ?, updated_at = ?
+			WHERE id = ? AND published = 1 AND stock >= ?`, l.Quantity, s.Now().UTC(), l.ProductID, l.Quantity)
+		if err != nil {
+			return 0, err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			changed.Problems = append(changed.Problems, l.Name+": only "+strconv.Itoa(l.Stock)+" left.")
+			continue
+		}
+		orderLines = append(orderLines, Line{ProductID: l.ProductID, Name: l.Name, UnitCents: l.PriceCents,
+			VATRate: l.VATRate, Quantity: l.Quantity, TotalCents: l.Total()})
+	}
+	if len(changed.Problems) > 0 {
+		return 0, &changed
+	}
+	var items int64
+	for _, l := range orderLines {
+		items += l.TotalCents
+	}
+	totals := computeTotals(orderLines, method.PriceFor(items), method.VATRate)
+	now := s.Now().UTC()
+	ship := r.Form.shipping(method)
+	token, err := randomHex(16)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	for attempt := 0; ; attempt++ {
+		ref, err := newReference()
+		if err != nil {
+			return 0, err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO orders (reference, access_token, submission, placed_by, owner,
+			email, name, phone, billing_line1, billing_line2, billing_postcode, billing_city, billing_country,
+			ship_name, ship_line1, ship_line2, ship_postcode, ship_city, ship_country,
+			delivery_code, delivery_name, delivery_cents, delivery_vat, note,
+			items_cents, total_cents, total_ht_cents, total_vat_cents, currency, expires_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'EUR', ?, ?, ?)
+			ON CONFLICT (reference) DO NOTHING`,
+			ref, token, r.Submission, r.Visitor, r.NewOwner,
+			r.Form.Email, r.Form.Name, r.Form.Phone, r.Form.BillingLine1, r.Form.BillingLine2, r.Form.BillingPostcode,
+			r.Form.BillingCity, r.Form.BillingCountry,
+			ship.Name, ship.Line1, ship.Line2, ship.Postcode, ship.City, ship.Country,
+			method.Code, method.Name, totals.Delivery, method.VATRate, r.Form.Note,
+			totals.Items, totals.Total, totals.HT, totals.VATAmount, now.Add(s.PaymentWindow), now, now)
+		if err != nil {
+			return 0, err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			id, err = res.LastInsertId()
+			if err != nil {
+				return 0, err
+			}
+			break
+		}
+		if attempt > 5 {
+			return 0, errors.New("checkout: no free order reference")
+		}
+	}
+	for i, l := range orderLines {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO order_lines (order_id, position, product_id, name, unit_cents,
+			vat_rate, quantity, total_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, i+1, l.ProductID, l.Name, l.UnitCents, l.VATRate, l.Quantity, l.TotalCents); err != nil {
+			return 0, err
+		}
+	}
+	for _, v := range totals.VAT {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO order_vat (order_id, vat_rate, ttc_cents, ht_cents, vat_cents)
+			VALUES (?, ?, ?, ?, ?)`, id, v.Rate, v.TTC, v.HT, v.VAT); err != nil {
+			return 0, err
+		}
+	}
+	if err := addEvent(ctx, tx, id, now, "placed", "Order placed, stock reserved", "shopper"); err != nil {
+		return 0, err
+	}
+	if err := cart.ClearTx(ctx, tx, r.Visitor); err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM checkout_forms WHERE visitor_id = ?`, r.Visitor)
+	return id, err
+}
+
+// describeChanges names the lines whose quantity or price differ from what was shown.
+func describeChanges(shown string, lines []cart.Line) []string {
+	before := map[int64][2]int64{}
+	for _, part := range strings.Split(shown, ",") {
+		f := strings.Split(part, ":")
+		if len(f) != 3 {
+			continue
+		}
+		id, _ := strconv.ParseInt(f[0], 10, 64)
+		qty, _ := strconv.ParseInt(f[1], 10, 64)
+		price, _ := strconv.ParseInt(f[2], 10, 64)
+		before[id] = [2]int64{qty, price}
+	}
+	var out []string
+	for _, l := range lines {
+		b, ok := before[l.ProductID]
+		switch {
+		case !ok:
+			out = append(out, l.Name+": added to your cart since this page was shown.")
+		case b[1] != l.PriceCents:
+			out = append(out, l.Name+": the price changed from "+store.FormatCents(b[1])+" to "+store.FormatCents(l.PriceCents)+".")
+		case b[0] != int64(l.Quantity):
+			out = append(out, l.Name+": the quantity in your cart changed to "+strconv.Itoa(l.Quantity)+".")
+		}
+		delete(before, l.ProductID)
+	}
+	if len(before) > 0 {
+		out = append(out, "Some items were removed from your cart since this page was shown.")
+	}
+	return out
+}
+
+// referenceAlphabet leaves out 0/O and 1/I/L, which are misread over the phone.
+const referenceAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// newReference is a short public reference, unguessable (10 symbols of 31: ~49 bits) and
+// valid as a bank reference ([A-Za-z0-9], at most 12 characters).
+func newReference() (string, error) {
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	for i := range b {
+		b[i] = referenceAlphabet[int(b[i])%len(referenceAlphabet)]
+	}
+	return string(b), nil
+}
+
+func randomHex(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}

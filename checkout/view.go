@@ -1,0 +1,122 @@
+package checkout
+
+import (
+	"strconv"
+	"time"
+
+	"shop/cart"
+	"shop/store"
+	"shop/templates"
+)
+
+// paymentWords says an order's payment state the way a shopper understands it.
+var paymentWords = map[PaymentState]string{
+	AwaitingPayment:       "Awaiting payment",
+	AwaitingCertification: "Being verified by the merchant",
+	Paid:                  "Paid",
+	Failed:                "Payment failed",
+	PaymentCancelled:      "Cancelled",
+	Expired:               "Expired (not paid in time)",
+}
+
+var fulfilmentWords = map[FulfilmentState]string{
+	Unfulfilled:         "Not shipped yet",
+	Shipped:             "Shipped",
+	FulfilmentCancelled: "Cancelled",
+}
+
+// PaymentWords is the shopper's wording of a payment state, for pages and mails.
+func PaymentWords(s PaymentState) string { return paymentWords[s] }
+
+// FulfilmentWords is the shopper's wording of a fulfilment state.
+func FulfilmentWords(s FulfilmentState) string { return fulfilmentWords[s] }
+
+// FormatTime writes a time for shoppers and merchants.
+func FormatTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 at 15:04 UTC") }
+
+func orderSummary(o Order) templates.OrderSummary {
+	s := templates.OrderSummary{
+		Items: store.FormatCents(o.ItemsCents), DeliveryName: o.Delivery.Name, Delivery: store.FormatCents(o.Delivery.Cents),
+		TotalHT: store.FormatCents(o.TotalHTCents), TotalVAT: store.FormatCents(o.TotalVATCents),
+		Total: store.FormatCents(o.TotalCents),
+	}
+	for _, l := range o.Lines {
+		s.Lines = append(s.Lines, templates.SummaryLine{Name: l.Name, Quantity: strconv.Itoa(l.Quantity),
+			Unit: store.FormatCents(l.UnitCents), Total: store.FormatCents(l.TotalCents), VATRate: store.FormatRate(l.VATRate)})
+	}
+	s.VAT = vatLines(o.VAT)
+	return s
+}
+
+func vatLines(vs []VATLine) []templates.SummaryVAT {
+	out := make([]templates.SummaryVAT, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, templates.SummaryVAT{Rate: store.FormatRate(v.Rate), Base: store.FormatCents(v.HT),
+			Amount: store.FormatCents(v.VAT)})
+	}
+	return out
+}
+
+// cartSummary prices the cart as the order would be, with the chosen delivery method.
+func cartSummary(lines []cart.Line, m DeliveryMethod, ok bool) templates.OrderSummary {
+	ls := make([]Line, 0, len(lines))
+	for _, l := range lines {
+		ls = append(ls, Line{ProductID: l.ProductID, Name: l.Name, UnitCents: l.PriceCents, VATRate: l.VATRate,
+			Quantity: l.Quantity, TotalCents: l.Total()})
+	}
+	var items int64
+	for _, l := range ls {
+		items += l.TotalCents
+	}
+	var delivery int64
+	if ok {
+		delivery = m.PriceFor(items)
+	}
+	t := computeTotals(ls, delivery, m.VATRate)
+	o := Order{Lines: ls, ItemsCents: t.Items, TotalCents: t.Total, TotalHTCents: t.HT, TotalVATCents: t.VATAmount,
+		VAT: t.VAT, Delivery: Delivery{Name: m.Name, Cents: delivery}}
+	return orderSummary(o)
+}
+
+func addressLines(a Address) []string {
+	if a.Line1 == "" {
+		return nil
+	}
+	out := []string{a.Name, a.Line1}
+	if a.Line2 != "" {
+		out = append(out, a.Line2)
+	}
+	return append(out, a.Postcode+" "+a.City, countryName(a.Country))
+}
+
+func formView(f Form) templates.CheckoutForm {
+	return templates.CheckoutForm{
+		Email: f.Email, Name: f.Name, Phone: f.Phone,
+		BillingLine1: f.BillingLine1, BillingLine2: f.BillingLine2, BillingPostcode: f.BillingPostcode,
+		BillingCity: f.BillingCity, BillingCountry: f.BillingCountry,
+		ShipDifferent: f.ShipDifferent, ShipName: f.ShipName, ShipLine1: f.ShipLine1, ShipLine2: f.ShipLine2,
+		ShipPostcode: f.ShipPostcode, ShipCity: f.ShipCity, ShipCountry: f.ShipCountry,
+		Delivery: f.Delivery, Note: f.Note, Terms: f.AcceptTerms,
+	}
+}
+
+func methodOptions(ms []DeliveryMethod) []templates.DeliveryOption {
+	out := make([]templates.DeliveryOption, 0, len(ms))
+	for _, m := range ms {
+		price := "free"
+		if m.PriceCents > 0 {
+			price = store.FormatCents(m.PriceCents)
+		}
+		out = append(out, templates.DeliveryOption{Code: m.Code, Name: m.Name, Description: m.Description,
+			Price: price, NeedsAddress: m.NeedsAddress})
+	}
+	return out
+}
+
+func countryOptions() []templates.Option {
+	out := make([]templates.Option, 0, len(Countries))
+	for _, c := range Countries {
+		out = append(out, templates.Option{Value: c.Code, Label: c.Name})
+	}
+	return out
+}

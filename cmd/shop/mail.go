@@ -1,0 +1,39 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"shop/checkout"
+)
+
+// newOutbox picks where mail goes: the configured SMTP server, or without one .eml files
+// under the data directory (the log says where).
+func (a *app) newOutbox() (*checkout.Outbox, error) {
+	var sender checkout.Sender
+	if a.cfg.SMTPHost != "" {
+		var ca []byte
+		if a.cfg.SMTPCAFile != "" {
+			b, err := os.ReadFile(a.cfg.SMTPCAFile)
+			if err != nil {
+				return nil, fmt.Errorf("SHOP_SMTP_CA_FILE: %w", err)
+			}
+			ca = b
+		}
+		s, err := checkout.NewSMTPSender(checkout.SMTPConfig{Host: a.cfg.SMTPHost, Port: a.cfg.SMTPPort,
+			User: a.cfg.SMTPUser, Password: a.cfg.SMTPPassword, TLS: a.cfg.SMTPTLS, CAPEM: ca})
+		if err != nil {
+			return nil, fmt.Errorf("SMTP settings: %w", err)
+		}
+		sender = s
+	} else {
+		s, err := checkout.NewDirSender(filepath.Join(a.cfg.DataDir, "mail"), a.log)
+		if err != nil {
+			return nil, err
+		}
+		sender = s
+	}
+	return &checkout.Outbox{DB: a.db, Sender: sender, From: a.cfg.MailFrom, Now: a.now, Logger: a.log,
+		Host: checkout.MailHost(a.cfg.BaseURL.String())}, nil
+}
