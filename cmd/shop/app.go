@@ -38,12 +38,16 @@ type app struct {
 }
 
 // newApp opens the database, applies migrations, seeds the demo and wires every route.
-func newApp(ctx context.Context, cfg *config, logger *slog.Logger) (*app, error) {
+// Options adjust the app before wiring (tests inject a clock or a faster mail poll).
+func newApp(ctx context.Context, cfg *config, logger *slog.Logger, opts ...func(*app)) (*app, error) {
 	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "shop.db"), cart.Migrations, checkout.Migrations)
 	if err != nil {
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: logger, db: db, now: time.Now, mailPoll: 10 * time.Second}
+	for _, opt := range opts {
+		opt(a)
+	}
 	if err := a.wire(ctx); err != nil {
 		db.Close()
 		return nil, err
