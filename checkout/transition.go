@@ -61,7 +61,7 @@ func (s *Service) CompletePayment(ctx context.Context, orderID int64, c Completi
 		}
 		return enqueueMail(ctx, tx, s.Mails.OrderConfirmationToShopper(o))
 	})
-	return changed, err
+	return changed && err == nil, err
 }
 
 // Action is a merchant's (or a job's) state change on an order.
