@@ -104,6 +104,9 @@ func (o *Outbox) wakeChan() chan struct{} {
 // delay; a permanent one, or too many tries, marks it failed. It returns how many mails
 // went out; an error means the database failed or ctx ended, not that a mail did.
 func (o *Outbox) SendDue(ctx context.Context) (int, error) {
+	if o.Sender == nil {
+		return 0, errors.New("checkout: the outbox has no sender")
+	}
 	sent := 0
 	for range 100 { // a bound, in case rows keep being due
 		if err := ctx.Err(); err != nil {

@@ -1,0 +1,277 @@
+package checkout
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"shop/store"
+)
+
+// mailTestOrder is a paid-by-card order awaiting the merchant's certification, with
+// two VAT rates, home delivery to another address and a note.
+func mailTestOrder() Order {
+	return Order{
+		ID:          0,
+		Reference:   "AB12CD34EF",
+		AccessToken: "tok-Xy_za-Bcd",
+		Email:       "ada@example.com",
+		Name:        "Ada Lovelace",
+		Phone:       "+33 4 72 00 00 00",
+		Billing:     Address{Name: "Ada Lovelace", Line1: "1 rue de la Paix", Postcode: "69001", City: "Lyon", Country: "FR"},
+		Shipping:    Address{Name: "Charles Babbage", Line1: "12 quai Saint-Antoine", Line2: "Bâtiment B", Postcode: "69002", City: "Lyon", Country: "FR"},
+		Delivery:    Delivery{Code: "home", Name: "Home delivery", Cents: 590, VATRate: 2000, NeedsAddress: true},
+		Note:        "Please ring twice.",
+		Lines: []Line{
+			{ProductID: 1, Name: "Tin of sardines", UnitCents: 1250, VATRate: 550, Quantity: 2, TotalCents: 2500},
+			{ProductID: 2, Name: "Linen apron", UnitCents: 123450, VATRate: 2000, Quantity: 1, TotalCents: 123450},
+		},
+		VAT: []VATLine{
+			{Rate: 2000, TTC: 124040, HT: 103367, VAT: 20673},
+			{Rate: 550, TTC: 2500, HT: 2370, VAT: 130},
+		},
+		ItemsCents:      125950,
+		TotalCents:      126540,
+		TotalHTCents:    105737,
+		TotalVATCents:   20803,
+		Currency:        "EUR",
+		PaymentState:    AwaitingCertification,
+		FulfilmentState: Unfulfilled,
+		PaymentMethod:   "card",
+		CreatedAt:       time.Date(2031, 3, 14, 9, 30, 0, 0, time.UTC),
+	}
+}
+
+func testMails() *Mails {
+	return &Mails{ShopName: "Le Test", BaseURL: "https://shop.test", Merchant: "merchant@example.com"}
+}
+
+func TestMails_MerchantCardOrder(t *testing.T) {
+	o := mailTestOrder()
+	m := testMails().OrderCompletedToMerchant(o, &CardDetails{Brand: "Visa", Expiry: "12/2031", Stored: "4000000000"})
+
+	if m.Key != "order/AB12CD34EF/merchant-completed" || m.To != "merchant@example.com" {
+		t.Errorf("key %q to %q", m.Key, m.To)
+	}
+	if want := "[Le Test] New order AB12CD34EF — awaiting card certification"; m.Subject != want {
+		t.Errorf("subject %q, want %q", m.Subject, want)
+	}
+	// The placeholder, not digits, on a line of its own, clearly labelled.
+	if !hasLine(m.Text, "Missing card digits (last 6): "+CardDigitsPlaceholder) {
+		t.Errorf("text part lacks the labelled placeholder line:\n%s", m.Text)
+	}
+	for _, want := range []string{
+		"Brand: Visa", "Expiry: 12/2031", "Stored part of the number: 4000000000",
+		"AB12CD34EF", "14 March 2031, 09:30 UTC",
+		"Tin of sardines", "2 x €12.50 = €25.00", "Linen apron", "1 x €1,234.50 = €1,234.50",
+		"Home delivery: €5.90", "Total excl. VAT: €1,057.37", "VAT 20%: €206.73", "VAT 5.5%: €1.30", "Total incl. VAT: €1,265.40",
+		"Ada Lovelace", "ada@example.com", "+33 4 72 00 00 00",
+		"1 rue de la Paix", "Charles Babbage", "12 quai Saint-Antoine", "Bâtiment B", "69002 Lyon",
+		"Please ring twice.", "Payment: bank card entered on the shop's page, payment being verified by the merchant",
+	} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("text part lacks %q", want)
+		}
+	}
+
+	doc := parseMailHTML(t, m.HTML)
+	if got := testIDText(t, doc, "card-digits"); got != "Missing card digits (last 6): "+CardDigitsPlaceholder {
+		t.Errorf("html card-digits = %q", got)
+	}
+	if got := testIDText(t, doc, "card-stored"); got != "4000000000" {
+		t.Errorf("html card-stored = %q", got)
+	}
+	if got := len(findTestIDs(doc, "order-line")); got != 2 {
+		t.Errorf("html order lines = %d, want 2", got)
+	}
+	if got := len(findTestIDs(doc, "order-vat")); got != 2 {
+		t.Errorf("html VAT lines = %d, want 2", got)
+	}
+	if got := testIDText(t, doc, "order-total"); got != store.FormatCents(o.TotalCents) {
+		t.Errorf("html total = %q", got)
+	}
+	if got := testIDText(t, doc, "order-customer"); !strings.Contains(got, "ada@example.com") || !strings.Contains(got, "+33 4 72 00 00 00") {
+		t.Errorf("html customer = %q", got)
+	}
+}
+
+func TestMails_MerchantBankOrder(t *testing.T) {
+	o := mailTestOrder()
+	o.PaymentState, o.PaymentMethod = Paid, "cmcic"
+	m := testMails().OrderCompletedToMerchant(o, nil)
+	if want := "[Le Test] New order AB12CD34EF — paid"; m.Subject != want {
+		t.Errorf("subject %q, want %q", m.Subject, want)
+	}
+	if strings.Contains(m.Text+m.HTML, CardDigitsPlaceholder) || strings.Contains(m.Text, "Missing card digits") {
+		t.Error("a bank payment's mail mentions card digits")
+	}
+	if !strings.Contains(m.Text, "Payment: bank card on the bank's secure payment page, paid") {
+		t.Errorf("text part lacks the payment line:\n%s", m.Text)
+	}
+}
+
+func TestMails_ShopperConfirmation(t *testing.T) {
+	o := mailTestOrder()
+	m := testMails().OrderConfirmationToShopper(o)
+	if m.Key != "order/AB12CD34EF/shopper-confirmation" || m.To != o.Email || m.Subject != "Your order AB12CD34EF is confirmed" {
+		t.Errorf("key %q to %q subject %q", m.Key, m.To, m.Subject)
+	}
+	link := "https://shop.test/orders/AB12CD34EF?token=tok-Xy_za-Bcd"
+	if !strings.Contains(m.Text, link) {
+		t.Errorf("text part lacks the order link %s", link)
+	}
+	doc := parseMailHTML(t, m.HTML)
+	if href := attr(findTestIDs(doc, "mail-link"), "href"); href != link {
+		t.Errorf("html link = %q, want %q", href, link)
+	}
+	if got := testIDText(t, doc, "order-state"); got != "payment being verified by the merchant" {
+		t.Errorf("state = %q", got)
+	}
+	if !strings.Contains(m.Text, "Status: payment being verified by the merchant") {
+		t.Error("text part lacks the state in words")
+	}
+	// Nothing of the card: no placeholder, no label, no run of digits like a number's.
+	if strings.Contains(m.Text+m.HTML, CardDigitsPlaceholder) || strings.Contains(m.Text+m.HTML, "card digits") {
+		t.Error("the shopper's mail mentions the card digits")
+	}
+	if run := regexp.MustCompile(`\d{6,}`).FindString(m.Text + m.HTML); run != "" {
+		t.Errorf("the shopper's mail holds a run of digits %q", run)
+	}
+	if !strings.Contains(m.Text, "€1,265.40") || testIDText(t, doc, "order-items") != "€1,259.50" {
+		t.Error("amounts are not formatted from cents")
+	}
+
+	o.PaymentState = Paid
+	if m := testMails().OrderConfirmationToShopper(o); !strings.Contains(m.Text, "Status: paid") {
+		t.Errorf("paid confirmation lacks its state:\n%s", m.Text)
+	}
+}
+
+func TestMails_ShopperMessages(t *testing.T) {
+	o := mailTestOrder()
+	o.PaymentState = Paid
+	o.TrackingNumber = "6A12345678901"
+	mails := testMails()
+	tests := []struct {
+		mail    Mail
+		kind    string
+		subject string
+		says    []string
+	}{
+		{mails.PaymentCertifiedToShopper(o), "shopper-certified", "Payment confirmed for your order AB12CD34EF",
+			[]string{"verified your card payment", "?token=tok-Xy_za-Bcd"}},
+		{mails.PaymentRejectedToShopper(o), "shopper-rejected", "Payment not accepted for your order AB12CD34EF",
+			[]string{"could not verify the card payment"}},
+		{mails.ShippedToShopper(o), "shopper-shipped", "Your order AB12CD34EF has shipped",
+			[]string{"Tracking number: 6A12345678901", "12 quai Saint-Antoine"}},
+		{mails.CancelledToShopper(o, "Out of stock at the supplier"), "shopper-cancelled", "Your order AB12CD34EF has been cancelled",
+			[]string{"Reason: Out of stock at the supplier", "will be refunded"}},
+		{mails.ExpiredToShopper(o), "shopper-expired", "Your order AB12CD34EF has expired",
+			[]string{"did not receive the payment", "https://shop.test/"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			m := tt.mail
+			if m.Key != "order/AB12CD34EF/"+tt.kind || m.To != o.Email || m.Subject != tt.subject {
+				t.Errorf("key %q to %q subject %q", m.Key, m.To, m.Subject)
+			}
+			for _, want := range tt.says {
+				if !strings.Contains(m.Text, want) {
+					t.Errorf("text part lacks %q:\n%s", want, m.Text)
+				}
+			}
+			if !strings.Contains(m.Text, "€1,265.40") {
+				t.Error("text part lacks the total")
+			}
+			doc := parseMailHTML(t, m.HTML)
+			if got := testIDText(t, doc, "order-reference"); got != "AB12CD34EF" {
+				t.Errorf("html reference = %q", got)
+			}
+			if strings.Contains(m.Text+m.HTML, CardDigitsPlaceholder) {
+				t.Error("a shopper's mail holds the card digits placeholder")
+			}
+		})
+	}
+}
+
+func TestMails_PickUpIsReadyNotShipped(t *testing.T) {
+	o := mailTestOrder()
+	o.PaymentState, o.FulfilmentState = Paid, Shipped
+	o.Delivery = Delivery{Code: "pickup", Name: "Pick-up in store"}
+	o.Shipping = Address{}
+	m := testMails().ShippedToShopper(o)
+	if m.Subject != "Your order AB12CD34EF is ready for pick-up" || !strings.Contains(m.Text, "Status: ready for pick-up") {
+		t.Errorf("subject %q\n%s", m.Subject, m.Text)
+	}
+	if strings.Contains(m.Text, "DELIVERY ADDRESS") || !strings.Contains(m.Text, "Pick-up in store: free") {
+		t.Errorf("a pick-up shows a delivery address or a price:\n%s", m.Text)
+	}
+}
+
+func hasLine(text, line string) bool {
+	for _, l := range strings.Split(text, "\n") {
+		if strings.TrimSpace(l) == line {
+			return true
+		}
+	}
+	return false
+}
+
+func parseMailHTML(t *testing.T, s string) *html.Node {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(s))
+	if err != nil {
+		t.Fatalf("parse html: %v", err)
+	}
+	return doc
+}
+
+func findTestIDs(n *html.Node, id string) []*html.Node {
+	var out []*html.Node
+	if n.Type == html.ElementNode && attr([]*html.Node{n}, "data-testid") == id {
+		out = append(out, n)
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		out = append(out, findTestIDs(c, id)...)
+	}
+	return out
+}
+
+// testIDText is the text of the one element with that data-testid, spaces collapsed.
+func testIDText(t *testing.T, doc *html.Node, id string) string {
+	t.Helper()
+	nodes := findTestIDs(doc, id)
+	if len(nodes) != 1 {
+		t.Fatalf("%d elements with data-testid %q, want 1", len(nodes), id)
+	}
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		if n.Type == html.ElementNode && n.Data == "br" {
+			b.WriteString(" ")
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(nodes[0])
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+func attr(nodes []*html.Node, name string) string {
+	if len(nodes) == 0 {
+		return ""
+	}
+	for _, a := range nodes[0].Attr {
+		if a.Key == name {
+			return a.Val
+		}
+	}
+	return ""
+}
