@@ -148,6 +148,7 @@ func (a *app) healthz(c echo.Context) error {
 // startJobs runs the periodic background work until ctx ends.
 func (a *app) startJobs(ctx context.Context) {
 	ctx, a.cancel = context.WithCancel(ctx)
+	a.servePprof(ctx)
 	a.every(ctx, time.Hour, "cart clean-up", func(ctx context.Context) error {
 		n, err := a.cart.DeleteIdle(ctx, a.now().Add(-a.cfg.CartIdle))
 		if n > 0 {

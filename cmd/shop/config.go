@@ -48,6 +48,8 @@ type config struct {
 	CMCICKey     string
 	CMCICSociete string
 	CMCICSeal    string
+
+	PprofAddr string
 }
 
 // setting describes one flag/variable pair; parse turns its text into the config.
@@ -194,6 +196,18 @@ func (c *config) settings() []setting {
 				return fmt.Errorf("must be current or legacy")
 			}
 			c.CMCICSeal = s
+			return nil
+		}},
+		{"pprof-addr", "SHOP_PPROF_ADDR", "", "loopback address (e.g. 127.0.0.1:6060) serving Go's profiler; unset: off", func(s string) error {
+			if s == "" {
+				c.PprofAddr = ""
+				return nil
+			}
+			host, _, err := net.SplitHostPort(s)
+			if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+				return fmt.Errorf("must be a loopback host:port such as 127.0.0.1:6060")
+			}
+			c.PprofAddr = s
 			return nil
 		}},
 	}
