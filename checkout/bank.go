@@ -203,13 +203,43 @@ func (m *BankPayments) handle(ctx context.Context, rec *notificationRecord, verr
 		return err
 	}
 	if !changed {
-		rec.Outcome = "duplicate"
-		return m.record(ctx, rec)
+		return m.paidAfterClose(ctx, rec)
 	}
 	if m.Wake != nil {
 		m.Wake()
 	}
 	return nil
+}
+
+// paidAfterClose files a payment confirmation that changed nothing: a duplicate when the
+// order is already paid; otherwise the bank took money for an order that had moved on
+// (expired, cancelled), which the merchant must hear of once, to refund or fulfil it.
+func (m *BankPayments) paidAfterClose(ctx context.Context, rec *notificationRecord) error {
+	svc := m.Orders.Service
+	return svc.DB.Tx(ctx, func(tx *sql.Tx) error {
+		o, err := loadOrder(ctx, tx, "id = ?", rec.OrderID)
+		if err != nil {
+			return err
+		}
+		var told int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM gateway_notifications WHERE order_id = ? AND outcome = 'paid_after_close'`,
+			o.ID).Scan(&told); err != nil {
+			return err
+		}
+		rec.Outcome = "duplicate"
+		if o.PaymentState == Paid || told > 0 {
+			return insertNotification(ctx, tx, svc, rec)
+		}
+		rec.Outcome = "paid_after_close"
+		if err := insertNotification(ctx, tx, svc, rec); err != nil {
+			return err
+		}
+		if err := addEvent(ctx, tx, o.ID, svc.Now(), "paid_after_close", "The bank confirmed a payment (authorisation "+
+			rec.N.AuthNumber+") after the order was closed: refund it or fulfil the order", "bank"); err != nil {
+			return err
+		}
+		return enqueueMail(ctx, tx, svc.Mails.PaidAfterCloseToMerchant(o, rec.N.AuthNumber))
+	})
 }
 
 func (m *BankPayments) record(ctx context.Context, rec *notificationRecord) error {

@@ -74,6 +74,20 @@ func (m *Mails) OrderCompletedToMerchant(o Order, card *CardDetails) Mail {
 	return m.render(o, "merchant-completed", m.Merchant, subject, v)
 }
 
+// PaidAfterCloseToMerchant tells the merchant that the bank took a payment for an order
+// that had already expired or been cancelled (its items released): refund or fulfil it.
+func (m *Mails) PaidAfterCloseToMerchant(o Order, auth string) Mail {
+	v := templates.MailView{Title: "Payment received for closed order " + o.Reference}
+	v.Paragraphs = append(v.Paragraphs, "The bank confirmed a payment (authorisation "+auth+") for this order after it was "+
+		mailPaymentWords(o.PaymentState)+"; its items had been released. Refund the customer with the bank, or fulfil the order if the stock allows.")
+	order := m.orderView(o, true)
+	order.Customer = &templates.MailCustomer{Name: o.Name, Email: o.Email, Phone: o.Phone}
+	v.Order = &order
+	v.Link = templates.MailLink{Text: "Open the admin area", URL: m.BaseURL + "/admin"}
+	subject := fmt.Sprintf("[%s] Payment received for closed order %s — action needed", m.ShopName, o.Reference)
+	return m.render(o, "merchant-paid-after-close", m.Merchant, subject, v)
+}
+
 // OrderConfirmationToShopper confirms an order to the shopper once its payment went
 // through (or awaits the merchant's check). It never holds a card digit.
 func (m *Mails) OrderConfirmationToShopper(o Order) Mail {

@@ -209,6 +209,11 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	case err = <-errc:
 	case <-ctx.Done():
 		a.log.Info("shutting down")
+		// The sandbox bank may still owe the shop a late notification: let it call while
+		// the server still answers.
+		if a.sandbox != nil {
+			a.sandbox.Close()
+		}
 		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		err = srv.Shutdown(sctx)
 		cancel()
@@ -221,9 +226,6 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 }
 
 func (a *app) close() {
-	if a.sandbox != nil {
-		a.sandbox.Close()
-	}
 	if a.cancel != nil {
 		a.cancel()
 	}
