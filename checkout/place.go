@@ -95,7 +95,11 @@ func (s *Service) place(ctx context.Context, tx *sql.Tx, r PlaceRequest) (int64,
 	}
 	var changed ChangedError
 	if Snapshot(lines) != r.Shown {
-		changed.Problems = append(changed.Problems, describeChanges(r.Shown, lines)...)
+		problems := describeChanges(r.Shown, lines)
+		if len(problems) == 0 { // a snapshot this shop never wrote
+			problems = []string{"Your cart changed since this page was shown."}
+		}
+		changed.Problems = append(changed.Problems, problems...)
 	}
 	orderLines := make([]Line, 0, len(lines))
 	for _, l := range lines {
