@@ -68,7 +68,7 @@ func ParseQuantity(s string) (int, error) {
 	switch {
 	case errors.Is(err, strconv.ErrRange) && s[0] != '-':
 		return 0, store.Errorf(store.Invalid, "You can order at most %d at a time.", MaxQuantity)
-	case err != nil:
+	case err != nil && !errors.Is(err, strconv.ErrRange): // a huge negative number falls to n < 1
 		return 0, store.Errorf(store.Invalid, "Enter the quantity as a whole number, such as 1 or 2.")
 	case n < 1:
 		return 0, store.Errorf(store.Invalid, "The quantity must be at least 1. To take an item out, use Remove.")

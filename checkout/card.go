@@ -19,7 +19,10 @@ type DigitsSealer interface {
 	Seal(tail, aad string) ([]byte, error)
 }
 
-var _ DigitsSealer = card.Key{}
+var (
+	_ DigitsSealer        = card.Key{}
+	_ store.ProductOrders = (*Service)(nil)
+)
 
 // CardPayments is the shop's own card form (the 3clicShopping flow): the number is
 // checked here, stored without its last six digits, and those six reach the merchant

@@ -205,3 +205,11 @@ func addEvent(ctx context.Context, tx *sql.Tx, orderID int64, at time.Time, kind
 		orderID, at.UTC(), kind, detail, actor)
 	return err
 }
+
+// ProductInOrders tells the admin area, inside its delete transaction, whether an order
+// refers to a product: such a product is unpublished, never deleted.
+func (s *Service) ProductInOrders(ctx context.Context, tx *sql.Tx, productID int64) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM order_lines WHERE product_id = ? LIMIT 1`, productID).Scan(&n)
+	return n > 0, err
+}

@@ -58,7 +58,7 @@ func (h *Catalogue) category(c echo.Context) error {
 func (h *Catalogue) search(c echo.Context) error {
 	q := c.QueryParam("q")
 	if len(q) > 100 {
-		q = q[:100]
+		q = strings.ToValidUTF8(q[:100], "") // never cut a character in half
 	}
 	if q == "" {
 		v := templates.ListingView{Chrome: h.Site.Chrome(c, "Search"), Heading: "Search", Empty: "Type a word to search the shop."}

@@ -35,6 +35,8 @@ type app struct {
 	jobs     sync.WaitGroup
 	cancel   context.CancelFunc
 	mailPoll time.Duration
+	// adminNotice is printed at start, e.g. the demo admin's credentials.
+	adminNotice string
 }
 
 // newApp opens the database, applies migrations, seeds the demo and wires every route.
@@ -126,6 +128,12 @@ func (a *app) wire(ctx context.Context) error {
 		m.NotifyRoutes(e)
 		orders.Methods = append(orders.Methods, m)
 	}
+	staff := &store.Staff{DB: a.db, Now: a.now}
+	if a.adminNotice, err = setUpAdmins(ctx, staff, a.cfg.AdminEmail, a.cfg.AdminPassword, a.cfg.Demo, base+"/admin/login"); err != nil {
+		return err
+	}
+	mountAdmin(e, &store.Admin{DB: a.db, Site: site, Staff: staff, DataDir: a.cfg.DataDir, Idle: a.cfg.AdminIdle, Now: a.now,
+		Orders: a.orders})
 	if bank.sandbox != nil {
 		e.Any("/_bank/*", echo.WrapHandler(http.StripPrefix("/_bank", bank.sandbox)))
 	}
@@ -242,5 +250,8 @@ func (a *app) listenAndServe(ctx context.Context, stdout io.Writer) error {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
 	fmt.Fprintf(stdout, "shop: serving %s on http://%s (public URL %s)\n", a.cfg.Name, ln.Addr(), a.cfg.BaseURL)
+	if a.adminNotice != "" {
+		fmt.Fprintln(stdout, "shop: "+a.adminNotice)
+	}
 	return a.serve(ctx, ln)
 }

@@ -50,6 +50,10 @@ type config struct {
 	CMCICSeal    string
 
 	PprofAddr string
+
+	AdminEmail    string
+	AdminPassword string
+	AdminIdle     time.Duration
 }
 
 // setting describes one flag/variable pair; parse turns its text into the config.
@@ -198,6 +202,15 @@ func (c *config) settings() []setting {
 			c.CMCICSeal = s
 			return nil
 		}},
+		{"admin-email", "SHOP_ADMIN_EMAIL", "", "create this admin at start when there is none (with SHOP_ADMIN_PASSWORD)", func(s string) error {
+			c.AdminEmail = s
+			return checkAddress(s)
+		}},
+		{"admin-password", "SHOP_ADMIN_PASSWORD", "", "that admin's password (prefer the variable: flags show in ps)", func(s string) error {
+			c.AdminPassword = s
+			return nil
+		}},
+		{"admin-idle-minutes", "SHOP_ADMIN_IDLE_MINUTES", "30", "an admin session unused this long ends", minutes(&c.AdminIdle)},
 		{"pprof-addr", "SHOP_PPROF_ADDR", "", "loopback address (e.g. 127.0.0.1:6060) serving Go's profiler; unset: off", func(s string) error {
 			if s == "" {
 				c.PprofAddr = ""
@@ -250,6 +263,9 @@ func (c *config) finish() error {
 	}
 	if c.CMCICURL != "" && (c.CMCICTPE == "" || c.CMCICKey == "" || c.CMCICSociete == "") {
 		return fmt.Errorf("SHOP_CMCIC_TPE, SHOP_CMCIC_KEY and SHOP_CMCIC_SOCIETE are required when SHOP_CMCIC_URL is set")
+	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		return fmt.Errorf("SHOP_ADMIN_EMAIL and SHOP_ADMIN_PASSWORD must be set together")
 	}
 	if c.BankWindow < c.PaymentWindow {
 		return fmt.Errorf("SHOP_BANK_PAYMENT_MINUTES must not be shorter than SHOP_PAYMENT_MINUTES")

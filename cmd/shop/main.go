@@ -26,6 +26,9 @@ func main() {
 
 // run is the whole program; main only gives it the process's arguments and streams.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "admin" {
+		return adminCommand(ctx, args[1:], getenv, stdin, stdout)
+	}
 	cfg, err := parseConfig(args, getenv, stderr)
 	if err != nil {
 		return err

@@ -30,7 +30,7 @@ func newLogger(cfg *config, w io.Writer) *slog.Logger {
 func noCSRF(c echo.Context) bool {
 	p := c.Request().URL.Path
 	return p == "/payment/cmcic/notify" || strings.HasPrefix(p, "/_bank/") ||
-		strings.HasPrefix(p, "/static/") || p == "/healthz"
+		strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/media/") || p == "/healthz"
 }
 
 // newEcho builds the server with the shop's middleware; formActions are extra origins
@@ -70,8 +70,12 @@ func newEcho(cfg *config, logger *slog.Logger, site *store.Site, formActions ...
 			return nil
 		},
 	}))
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K",
-		Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/image") }}))
+	// Image uploads get a larger limit, still bounded: the CSRF check reads the whole body
+	// before the handler can refuse a file that is too large (with a message, up to 24 MB).
+	isUpload := func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/image") }
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: isUpload}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "24M",
+		Skipper: func(c echo.Context) bool { return !isUpload(c) }}))
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		// The sandbox bank is another site in spirit: it sets its own headers.
 		Skipper:               func(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/_bank/") },

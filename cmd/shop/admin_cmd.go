@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"shop/store"
+)
+
+const adminUsage = `usage: shop admin add [-data-dir DIR] EMAIL       create an admin account
+       shop admin password [-data-dir DIR] EMAIL  set a new password (ends the admin's sessions)
+The password is read from standard input, never from the command line, which other
+users of the machine can see. DIR defaults to SHOP_DATA_DIR, then ./data.`
+
+// adminCommand runs `shop admin …`; args are the words after "admin". It needs only the
+// data directory, not the server's settings (bank, mail…), so it reads only that.
+func adminCommand(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 || (args[0] != "add" && args[0] != "password") {
+		return errors.New(adminUsage)
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("shop admin "+sub, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dataDir := fs.String("data-dir", cmp.Or(getenv("SHOP_DATA_DIR"), "./data"), "data directory")
+	if err := fs.Parse(args[1:]); err != nil || fs.NArg() != 1 {
+		return errors.New(adminUsage)
+	}
+	email := fs.Arg(0)
+	var err error
+	if email, err = store.NormalizeEmail(email); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Password for %s (at least 10 characters; it is shown as you type): ", email)
+	password, err := readPassword(stdin)
+	fmt.Fprintln(stdout)
+	if err != nil {
+		return err
+	}
+	if err := store.CheckPassword(password); err != nil {
+		return err
+	}
+	// Only the store's own migrations: the admin tables are there, and the server applies
+	// every other package's when it starts.
+	db, err := store.Open(ctx, filepath.Join(*dataDir, "shop.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	staff := &store.Staff{DB: db}
+	if sub == "add" {
+		if _, err := staff.Add(ctx, email, password); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Admin %s added. Log in at /admin/login on the shop.\n", email)
+		return nil
+	}
+	if err := staff.SetPassword(ctx, email, password); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Password of %s changed; the admin's sessions have ended.\n", email)
+	return nil
+}
+
+// readPassword reads one line, without its line ending, from a terminal or a pipe.
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", errors.New("no password on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// mountAdmin registers the admin area on e: the login form alone in the open, every other
+// /admin route behind RequireAdmin by construction (the group carries it, so a new route
+// cannot forget it), and the uploaded images under /media/. Other packages' admin pages
+// (orders, mail) go on the group it returns.
+func mountAdmin(e *echo.Echo, admin *store.Admin) *echo.Group {
+	e.GET("/media/*", admin.MediaHandler())
+	guarded := e.Group("/admin", admin.RequireAdmin)
+	admin.Routes(e.Group("/admin"), guarded)
+	return guarded
+}
+
+// setUpAdmins makes sure someone can log in: the admin named by SHOP_ADMIN_EMAIL and
+// SHOP_ADMIN_PASSWORD when no admin exists yet, else in a demo shop the demo admin. It
+// returns a line for the console telling how to log in to the demo, or "".
+func setUpAdmins(ctx context.Context, staff *store.Staff, email, password string, demo bool, loginURL string) (string, error) {
+	if email != "" || password != "" {
+		if email == "" || password == "" {
+			return "", errors.New("SHOP_ADMIN_EMAIL and SHOP_ADMIN_PASSWORD must be set together")
+		}
+		if _, err := staff.Bootstrap(ctx, email, password); err != nil {
+			return "", fmt.Errorf("SHOP_ADMIN_EMAIL/SHOP_ADMIN_PASSWORD: %w", err)
+		}
+	}
+	if !demo {
+		return "", nil
+	}
+	demoEmail, demoPassword, _, err := staff.SeedDemo(ctx)
+	if err != nil || demoEmail == "" {
+		return "", err
+	}
+	return fmt.Sprintf("demo admin: log in at %s as %s with password %s", loginURL, demoEmail, demoPassword), nil
+}

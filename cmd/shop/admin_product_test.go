@@ -1,0 +1,414 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+// goodProduct is a valid product form; tests change one field at a time.
+func goodProduct(changes url.Values) url.Values {
+	f := url.Values{"name": {"Blue Mug"}, "slug": {""}, "description": {"A blue mug."}, "price": {"12,50"},
+		"vat_rate": {"2000"}, "stock": {"8"}, "category_id": {""}, "published": {"1"}}
+	for k, v := range changes {
+		f[k] = v
+	}
+	return f
+}
+
+// fieldError is the message shown beside the field named name, or "".
+func fieldError(doc *html.Node, name string) string {
+	return textOf(adminFirst(byTestID(doc, name+"-error")))
+}
+
+// inputValue is what the control named name shows.
+func inputValue(doc *html.Node, name string) string {
+	n := adminFirst(findAll(doc, func(n *html.Node) bool {
+		return (isElem(n, "input") || isElem(n, "textarea")) && attrIs(n, "name", name)
+	}))
+	if n != nil && n.Data == "textarea" {
+		return textOf(n)
+	}
+	v, _ := attr(n, "value")
+	return v
+}
+
+func TestAdminProduct_CreateRejectsBadInput(t *testing.T) {
+	ts := startAdminShop(t)
+	sh := ts.newShopper(t)
+	adminLogin(t, sh, adminEmail)
+	tests := []struct {
+		name, field, value, message string
+	}{
+		{"price with three decimals", "price", "12,345", "at most two decimals"},
+		{"negative price", "price", "-3", "cannot be negative"},
+		{"price in words", "price", "twelve", "such as 12.50"},
+		{"no name", "name", "", "Enter the product's name"},
+		{"negative stock", "stock", "-4", "cannot be negative"},
+		{"stock in words", "stock", "lots", "whole number"},
+		{"duplicate slug", "slug", "mug", "already used"},
+		{"slug with spaces", "slug", "blue mug", "lower-case letters"},
+		{"unknown VAT rate", "vat_rate", "1234", "Choose a VAT rate"},
+		{"unknown category", "category_id", "99999", "Choose a category"},
+	}
+	before := ts.queryInt(t, `SELECT count(*) FROM products`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sh.get("/admin/products/new")
+			form := goodProduct(url.Values{tt.field: {tt.value}, "description": {"Kept <b>as typed</b>"}})
+			p := sh.submit("/admin/products", form)
+			if p.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422", p.Status)
+			}
+			if msg := fieldError(p.Doc, tt.field); !strings.Contains(msg, tt.message) {
+				t.Errorf("beside %s: %q, want %q", tt.field, msg, tt.message)
+			}
+			if len(byTestID(p.Doc, "error-summary")) != 1 {
+				t.Error("no error summary")
+			}
+			for _, name := range []string{"name", "price", "stock", "description"} {
+				if got := inputValue(p.Doc, name); got != form.Get(name) {
+					t.Errorf("%s shows %q, typed %q", name, got, form.Get(name))
+				}
+			}
+		})
+	}
+	if after := ts.queryInt(t, `SELECT count(*) FROM products`); after != before {
+		t.Errorf("%d products stored by invalid forms", after-before)
+	}
+}
+
+func TestAdminProduct_EditRejectsBadInputAndChangesNothing(t *testing.T) {
+	ts := startAdminShop(t)
+	sh := ts.newShopper(t)
+	adminLogin(t, sh, adminEmail)
+	id := ts.productID(t, "teapot")
+	edit := fmt.Sprintf("/admin/products/%d", id)
+	snapshot := func() string {
+		return ts.queryText(t, `SELECT name || '|' || slug || '|' || price_cents || '|' || stock || '|' || published FROM products WHERE id = ?`, id)
+	}
+	before := snapshot()
+	for _, change := range []url.Values{
+		{"price": {"12,345"}}, {"slug": {"mug"}}, {"name": {""}}, {"price": {"2000000"}},
+	} {
+		sh.get(edit)
+		p := sh.submit(edit, goodProduct(change))
+		if p.Status != http.StatusUnprocessableEntity {
+			t.Errorf("%v: %d, want 422", change, p.Status)
+		}
+		for field := range change {
+			if fieldError(p.Doc, field) == "" {
+				t.Errorf("%v: no message beside %s", change, field)
+			}
+		}
+	}
+	if after := snapshot(); after != before {
+		t.Errorf("the product changed: %s → %s", before, after)
+	}
+	sh.get(edit)
+	if p := sh.submit(edit, goodProduct(url.Values{"name": {"Cast Iron Teapot XL"}, "slug": {"teapot-xl"}, "price": {"1 049,9"}})); p.Status != http.StatusSeeOther {
+		t.Fatalf("a good edit: %d; %q", p.Status, textOf(adminFirst(byTestID(p.Doc, "error-summary"))))
+	}
+	if got := snapshot(); got != "Cast Iron Teapot XL|teapot-xl|104990|6|1" {
+		t.Errorf("after the edit: %s", got)
+	}
+	if st, doc := sh.get(edit); st != http.StatusOK || !strings.Contains(textOf(adminFirst(byTestID(doc, "flash"))), "saved") {
+		t.Errorf("no confirmation after saving")
+	}
+}
+
+// testPNG is a real PNG image of w×h pixels.
+func testPNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	img.Set(0, 0, color.RGBA{B: 255, A: 255})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// uploadImage posts data as the "image" file of the product's upload form, as a
+// browser would, claiming contentType.
+func uploadImage(t *testing.T, sh *shopper, productID int64, filename, contentType string, data []byte) *page {
+	t.Helper()
+	path := fmt.Sprintf("/admin/products/%d", productID)
+	sh.get(path)
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	w.WriteField("_csrf", sh.token())
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="image"; filename=%q`, filename))
+	h.Set("Content-Type", contentType)
+	part, err := w.CreatePart(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part.Write(data)
+	w.Close()
+	return sh.adminPostBody(path+"/image", w.FormDataContentType(), body.Bytes())
+}
+
+func mediaFiles(t *testing.T, ts *testShop) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(ts.Dir, "media", "products"))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestAdminProduct_ImageUploadRejectsWhatIsNotASmallImage(t *testing.T) {
+	ts := startAdminShop(t)
+	sh := ts.newShopper(t)
+	adminLogin(t, sh, adminEmail)
+	id := ts.productID(t, "mug")
+	before := ts.queryText(t, `SELECT image FROM products WHERE id = ?`, id)
+	big := append(testPNG(t, 2, 2), make([]byte, 20<<20)...)
+	tests := []struct {
+		name, filename, contentType string
+		data                        []byte
+		message                     string
+	}{
+		{"20 MB image", "huge.png", "image/png", big, "larger than 5 MB"},
+		{"PHP file renamed .jpg", "shell.jpg", "image/jpeg", []byte("<?php system($_GET['c']); ?>"), "not a JPEG, PNG or WebP"},
+		{"HTML renamed .png", "page.png", "image/png", []byte("<html><script>alert(1)</script>"), "not a JPEG, PNG or WebP"},
+		{"empty file", "empty.png", "image/png", nil, "Choose an image file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := uploadImage(t, sh, id, tt.filename, tt.contentType, tt.data)
+			if p.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422", p.Status)
+			}
+			if msg := fieldError(p.Doc, "image"); !strings.Contains(msg, tt.message) {
+				t.Errorf("beside the image field: %q, want %q", msg, tt.message)
+			}
+		})
+	}
+	if after := ts.queryText(t, `SELECT image FROM products WHERE id = ?`, id); after != before {
+		t.Errorf("image changed from %q to %q", before, after)
+	}
+	if files := mediaFiles(t, ts); len(files) != 0 {
+		t.Errorf("files stored: %v", files)
+	}
+}
+
+// A product created in the admin is in the shop at once, image included, and the image
+// is served with a long cache lifetime under a name that changes with every upload.
+func TestAdminProduct_CreatedProductIsInTheShopAtOnce(t *testing.T) {
+	ts := startAdminShop(t)
+	sh := ts.newShopper(t)
+	adminLogin(t, sh, adminEmail)
+	kitchen := ts.queryInt(t, `SELECT id FROM categories WHERE slug = 'kitchen'`)
+	sh.get("/admin/products/new")
+	p := sh.submit("/admin/products", goodProduct(url.Values{"name": {"Bol à café"}, "price": {"1 234,5"},
+		"category_id": {strconv.FormatInt(kitchen, 10)}}))
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d; %q", p.Status, textOf(adminFirst(byTestID(p.Doc, "error-summary"))))
+	}
+	id := ts.productID(t, "bol-a-cafe")
+	if loc := p.Header.Get("Location"); loc != fmt.Sprintf("/admin/products/%d", id) {
+		t.Errorf("after create: sent to %q", loc)
+	}
+	if got := ts.queryInt(t, `SELECT price_cents FROM products WHERE id = ?`, id); got != 123450 {
+		t.Errorf("price stored as %d cents, want 123450", got)
+	}
+	for i, data := range [][]byte{testPNG(t, 4, 3), testPNG(t, 5, 5)} {
+		if up := uploadImage(t, sh, id, "photo.png", "image/png", data); up.Status != http.StatusSeeOther {
+			t.Fatalf("upload %d: %d %q", i+1, up.Status, fieldError(up.Doc, "image"))
+		}
+	}
+	if files := mediaFiles(t, ts); len(files) != 1 {
+		t.Errorf("media files %v: want only the latest image", files)
+	}
+
+	shopper := ts.newShopper(t)
+	st, doc := shopper.get("/products/bol-a-cafe")
+	if st != http.StatusOK || textOf(adminFirst(findAll(doc, func(n *html.Node) bool { return isElem(n, "h1") }))) != "Bol à café" {
+		t.Fatalf("the shop's product page: %d", st)
+	}
+	if price := textOf(adminFirst(byTestID(doc, "price"))); !strings.Contains(price, "€1,234.50") {
+		t.Errorf("price shown %q", price)
+	}
+	img, _ := attr(adminFirst(findAll(doc, func(n *html.Node) bool { return isElem(n, "img") && attrIs(n, "class", "product-image") })), "src")
+	if !strings.HasPrefix(img, "/media/products/") {
+		t.Fatalf("image URL %q", img)
+	}
+	got := shopper.getPage(img)
+	if got.Status != http.StatusOK || got.Header.Get("Content-Type") != "image/png" ||
+		!strings.Contains(got.Header.Get("Cache-Control"), "max-age=31536000") || !bytes.Equal(got.Body, testPNG(t, 5, 5)) {
+		t.Errorf("GET %s: %d %s %q", img, got.Status, got.Header.Get("Content-Type"), got.Header.Get("Cache-Control"))
+	}
+	if _, doc := shopper.get("/categories/kitchen"); !contains(cardNames(doc), "Bol à café") {
+		t.Errorf("not in its category: %v", cardNames(doc))
+	}
+	if _, doc := shopper.get("/search?q=bol+cafe"); !contains(cardNames(doc), "Bol à café") {
+		t.Errorf("search does not find it: %v", cardNames(doc))
+	}
+	// Unpublished, it is gone from the shop at once too.
+	edit := fmt.Sprintf("/admin/products/%d", id)
+	sh.get(edit)
+	unpublished := goodProduct(url.Values{"name": {"Bol à café"}, "price": {"1234.50"}})
+	unpublished.Del("published")
+	if p := sh.submit(edit, unpublished); p.Status != http.StatusSeeOther {
+		t.Fatalf("unpublish: %d", p.Status)
+	}
+	if st, _ := shopper.get("/products/bol-a-cafe"); st != http.StatusNotFound {
+		t.Errorf("an unpublished product's page: %d, want 404", st)
+	}
+}
+
+func TestAdminProduct_NameIsEscapedEverywhere(t *testing.T) {
+	ts := startAdminShop(t)
+	sh := ts.newShopper(t)
+	adminLogin(t, sh, adminEmail)
+	const evil = `<script>alert(1)</script>`
+	sh.get("/admin/products/new")
+	if p := sh.submit("/admin/products", goodProduct(url.Values{"name": {evil}, "description": {`<img src=x onerror=alert(2)>`}})); p.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d", p.Status)
+	}
+	id := ts.productID(t, "script-alert-1-script")
+	pages := map[string]*shopper{
+		"/products/script-alert-1-script":            ts.newShopper(t),
+		"/search?q=alert":                            ts.newShopper(t),
+		"/admin/products":                            sh,
+		"/admin/products?q=" + url.QueryEscape(evil): sh,
+		fmt.Sprintf("/admin/products/%d", id):        sh,
+	}
+	for path, who := range pages {
+		p := who.getPage(path)
+		if p.Status != http.StatusOK {
+			t.Errorf("GET %s: %d", path, p.Status)
+			continue
+		}
+		if bytes.Contains(p.Body, []byte(evil)) || bytes.Contains(p.Body, []byte("<img src=x")) {
+			t.Errorf("%s contains the markup unescaped", path)
+		}
+		for _, s := range findAll(p.Doc, func(n *html.Node) bool { return isElem(n, "script") }) {
+			if strings.Contains(textOf(s), "alert") {
+				t.Errorf("%s runs a script: %q", path, textOf(s))
+			}
+		}
+		if !strings.Contains(textOf(p.Doc), evil) {
+			t.Errorf("%s does not show the name as text", path)
+		}
+	}
+}
+
+func TestAdminProduct_StockAdjustmentsAreAudited(t *testing.T) {
+	ts := startAdminShop(t)
+	sh := ts.newShopper(t)
+	adminLogin(t, sh, adminEmail)
+	id := ts.productID(t, "teapot") // 6 in stock
+	path := fmt.Sprintf("/admin/products/%d", id)
+	sh.get(path)
+	if p := sh.submit(path+"/stock", url.Values{"delta": {"+10"}, "reason": {"Delivery received"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("adjust: %d", p.Status)
+	}
+	for _, tt := range []struct{ delta, reason, field string }{
+		{"-100", "Stocktake", "delta"}, {"0", "Nothing", "delta"}, {"abc", "x", "delta"}, {"3", "", "reason"},
+	} {
+		sh.get(path)
+		p := sh.submit(path+"/stock", url.Values{"delta": {tt.delta}, "reason": {tt.reason}})
+		if p.Status != http.StatusUnprocessableEntity || fieldError(p.Doc, tt.field) == "" || inputValue(p.Doc, "delta") != tt.delta {
+			t.Errorf("delta %q reason %q: %d, %s says %q", tt.delta, tt.reason, p.Status, tt.field, fieldError(p.Doc, tt.field))
+		}
+	}
+	if stock := ts.queryInt(t, `SELECT stock FROM products WHERE id = ?`, id); stock != 16 {
+		t.Errorf("stock %d, want 16", stock)
+	}
+	_, doc := sh.get(path)
+	rows := byTestID(doc, "stock-movement")
+	if len(rows) != 1 || !strings.Contains(textOf(rows[0]), adminEmail) || !strings.Contains(textOf(rows[0]), "+10") ||
+		!strings.Contains(textOf(rows[0]), "Delivery received") {
+		t.Errorf("history: %d rows, first %q", len(rows), textOf(adminFirst(rows)))
+	}
+}
+
+func TestAdminProduct_ListFiltersAndPages(t *testing.T) {
+	ts := startAdminShop(t)
+	sh := ts.newShopper(t)
+	adminLogin(t, sh, adminEmail)
+	total := ts.queryInt(t, `SELECT count(*) FROM products`)
+	count := func(query string) (int, *html.Node) {
+		t.Helper()
+		st, doc := sh.get("/admin/products" + query)
+		if st != http.StatusOK {
+			t.Fatalf("GET %s: %d", query, st)
+		}
+		return len(byTestID(doc, "product-row")), doc
+	}
+	if n, doc := count(""); int64(n) != min(total, 25) || !strings.HasPrefix(textOf(adminFirst(byTestID(doc, "product-count"))), strconv.FormatInt(total, 10)) {
+		t.Errorf("first page: %d rows", n)
+	}
+	low := ts.queryInt(t, `SELECT count(*) FROM products WHERE stock <= 5`)
+	if n, _ := count("?low=1"); int64(n) != low {
+		t.Errorf("low stock: %d rows, want %d", n, low)
+	}
+	if n, _ := count("?q=teapot"); n != 1 {
+		t.Errorf("search teapot: %d rows", n)
+	}
+	ts.exec(t, `UPDATE products SET published = 0 WHERE slug IN ('mug', 'teapot')`)
+	if n, _ := count("?published=no"); n != 2 {
+		t.Errorf("hidden: %d rows", n)
+	}
+	kitchen := ts.queryInt(t, `SELECT id FROM categories WHERE slug = 'kitchen'`)
+	if n, _ := count(fmt.Sprintf("?category=%d&published=yes", kitchen)); n != 4 {
+		t.Errorf("published in kitchen: %d rows, want 4", n)
+	}
+}
+
+func TestAdminCategories_CreateEditAndReorder(t *testing.T) {
+	ts := startAdminShop(t)
+	sh := ts.newShopper(t)
+	adminLogin(t, sh, adminEmail)
+	sh.get("/admin/categories/new")
+	if p := sh.submit("/admin/categories", url.Values{"name": {""}}); p.Status != http.StatusUnprocessableEntity || fieldError(p.Doc, "name") == "" {
+		t.Errorf("no name: %d", p.Status)
+	}
+	if p := sh.submit("/admin/categories", url.Values{"name": {"Épicerie fine"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d", p.Status)
+	}
+	id := ts.queryInt(t, `SELECT id FROM categories WHERE slug = 'epicerie-fine'`)
+	order := func() string {
+		return ts.queryText(t, `SELECT group_concat(slug, ',') FROM (SELECT slug FROM categories ORDER BY position, name)`)
+	}
+	if got := order(); !strings.HasSuffix(got, ",epicerie-fine") {
+		t.Errorf("new category not last: %s", got)
+	}
+	sh.get("/admin/categories")
+	sh.submit(fmt.Sprintf("/admin/categories/%d/move", id), url.Values{"direction": {"up"}})
+	if got := order(); !strings.HasSuffix(got, ",epicerie-fine,pantry") {
+		t.Errorf("after moving up: %s", got)
+	}
+	edit := fmt.Sprintf("/admin/categories/%d", id)
+	sh.get(edit)
+	if p := sh.submit(edit, url.Values{"name": {"Fine food"}, "slug": {"kitchen"}}); p.Status != http.StatusUnprocessableEntity || fieldError(p.Doc, "slug") == "" {
+		t.Errorf("taken slug: %d", p.Status)
+	}
+	if p := sh.submit(edit, url.Values{"name": {"Fine food"}, "slug": {"fine-food"}}); p.Status != http.StatusSeeOther {
+		t.Errorf("rename: %d", p.Status)
+	}
+	if st, _ := ts.newShopper(t).get("/categories/fine-food"); st != http.StatusOK {
+		t.Errorf("the shop's page of the renamed category: %d", st)
+	}
+}

@@ -1,0 +1,436 @@
+package main
+
+// HTTP-level tests of the bank's notification URL (CM-CIC p@iement / Monetico, issue #5):
+// notifications signed in the test, with payment/cmcic and by hand, sent server to
+// server to a real shop (real SQLite file, real router) about orders placed over HTTP.
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"shop/payment/cmcic"
+)
+
+// The hand-made seal agrees with the spec's published vectors, so that a test using it
+// checks the shop against the spec and not against payment/cmcic.
+func TestBankHandMAC_MatchesSpecVectors(t *testing.T) {
+	key := bankMustHex(t, bankUsableKeyHex)
+	if got := bankHMAC(key, "hello"); got != "a535d23382a5191994c64d2c629114739cd51bf9" {
+		t.Errorf("MAC of hello = %s", got)
+	}
+	current := url.Values{"TPE": {"1234567"}, "code-retour": {"paiement"}, "date": {"13/07/2026_10:05:00"},
+		"montant": {"6.00EUR"}, "reference": {"MDT0001"}, "texte-libre": {"resa:atelier:0001"}, "MAC": {"ignored"}}
+	if got := bankHandMAC(t, cmcic.Current, current); got != "aae928c2040d6686311881e98cd251554d24b811" {
+		t.Errorf("current-format notification MAC = %s", got)
+	}
+	legacy := url.Values{"TPE": {"1234567"}, "date": {"05/12/2006_a_11:55:23"}, "montant": {"62.75EUR"},
+		"reference": {"ABERTYP00145"}, "texte-libre": {"LeTexteLibre"}, "code-retour": {"paiement"}, "cvx": {"oui"},
+		"vld": {"1208"}, "brand": {"VI"}, "status3ds": {"1"}, "numauto": {"010101"}, "originecb": {"FRA"},
+		"bincb": {"010101"}, "hpancb": {"74E94B03C22D786E0F2C2CADBFC1C00B004B7C45"}, "ipclient": {"127.0.0.1"},
+		"originetr": {"FRA"}, "veres": {"Y"}, "pares": {"Y"}}
+	if got := bankHandMAC(t, cmcic.Legacy, legacy); got != "9cb6865959a08cdc4d06d556beedb9bb3c53aaba" {
+		t.Errorf("legacy notification MAC = %s", got)
+	}
+	form := url.Values{"TPE": {"1234567"}, "date": {"05/12/2006:11:55:23"}, "montant": {"62.73EUR"},
+		"reference": {"ABERTYP00145"}, "texte-libre": {"ExempleTexteLibre"}, "version": {"3.0"}, "lgue": {"FR"},
+		"societe": {"monSite1"}, "mail": {"internaute@sonemail.fr"}}
+	if got := bankHandFormMAC(t, cmcic.Legacy, form); got != "572c7e958787b391cd14fcb9d703886282ceb961" {
+		t.Errorf("legacy form MAC = %s", got)
+	}
+}
+
+// Every case of the notification URL, through HTTP, with no cookie and no CSRF token,
+// for orders placed through HTTP, in both seal formats.
+func TestBankNotify_Table(t *testing.T) {
+	for _, format := range bankFormats {
+		t.Run(format.String(), func(t *testing.T) {
+			ts := startBankShop(t, format)
+			bn := newBankNotifier(t, ts)
+			place := func(t *testing.T) (string, bankOrder) {
+				t.Helper()
+				ref := bankPlaceOrder(t, ts, ts.newShopper(t))
+				return ref, bankOrderRow(t, ts, ref)
+			}
+			paiement := func(ref string, o bankOrder) bankNotice {
+				return bankNotice{Ref: ref, Code: "paiement", Auth: "A1B2C3", Cents: o.TotalCents}
+			}
+			annulation := func(ref string, o bankOrder) bankNotice {
+				return bankNotice{Ref: ref, Code: "Annulation", Refusal: "Refus", Cents: o.TotalCents}
+			}
+			expectPaidOnce := func(t *testing.T, ref string) {
+				t.Helper()
+				o := bankOrderRow(t, ts, ref)
+				if o.State != "paid" || o.Method != "cmcic" {
+					t.Errorf("order %s: state %q method %q, want paid by cmcic", ref, o.State, o.Method)
+				}
+				if n := bankMerchantMails(t, ts, ref); n != 1 {
+					t.Errorf("order %s: %d merchant mails in the outbox, want exactly 1", ref, n)
+				}
+				if n := bankEvents(t, ts, ref, "paid"); n != 1 {
+					t.Errorf("order %s: %d paid events, want 1", ref, n)
+				}
+			}
+			expectUnpaid := func(t *testing.T, ref string) {
+				t.Helper()
+				if o := bankOrderRow(t, ts, ref); o.State != "awaiting_payment" {
+					t.Errorf("order %s: state %q, want awaiting_payment", ref, o.State)
+				}
+				if n := bankMerchantMails(t, ts, ref); n != 0 {
+					t.Errorf("order %s: %d merchant mails, want none", ref, n)
+				}
+				if n := bankEvents(t, ts, ref, "paid"); n != 0 {
+					t.Errorf("order %s: %d paid events, want none", ref, n)
+				}
+			}
+
+			t.Run("valid paiement pays once and the same again changes nothing", func(t *testing.T) {
+				ref, o := place(t)
+				v := bankSealed(t, format, paiement(ref, o))
+				expectBankAck(t, bn.notify(t, http.MethodPost, v), cmcic.AckOK)
+				expectPaidOnce(t, ref)
+				after := bankOrderRow(t, ts, ref)
+				if after.Auth != "A1B2C3" || after.Status3DS != bankWant3DS(format) {
+					t.Errorf("order keeps auth %q and 3-D Secure %q, want A1B2C3 and %q", after.Auth, after.Status3DS, bankWant3DS(format))
+				}
+				if n := ts.queryInt(t, `SELECT count(*) FROM outbox WHERE recipient = 'ada@example.com' AND order_ref = ?`, ref); n != 1 {
+					t.Errorf("%d confirmations to the shopper, want 1", n)
+				}
+
+				before := bankOrderSnapshot(t, ts, ref)
+				expectBankAck(t, bn.notify(t, http.MethodPost, v), cmcic.AckOK)
+				if got := bankOrderSnapshot(t, ts, ref); got != before {
+					t.Errorf("the same notification again changed the order:\nbefore %s\nafter %s", before, got)
+				}
+				expectPaidOnce(t, ref)
+				rows := bankNotificationsOf(t, ts, ref)
+				if len(rows) != 2 || rows[0].Outcome != "paid" || rows[1].Outcome != "duplicate" {
+					t.Fatalf("recorded notifications = %+v, want paid then duplicate", rows)
+				}
+				for _, r := range rows {
+					if !r.MACValid || r.Method != "POST" || r.Code != "paiement" || !r.OrderID.Valid || r.OrderID.Int64 != o.ID ||
+						r.Auth != "A1B2C3" || r.Status3DS != bankWant3DS(format) {
+						t.Errorf("recorded notification = %+v", r)
+					}
+				}
+			})
+
+			t.Run("payetest, the test terminals' code, pays", func(t *testing.T) {
+				ref, o := place(t)
+				n := paiement(ref, o)
+				n.Code = "payetest"
+				expectBankAck(t, bn.notify(t, http.MethodPost, bankSealed(t, format, n)), cmcic.AckOK)
+				expectPaidOnce(t, ref)
+			})
+
+			t.Run("seal computed by hand from the spec pays, upper-case hex too", func(t *testing.T) {
+				ref, o := place(t)
+				fields := bankNoticeFields(format, paiement(ref, o))
+				v := bankValues(fields)
+				mac := bankHandMAC(t, format, v)
+				if lib := bankValues(bankTerminal(t, format).SealNotification(fields)).Get("MAC"); lib != mac {
+					t.Errorf("hand-made seal %s differs from payment/cmcic's %s", mac, lib)
+				}
+				v.Set("MAC", strings.ToUpper(mac))
+				expectBankAck(t, bn.notify(t, http.MethodPost, v), cmcic.AckOK)
+				expectPaidOnce(t, ref)
+			})
+
+			t.Run("forged seals are refused with cdr=1, recorded, and change nothing", func(t *testing.T) {
+				ref, o := place(t)
+				other, err := cmcic.ParseKey("0123456789abcdef0123456789abcdef01234567")
+				if err != nil {
+					t.Fatal(err)
+				}
+				forgeries := map[string]func() url.Values{
+					"wrong MAC": func() url.Values {
+						v := bankSealed(t, format, paiement(ref, o))
+						v.Set("MAC", bankHMAC(bankMustHex(t, bankUsableKeyHex), "forged"))
+						return v
+					},
+					"no MAC": func() url.Values {
+						v := bankSealed(t, format, paiement(ref, o))
+						v.Del("MAC")
+						return v
+					},
+					"MAC not hex": func() url.Values {
+						v := bankSealed(t, format, paiement(ref, o))
+						v.Set("MAC", strings.Repeat("z", 40))
+						return v
+					},
+					"another terminal's key": func() url.Values {
+						c := bankTerminal(t, format)
+						c.Key = other
+						return bankValues(c.SealNotification(bankNoticeFields(format, paiement(ref, o))))
+					},
+					"amount lowered after sealing": func() url.Values {
+						v := bankSealed(t, format, paiement(ref, o))
+						v.Set("montant", cmcic.FormatAmount(1, "EUR"))
+						return v
+					},
+					"Annulation turned into paiement after sealing": func() url.Values {
+						v := bankSealed(t, format, annulation(ref, o))
+						v.Set("code-retour", "paiement")
+						return v
+					},
+					"a parameter sent twice": func() url.Values {
+						v := bankSealed(t, format, paiement(ref, o))
+						v.Add("code-retour", "paiement")
+						return v
+					},
+				}
+				if format == cmcic.Current {
+					// The current seal covers every parameter received.
+					forgeries["unsealed extra parameter"] = func() url.Values {
+						v := bankSealed(t, format, paiement(ref, o))
+						v.Set("extra", "1")
+						return v
+					}
+				}
+				for name, forge := range forgeries {
+					t.Run(name, func(t *testing.T) {
+						before := bankOrderSnapshot(t, ts, ref)
+						count := ts.queryInt(t, `SELECT count(*) FROM gateway_notifications`)
+						expectBankAck(t, bn.notify(t, http.MethodPost, forge()), cmcic.AckBadMAC)
+						if got := bankOrderSnapshot(t, ts, ref); got != before {
+							t.Errorf("a forged notification changed the order:\nbefore %s\nafter %s", before, got)
+						}
+						if n := ts.queryInt(t, `SELECT count(*) FROM gateway_notifications`); n != count+1 {
+							t.Fatalf("%d notifications recorded, want %d", n, count+1)
+						}
+						last := bankLastNotification(t, ts)
+						if last.MACValid || last.Outcome != "bad_mac" || last.OrderID.Valid {
+							t.Errorf("recorded forged notification = %+v, want mac_valid=0, outcome bad_mac, no order", last)
+						}
+						if last.Fields["reference"] == nil || last.Fields["reference"][0] != ref {
+							t.Errorf("recorded fields = %v, want what was received (reference %s)", last.Fields, ref)
+						}
+					})
+				}
+				expectUnpaid(t, ref)
+			})
+
+			t.Run("valid seal with a wrong amount or currency is recorded and does not pay", func(t *testing.T) {
+				ref, o := place(t)
+				before := bankOrderSnapshot(t, ts, ref)
+				for _, montant := range []string{
+					cmcic.FormatAmount(o.TotalCents+100, "EUR"),
+					cmcic.FormatAmount(o.TotalCents-1, "EUR"),
+					cmcic.FormatAmount(o.TotalCents, "USD"),
+				} {
+					fields := bankNoticeFields(format, paiement(ref, o))
+					for i := range fields {
+						if fields[i].Name == "montant" {
+							fields[i].Value = montant
+						}
+					}
+					v := bankValues(bankTerminal(t, format).SealNotification(fields))
+					expectBankAck(t, bn.notify(t, http.MethodPost, v), cmcic.AckOK)
+				}
+				if got := bankOrderSnapshot(t, ts, ref); got != before {
+					t.Errorf("a mismatched amount changed the order:\nbefore %s\nafter %s", before, got)
+				}
+				expectUnpaid(t, ref)
+				rows := bankNotificationsOf(t, ts, ref)
+				if len(rows) != 3 {
+					t.Fatalf("recorded %d notifications, want 3", len(rows))
+				}
+				for _, r := range rows {
+					if r.Outcome != "amount_mismatch" || !r.MACValid || r.OrderID.Int64 != o.ID {
+						t.Errorf("recorded notification = %+v, want amount_mismatch for order %d", r, o.ID)
+					}
+				}
+			})
+
+			t.Run("valid seal from another terminal is recorded and does not pay", func(t *testing.T) {
+				ref, o := place(t)
+				n := paiement(ref, o)
+				n.TPE = "7654321"
+				expectBankAck(t, bn.notify(t, http.MethodPost, bankSealed(t, format, n)), cmcic.AckOK)
+				expectUnpaid(t, ref)
+				if last := bankLastNotification(t, ts); last.Outcome != "bad_content" || !last.MACValid {
+					t.Errorf("recorded notification = %+v, want bad_content with a valid MAC", last)
+				}
+			})
+
+			t.Run("Annulation then paiement pays", func(t *testing.T) {
+				ref, o := place(t)
+				expectBankAck(t, bn.notify(t, http.MethodPost, bankSealed(t, format, annulation(ref, o))), cmcic.AckOK)
+				expectUnpaid(t, ref)
+				if n := bankEvents(t, ts, ref, "payment_refused"); n != 1 {
+					t.Errorf("%d payment_refused events, want 1", n)
+				}
+				expectBankAck(t, bn.notify(t, http.MethodPost, bankSealed(t, format, annulation(ref, o))), cmcic.AckOK)
+				expectBankAck(t, bn.notify(t, http.MethodPost, bankSealed(t, format, paiement(ref, o))), cmcic.AckOK)
+				expectPaidOnce(t, ref)
+				var outcomes []string
+				for _, r := range bankNotificationsOf(t, ts, ref) {
+					outcomes = append(outcomes, r.Outcome)
+				}
+				if got := strings.Join(outcomes, ","); got != "refused,refused,paid" {
+					t.Errorf("recorded outcomes = %s, want refused,refused,paid", got)
+				}
+			})
+
+			t.Run("paiement then Annulation stays paid", func(t *testing.T) {
+				ref, o := place(t)
+				expectBankAck(t, bn.notify(t, http.MethodPost, bankSealed(t, format, paiement(ref, o))), cmcic.AckOK)
+				before := bankOrderSnapshot(t, ts, ref)
+				expectBankAck(t, bn.notify(t, http.MethodPost, bankSealed(t, format, annulation(ref, o))), cmcic.AckOK)
+				if got := bankOrderSnapshot(t, ts, ref); got != before {
+					t.Errorf("an Annulation after the payment changed the order:\nbefore %s\nafter %s", before, got)
+				}
+				expectPaidOnce(t, ref)
+				if n := bankEvents(t, ts, ref, "payment_refused"); n != 0 {
+					t.Errorf("%d payment_refused events on a paid order, want 0", n)
+				}
+				if rows := bankNotificationsOf(t, ts, ref); len(rows) != 2 || rows[1].Outcome != "refused" {
+					t.Errorf("recorded notifications = %+v, want the Annulation recorded", rows)
+				}
+			})
+
+			t.Run("unknown reference is acknowledged and recorded", func(t *testing.T) {
+				v := bankSealed(t, format, bankNotice{Ref: "NOSUCHORDER1", Code: "paiement", Auth: "A1B2C3", Cents: 1880})
+				expectBankAck(t, bn.notify(t, http.MethodPost, v), cmcic.AckOK)
+				rows := bankNotificationsOf(t, ts, "NOSUCHORDER1")
+				if len(rows) != 1 || rows[0].Outcome != "unknown_order" || !rows[0].MACValid || rows[0].OrderID.Valid {
+					t.Errorf("recorded notifications = %+v, want one unknown_order with no order", rows)
+				}
+			})
+
+			t.Run("GET replay works like the POST", func(t *testing.T) {
+				ref, o := place(t)
+				v := bankSealed(t, format, paiement(ref, o))
+				expectBankAck(t, bn.notify(t, http.MethodGet, v), cmcic.AckOK)
+				expectPaidOnce(t, ref)
+				if o := bankOrderRow(t, ts, ref); o.Auth != "A1B2C3" || o.Status3DS != bankWant3DS(format) {
+					t.Errorf("after the GET: auth %q, 3-D Secure %q", o.Auth, o.Status3DS)
+				}
+				expectBankAck(t, bn.notify(t, http.MethodPost, v), cmcic.AckOK)
+				expectBankAck(t, bn.notify(t, http.MethodGet, v), cmcic.AckOK)
+				expectPaidOnce(t, ref)
+				var got []string
+				for _, r := range bankNotificationsOf(t, ts, ref) {
+					got = append(got, r.Method+":"+r.Outcome)
+				}
+				if s := strings.Join(got, ","); s != "GET:paid,POST:duplicate,GET:duplicate" {
+					t.Errorf("recorded = %s", s)
+				}
+
+				forged := bankSealed(t, format, paiement(ref, o))
+				forged.Set("MAC", bankHMAC(bankMustHex(t, bankUsableKeyHex), "forged"))
+				expectBankAck(t, bn.notify(t, http.MethodGet, forged), cmcic.AckBadMAC)
+			})
+
+			t.Run("an empty request is refused and recorded", func(t *testing.T) {
+				expectBankAck(t, bn.notify(t, http.MethodPost, url.Values{}), cmcic.AckBadMAC)
+				if last := bankLastNotification(t, ts); last.MACValid || last.Outcome != "bad_mac" {
+					t.Errorf("recorded = %+v", last)
+				}
+			})
+
+			// Every request sent, valid or not, left one row.
+			if n := ts.queryInt(t, `SELECT count(*) FROM gateway_notifications`); n != bn.sent {
+				t.Errorf("%d notifications recorded, %d sent", n, bn.sent)
+			}
+		})
+	}
+}
+
+// Fifty copies of one notification at once: one state change, one mail, fifty rows,
+// fifty cdr=0.
+func TestBankNotify_ConcurrentDuplicatesChangeTheOrderOnce(t *testing.T) {
+	for _, format := range bankFormats {
+		t.Run(format.String(), func(t *testing.T) {
+			ts := startBankShop(t, format)
+			ref := bankPlaceOrder(t, ts, ts.newShopper(t))
+			o := bankOrderRow(t, ts, ref)
+			v := bankSealed(t, format, bankNotice{Ref: ref, Code: "paiement", Auth: "998877", Cents: o.TotalCents})
+			bn := newBankNotifier(t, ts)
+
+			const copies = 50
+			acks := make([]bankAck, copies)
+			errs := make([]error, copies)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for i := range copies {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					acks[i], errs[i] = bn.send(http.MethodPost, v)
+				}()
+			}
+			close(start)
+			wg.Wait()
+
+			for i := range copies {
+				if errs[i] != nil {
+					t.Fatalf("notification %d: %v", i, errs[i])
+				}
+				if acks[i].Status != http.StatusOK || acks[i].Body != cmcic.AckOK {
+					t.Errorf("notification %d answered %d %q, want 200 %q", i, acks[i].Status, acks[i].Body, cmcic.AckOK)
+				}
+			}
+			if got := bankOrderRow(t, ts, ref); got.State != "paid" || got.Auth != "998877" {
+				t.Errorf("order: state %q auth %q, want paid with 998877", got.State, got.Auth)
+			}
+			if n := bankEvents(t, ts, ref, "paid"); n != 1 {
+				t.Errorf("%d paid events, want exactly 1", n)
+			}
+			if n := bankMerchantMails(t, ts, ref); n != 1 {
+				t.Errorf("%d merchant mails, want exactly 1", n)
+			}
+			rows := bankNotificationsOf(t, ts, ref)
+			paid := 0
+			for _, r := range rows {
+				if r.Outcome == "paid" {
+					paid++
+				} else if r.Outcome != "duplicate" {
+					t.Errorf("recorded outcome %q, want paid or duplicate", r.Outcome)
+				}
+			}
+			if len(rows) != copies || paid != 1 {
+				t.Errorf("recorded %d notifications (%d paid), want %d with exactly one paid", len(rows), paid, copies)
+			}
+		})
+	}
+}
+
+// A payment the bank confirms after the order expired (stock returned, the shopper told
+// it was not paid in time) is money taken for an order the shop has dropped: it must not
+// be filed as a mere duplicate, and the merchant must hear of it to refund or fulfil.
+func TestBankNotify_PaymentAfterExpiryIsFlaggedToTheMerchant(t *testing.T) {
+	ts := startBankShop(t, cmcic.Current)
+	ref := bankPlaceOrder(t, ts, ts.newShopper(t))
+	o := bankOrderRow(t, ts, ref)
+	ts.exec(t, `UPDATE orders SET expires_at = ? WHERE id = ?`, time.Now().Add(-time.Minute).UTC(), o.ID)
+	ts.mu.Lock()
+	orders := ts.app.orders
+	ts.mu.Unlock()
+	if _, err := orders.ExpireDue(context.Background()); err != nil {
+		t.Fatalf("expire: %v", err)
+	}
+	if got := bankOrderRow(t, ts, ref); got.State != "expired" {
+		t.Fatalf("state = %q, want expired before the bank's late confirmation", got.State)
+	}
+
+	bn := newBankNotifier(t, ts)
+	expectBankAck(t, bn.notify(t, http.MethodPost,
+		bankSealed(t, cmcic.Current, bankNotice{Ref: ref, Code: "paiement", Auth: "445566", Cents: o.TotalCents})), cmcic.AckOK)
+
+	rows := bankNotificationsOf(t, ts, ref)
+	if len(rows) != 1 {
+		t.Fatalf("recorded %d notifications, want 1", len(rows))
+	}
+	if rows[0].Outcome == "duplicate" {
+		t.Errorf("a payment for an expired order is recorded as a duplicate: nothing tells the merchant the shopper was charged")
+	}
+	if n := bankMerchantMails(t, ts, ref); n == 0 {
+		t.Errorf("no mail to the merchant about a payment taken for an expired order")
+	}
+}

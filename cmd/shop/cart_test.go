@@ -1,0 +1,394 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"shop/store"
+)
+
+func TestCartPage_AddUpdateRemove(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	id := strconv.FormatInt(shop.productID(t, "espresso-beans"), 10)
+
+	st, doc := sh.get("/cart")
+	if st != http.StatusOK || len(byTestID(doc, "cart-empty")) != 1 {
+		t.Fatalf("a new visitor's cart: status %d, want 200 and the empty-cart message", st)
+	}
+	if got := cartCount(t, doc); got != "0" {
+		t.Fatalf("header count on an empty cart = %q, want 0", got)
+	}
+
+	// Add from the product page: back to the product page with a flash and the new count.
+	sh.get("/products/espresso-beans")
+	p := sh.submit("/cart/add", url.Values{"product_id": {id}, "quantity": {"2"}, "from": {"product"}})
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/products/espresso-beans" {
+		t.Fatalf("add: status %d Location %q, want 303 to the product page", p.Status, p.Header.Get("Location"))
+	}
+	st, doc = sh.get("/products/espresso-beans")
+	if st != http.StatusOK {
+		t.Fatalf("product page after add: status %d", st)
+	}
+	if got := cartCount(t, doc); got != "2" {
+		t.Errorf("header count after adding 2 = %q, want 2", got)
+	}
+	if f := byTestID(doc, "flash"); len(f) != 1 || !strings.Contains(textOf(f[0]), "Espresso Beans") {
+		t.Errorf("want one flash naming the product, got %d", len(f))
+	}
+	st, doc = sh.get("/cart")
+	if st != http.StatusOK {
+		t.Fatalf("GET /cart: %d", st)
+	}
+	if got := linesOf(doc); len(got) != 1 || got[id] != "2" {
+		t.Fatalf("cart lines = %v, want product %s × 2", got, id)
+	}
+	if got := textOf(byTestID(doc, "line-total")[0]); got != "€25.80" {
+		t.Errorf("line total = %q, want €25.80 (2 × €12.90)", got)
+	}
+	if got := textOf(byTestID(doc, "cart-total")[0]); got != "€25.80" {
+		t.Errorf("cart total = %q, want €25.80", got)
+	}
+
+	// Add again from a grid (no "from"): lands on the cart, quantities add up.
+	p = sh.submit("/cart/add", url.Values{"product_id": {id}, "quantity": {"1"}})
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/cart" {
+		t.Fatalf("add from grid: status %d Location %q, want 303 to /cart", p.Status, p.Header.Get("Location"))
+	}
+	if got := sh.cartLines(); got[id] != "3" {
+		t.Fatalf("after adding 1 more: lines %v, want 3", got)
+	}
+
+	// Update.
+	p = sh.submit("/cart/update", url.Values{"product_id": {id}, "quantity": {"5"}})
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/cart" {
+		t.Fatalf("update: status %d Location %q, want 303 to /cart", p.Status, p.Header.Get("Location"))
+	}
+	st, doc = sh.get("/cart")
+	if got := linesOf(doc); got[id] != "5" {
+		t.Fatalf("after update to 5: lines %v", got)
+	}
+	if got := cartCount(t, doc); got != "5" {
+		t.Errorf("header count = %q, want 5", got)
+	}
+	if got := textOf(byTestID(doc, "line-total")[0]); got != "€64.50" {
+		t.Errorf("line total = %q, want €64.50", got)
+	}
+
+	// Remove.
+	p = sh.submit("/cart/remove", url.Values{"product_id": {id}})
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/cart" {
+		t.Fatalf("remove: status %d Location %q, want 303 to /cart", p.Status, p.Header.Get("Location"))
+	}
+	st, doc = sh.get("/cart")
+	if len(byTestID(doc, "cart-empty")) != 1 || len(linesOf(doc)) != 0 {
+		t.Errorf("after remove the cart should be empty, lines %v", linesOf(doc))
+	}
+	if got := cartCount(t, doc); got != "0" {
+		t.Errorf("header count after remove = %q, want 0", got)
+	}
+}
+
+// checkFieldError asserts that the input named quantity inside scope is marked invalid
+// and described by the one quantity-error message, which sits in the same form.
+func checkFieldError(t *testing.T, doc *html.Node, scope *html.Node, typed string) {
+	t.Helper()
+	errs := byTestID(doc, "quantity-error")
+	if len(errs) != 1 {
+		t.Fatalf("want one quantity-error message, found %d", len(errs))
+	}
+	if textOf(errs[0]) == "" {
+		t.Errorf("the quantity error is empty")
+	}
+	inputs := findAll(scope, func(n *html.Node) bool { return isElem(n, "input") && attrIs(n, "name", "quantity") })
+	if len(inputs) != 1 {
+		t.Fatalf("want one quantity input, found %d", len(inputs))
+	}
+	in := inputs[0]
+	if !attrIs(in, "aria-invalid", "true") {
+		t.Errorf("quantity input lacks aria-invalid=true")
+	}
+	errID, _ := attr(errs[0], "id")
+	if desc, _ := attr(in, "aria-describedby"); errID == "" || desc != errID {
+		t.Errorf("aria-describedby = %q, want the message's id %q", desc, errID)
+	}
+	if ancestor(errs[0], "form") != ancestor(in, "form") {
+		t.Errorf("the message is not in the same form as its field")
+	}
+	if v, _ := attr(in, "value"); v != typed {
+		t.Errorf("the field shows %q, want what was typed, %q", v, typed)
+	}
+}
+
+func TestCartAdd_RejectsBadQuantityBesideTheField(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	sh.addToCart("espresso-beans", 1)
+	honey := strconv.FormatInt(shop.productID(t, "honey"), 10)
+	tests := []struct {
+		qty, wantMsg string
+	}{
+		{"0", "at least 1"},
+		{"-1", "at least 1"},
+		{"abc", "whole number"},
+		{"1.5", "whole number"},
+		{"", "Enter a quantity"},
+		{"99999999999999999999", "at most 999"},
+		{"3", "Only 2 left"}, // honey has 2 in stock
+	}
+	for _, tt := range tests {
+		t.Run(tt.qty, func(t *testing.T) {
+			sh.get("/products/honey")
+			p := sh.submit("/cart/add", url.Values{"product_id": {honey}, "quantity": {tt.qty}, "from": {"product"}})
+			if p.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422", p.Status)
+			}
+			forms := formsPostingTo(p.Doc, "/cart/add")
+			if len(forms) != 1 {
+				t.Fatalf("the product page should come back with its form, found %d forms", len(forms))
+			}
+			checkFieldError(t, p.Doc, forms[0], tt.qty)
+			if msg := textOf(byTestID(p.Doc, "quantity-error")[0]); !strings.Contains(msg, tt.wantMsg) {
+				t.Errorf("message %q does not say %q", msg, tt.wantMsg)
+			}
+			if got := cartCount(t, p.Doc); got != "1" {
+				t.Errorf("header count = %q, want 1 (unchanged)", got)
+			}
+			if got := sh.cartLines(); len(got) != 1 || got[honey] != "" {
+				t.Errorf("cart changed: %v", got)
+			}
+		})
+	}
+}
+
+func TestCartAdd_OverStockCountsWhatIsInTheCart(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	sh.addToCart("honey", 2) // all the stock
+	honey := strconv.FormatInt(shop.productID(t, "honey"), 10)
+	sh.get("/products/honey")
+	p := sh.submit("/cart/add", url.Values{"product_id": {honey}, "quantity": {"1"}, "from": {"product"}})
+	if p.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("adding a third honey: status %d, want 422", p.Status)
+	}
+	checkFieldError(t, p.Doc, formsPostingTo(p.Doc, "/cart/add")[0], "1")
+	if got := sh.cartLines(); got[honey] != "2" {
+		t.Errorf("cart lines = %v, want honey still × 2", got)
+	}
+}
+
+func TestCartAdd_RefusesWhatIsNotForSale(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	shop.exec(t, `UPDATE products SET published = 0 WHERE slug = 'mug'`)
+	tests := []struct {
+		name, productID string
+		want            int
+	}{
+		{"sold out", strconv.FormatInt(shop.productID(t, "kettle"), 10), http.StatusUnprocessableEntity},
+		{"unpublished", strconv.FormatInt(shop.productID(t, "mug"), 10), http.StatusNotFound},
+		{"unknown id", "999999", http.StatusNotFound},
+		{"not a number", "abc", http.StatusNotFound},
+		{"missing", "", http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sh.get("/")
+			p := sh.submit("/cart/add", url.Values{"product_id": {tt.productID}, "quantity": {"1"}})
+			if p.Status != tt.want {
+				t.Errorf("status %d, want %d", p.Status, tt.want)
+			}
+			if tt.want == http.StatusNotFound && len(byTestID(p.Doc, "error-page")) != 1 {
+				t.Errorf("want the error page")
+			}
+			if got := sh.cartLines(); len(got) != 0 {
+				t.Errorf("cart changed: %v", got)
+			}
+		})
+	}
+}
+
+func TestCartUpdate_RejectsBadQuantityBesideTheLine(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	sh.addToCart("espresso-beans", 1)
+	sh.addToCart("honey", 1)
+	honey := strconv.FormatInt(shop.productID(t, "honey"), 10)
+	tests := []struct {
+		qty, wantMsg string
+	}{
+		{"0", "at least 1"},
+		{"-1", "at least 1"},
+		{"abc", "whole number"},
+		{"99999999999999999999", "at most 999"},
+		{"3", "Only 2 left"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.qty, func(t *testing.T) {
+			sh.get("/cart")
+			p := sh.submit("/cart/update", url.Values{"product_id": {honey}, "quantity": {tt.qty}})
+			if p.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422", p.Status)
+			}
+			var line *html.Node
+			for _, tr := range byTestID(p.Doc, "cart-line") {
+				if attrIs(tr, "data-product-id", honey) {
+					line = tr
+				}
+			}
+			if line == nil {
+				t.Fatalf("the honey line is missing from the re-rendered cart")
+			}
+			var updateForm *html.Node
+			for _, f := range formsPostingTo(line, "/cart/update") {
+				updateForm = f
+			}
+			checkFieldError(t, p.Doc, updateForm, tt.qty)
+			if msg := textOf(byTestID(p.Doc, "quantity-error")[0]); !strings.Contains(msg, tt.wantMsg) {
+				t.Errorf("message %q does not say %q", msg, tt.wantMsg)
+			}
+			if got := shop.queryInt(t, `SELECT quantity FROM cart_lines WHERE product_id = ?`, honey); got != 1 {
+				t.Errorf("honey quantity in the database = %d, want 1 (unchanged)", got)
+			}
+			if got := cartCount(t, p.Doc); got != "2" {
+				t.Errorf("header count = %q, want 2", got)
+			}
+		})
+	}
+}
+
+func TestCartUpdate_LineNotInCartIs404(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	sh.get("/") // the empty cart page has no form to take a token from
+	p := sh.submit("/cart/update", url.Values{"product_id": {strconv.FormatInt(shop.productID(t, "mug"), 10)}, "quantity": {"2"}})
+	if p.Status != http.StatusNotFound || len(byTestID(p.Doc, "error-page")) != 1 {
+		t.Errorf("status %d, want 404 with the error page", p.Status)
+	}
+	if n := shop.queryInt(t, `SELECT count(*) FROM carts`); n != 0 {
+		t.Errorf("an update of nothing created %d carts", n)
+	}
+}
+
+func TestCart_PostWithoutValidCSRFTokenChangesNothing(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	sh.addToCart("espresso-beans", 1)
+	id := strconv.FormatInt(shop.productID(t, "espresso-beans"), 10)
+	tests := []struct {
+		name   string
+		path   string
+		form   url.Values
+		header http.Header
+	}{
+		{"add without token", "/cart/add", url.Values{"product_id": {id}, "quantity": {"1"}}, nil},
+		{"add with a wrong token", "/cart/add", url.Values{"product_id": {id}, "quantity": {"1"}, "_csrf": {"forged"}}, nil},
+		{"add cross-site", "/cart/add", url.Values{"product_id": {id}, "quantity": {"1"}}, http.Header{"Sec-Fetch-Site": {"cross-site"}}},
+		{"update without token", "/cart/update", url.Values{"product_id": {id}, "quantity": {"7"}}, nil},
+		{"remove without token", "/cart/remove", url.Values{"product_id": {id}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := sh.fetch(http.MethodPost, tt.path, tt.form, tt.header)
+			if p.Status != http.StatusForbidden && p.Status != http.StatusBadRequest {
+				t.Errorf("status %d, want 403 or 400", p.Status)
+			}
+			if len(byTestID(p.Doc, "error-page")) != 1 {
+				t.Errorf("want the error page")
+			}
+			if got := sh.cartLines(); len(got) != 1 || got[id] != "1" {
+				t.Errorf("cart changed: %v", got)
+			}
+		})
+	}
+}
+
+func TestCartAdd_IgnoresPricesSentInTheForm(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	p, err := shop.store().PublishedProductBySlug(t.Context(), "teapot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh.get("/products/teapot")
+	r := sh.submit("/cart/add", url.Values{
+		"product_id": {strconv.FormatInt(p.ID, 10)}, "quantity": {"2"},
+		"price_cents": {"1"}, "price": {"0.01"}, "total": {"1"}, "unit_price": {"0"}, "amount": {"1"},
+	})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("add: status %d", r.Status)
+	}
+	_, doc := sh.get("/cart")
+	want := store.FormatCents(2 * p.PriceCents)
+	if got := textOf(byTestID(doc, "cart-total")[0]); got != want {
+		t.Errorf("cart total = %q, want %q from the catalogue", got, want)
+	}
+	if got := textOf(byTestID(doc, "line-total")[0]); got != want {
+		t.Errorf("line total = %q, want %q", got, want)
+	}
+}
+
+func TestCartPage_RecomputesFromTheCatalogue(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	sh.addToCart("espresso-beans", 2)
+	sh.addToCart("teapot", 1)
+
+	shop.exec(t, `UPDATE products SET price_cents = 1000 WHERE slug = 'espresso-beans'`)
+	_, doc := sh.get("/cart")
+	if got := textOf(byTestID(doc, "cart-total")[0]); got != "€69.00" {
+		t.Errorf("cart total after a price change = %q, want €69.00 (2 × €10.00 + €49.00)", got)
+	}
+	if n := len(byTestID(doc, "line-warning")); n != 0 {
+		t.Errorf("%d warnings on a cart that can be ordered", n)
+	}
+
+	shop.exec(t, `UPDATE products SET published = 0 WHERE slug = 'teapot'`)
+	shop.exec(t, `UPDATE products SET stock = 1 WHERE slug = 'espresso-beans'`)
+	_, doc = sh.get("/cart")
+	if n := len(byTestID(doc, "line-warning")); n != 2 {
+		t.Errorf("want a warning on each of the 2 lines, got %d", n)
+	}
+	if n := len(byTestID(doc, "cart-problem")); n != 1 {
+		t.Errorf("want the cart-level problem message, got %d", n)
+	}
+}
+
+func TestCart_SurvivesRestart(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	sh.addToCart("espresso-beans", 3)
+	sh.addToCart("honey", 1)
+	before := sh.cartLines()
+	if len(before) != 2 {
+		t.Fatalf("cart before restart: %v", before)
+	}
+
+	shop.restart(t)
+
+	st, doc := sh.get("/cart")
+	if st != http.StatusOK {
+		t.Fatalf("GET /cart after restart: %d", st)
+	}
+	after := linesOf(doc)
+	if len(after) != len(before) {
+		t.Fatalf("cart after restart = %v, before = %v", after, before)
+	}
+	for id, q := range before {
+		if after[id] != q {
+			t.Errorf("line %s: %q after restart, %q before", id, after[id], q)
+		}
+	}
+	if got := cartCount(t, doc); got != "4" {
+		t.Errorf("header count after restart = %q, want 4", got)
+	}
+	// And the demo catalogue was not seeded a second time.
+	if n := shop.queryInt(t, `SELECT count(*) FROM products WHERE slug = 'espresso-beans'`); n != 1 {
+		t.Errorf("%d espresso products after restart", n)
+	}
+}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+)
+
+// cardNames lists the product names shown in a grid, in order.
+func cardNames(doc *html.Node) []string {
+	var out []string
+	for _, card := range byTestID(doc, "product-card") {
+		for _, n := range findAll(card, func(n *html.Node) bool { return n.Type == html.ElementNode && attrIs(n, "class", "name") }) {
+			out = append(out, textOf(n))
+		}
+	}
+	return out
+}
+
+func TestHome_ListsPublishedProductsOnPages(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	published := int(shop.queryInt(t, `SELECT count(*) FROM products WHERE published = 1`))
+	if published <= 24 {
+		t.Fatalf("the demo catalogue has %d products; this test needs more than one page", published)
+	}
+
+	st, doc := sh.get("/")
+	if st != http.StatusOK {
+		t.Fatalf("GET /: status %d", st)
+	}
+	first := cardNames(doc)
+	if len(first) != 24 {
+		t.Fatalf("home page shows %d product cards, want 24 (a full page)", len(first))
+	}
+	next := findAll(doc, func(n *html.Node) bool { return isElem(n, "a") && attrIs(n, "rel", "next") })
+	if len(next) != 1 {
+		t.Fatalf("home page has %d next-page links, want 1", len(next))
+	}
+	href, _ := attr(next[0], "href")
+	st, doc = sh.get(href)
+	if st != http.StatusOK {
+		t.Fatalf("GET %s: status %d", href, st)
+	}
+	second := cardNames(doc)
+	if len(first)+len(second) != published {
+		t.Errorf("pages show %d + %d products, want %d in all", len(first), len(second), published)
+	}
+	seen := map[string]bool{}
+	for _, n := range append(first, second...) {
+		if seen[n] {
+			t.Errorf("%q is listed twice across pages", n)
+		}
+		seen[n] = true
+	}
+
+	// An unpublished product leaves the listing.
+	shop.exec(t, `UPDATE products SET published = 0 WHERE slug = 'espresso-beans'`)
+	_, doc = sh.get("/")
+	_, doc2 := sh.get(href)
+	for _, n := range append(cardNames(doc), cardNames(doc2)...) {
+		if n == "Espresso Beans" {
+			t.Errorf("unpublished product %q is still listed", n)
+		}
+	}
+}
+
+func TestCategoryPage_ListsOnlyItsProducts(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	want := shop.queryInt(t, `SELECT count(*) FROM products p JOIN categories c ON c.id = p.category_id
+		WHERE c.slug = 'kitchen' AND p.published = 1`)
+
+	st, doc := sh.get("/categories/kitchen")
+	if st != http.StatusOK {
+		t.Fatalf("GET /categories/kitchen: status %d", st)
+	}
+	names := cardNames(doc)
+	if int64(len(names)) != want || want == 0 {
+		t.Fatalf("kitchen page lists %d products, want %d", len(names), want)
+	}
+	for _, n := range names {
+		in := shop.queryInt(t, `SELECT count(*) FROM products p JOIN categories c ON c.id = p.category_id
+			WHERE p.name = ? AND c.slug = 'kitchen'`, n)
+		if in != 1 {
+			t.Errorf("kitchen page lists %q, which is not in the kitchen category", n)
+		}
+	}
+	h1 := findAll(doc, func(n *html.Node) bool { return isElem(n, "h1") })
+	if len(h1) != 1 || textOf(h1[0]) != "Kitchen" {
+		t.Errorf("heading = %q, want Kitchen", textOf(h1[0]))
+	}
+	current := findAll(doc, func(n *html.Node) bool { return isElem(n, "a") && attrIs(n, "aria-current", "page") })
+	if len(current) != 1 || !attrIs(current[0], "href", "/categories/kitchen") {
+		t.Errorf("the kitchen link should be the one marked aria-current=page, got %d marked", len(current))
+	}
+
+	st, doc = sh.get("/categories/no-such-category")
+	if st != http.StatusNotFound || len(byTestID(doc, "error-page")) != 1 {
+		t.Errorf("unknown category: status %d, error page %d; want 404 with the error page", st, len(byTestID(doc, "error-page")))
+	}
+}
+
+func TestProductPage_ShowsPriceStockAndAddForm(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	tests := []struct {
+		slug, price, stock string
+		canAdd             bool
+	}{
+		{"honey", "€11.20", "Only 2 left", true},
+		{"candle", "€22.00", "Only 1 left", true},
+		{"espresso-beans", "€12.90", "In stock", true},
+		{"kettle", "€45.00", "Sold out", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.slug, func(t *testing.T) {
+			st, doc := sh.get("/products/" + tt.slug)
+			if st != http.StatusOK {
+				t.Fatalf("status %d", st)
+			}
+			price := byTestID(doc, "price")
+			if len(price) != 1 || !strings.HasPrefix(textOf(price[0]), tt.price+" ") {
+				t.Errorf("price = %q, want it to start with %q", textOf(price[0]), tt.price)
+			}
+			stock := byTestID(doc, "stock")
+			if len(stock) != 1 || textOf(stock[0]) != tt.stock {
+				t.Errorf("stock = %q, want %q", textOf(stock[0]), tt.stock)
+			}
+			forms := formsPostingTo(doc, "/cart/add")
+			if tt.canAdd != (len(forms) == 1) {
+				t.Errorf("add-to-cart forms: %d, want the form: %v", len(forms), tt.canAdd)
+			}
+			if tt.canAdd {
+				id, _ := attr(findAll(forms[0], func(n *html.Node) bool { return attrIs(n, "name", "product_id") })[0], "value")
+				if want := shop.productID(t, tt.slug); id != strconv.FormatInt(want, 10) {
+					t.Errorf("form product_id = %q, want %d", id, want)
+				}
+			}
+		})
+	}
+}
+
+func TestProductPage_UnknownOrUnpublishedIs404(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	shop.exec(t, `UPDATE products SET published = 0 WHERE slug = 'mug'`)
+	for _, path := range []string{"/products/no-such-product", "/products/mug", "/no/such/page", "/products/"} {
+		t.Run(path, func(t *testing.T) {
+			st, doc := sh.get(path)
+			if st != http.StatusNotFound {
+				t.Errorf("status %d, want 404", st)
+			}
+			if n := len(byTestID(doc, "error-page")); n != 1 {
+				t.Errorf("error page shown %d times, want once", n)
+			}
+			if len(formsPostingTo(doc, "/cart/add")) != 0 {
+				t.Errorf("a 404 page offers an add-to-cart form")
+			}
+		})
+	}
+}
+
+func TestSearch_FindsAccentInsensitiveAndSurvivesSyntax(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	tests := []struct {
+		q    string
+		want string // a product name that must be listed; "" when none need be
+	}{
+		{"cafe", "Café moulu"},
+		{"CAFÉ", "Café moulu"},
+		{"moulu", "Café moulu"},
+		{`"`, ""},
+		{`*`, ""},
+		{`cafe OR`, ""}, // every word must match: "or" starts no word of it
+		{`(`, ""},
+		{`"cafe`, "Café moulu"},
+		{`NEAR(cafe`, ""},
+		{`-cafe ^`, "Café moulu"},
+		{`name:cafe`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			st, doc := sh.get("/search?q=" + url.QueryEscape(tt.q))
+			if st != http.StatusOK {
+				t.Fatalf("status %d, want 200", st)
+			}
+			if len(byTestID(doc, "error-page")) != 0 {
+				t.Fatalf("search shows the error page")
+			}
+			names := cardNames(doc)
+			if tt.want != "" && !contains(names, tt.want) {
+				t.Errorf("results %q do not include %q", names, tt.want)
+			}
+			if len(names) == 0 && len(byTestID(doc, "empty")) != 1 {
+				t.Errorf("no results and no empty-state message")
+			}
+		})
+	}
+}
+
+// A shopper may type 100 characters; in bytes that is more, and the page must not cut a
+// character in half.
+func TestSearch_LongQueryStaysValidUTF8(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	q := strings.Repeat("a", 99) + "é" + "é"
+	st, doc := sh.get("/search?q=" + url.QueryEscape(q))
+	if st != http.StatusOK {
+		t.Fatalf("status %d", st)
+	}
+	box := byID(doc, "site-search")
+	v, _ := attr(box, "value")
+	h1 := findAll(doc, func(n *html.Node) bool { return isElem(n, "h1") })
+	for what, s := range map[string]string{"search box value": v, "heading": textOf(h1[0])} {
+		if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
+			t.Errorf("%s is not valid UTF-8 after truncation: %q", what, s)
+		}
+	}
+	if !strings.HasPrefix(q, v) || len(v) < 99 {
+		t.Errorf("search box value %q is not the start of what was typed", v)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,360 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/net/html"
+)
+
+func TestHealthz_AnswersWhenTheDatabaseDoes(t *testing.T) {
+	shop := startShop(t)
+	p := shop.newShopper(t).getPage("/healthz")
+	if p.Status != http.StatusOK {
+		t.Fatalf("GET /healthz: %d, want 200", p.Status)
+	}
+	if strings.TrimSpace(string(p.Body)) != "ok" {
+		t.Errorf("body = %q, want ok", p.Body)
+	}
+	if p.cookie("shop_visitor") != nil {
+		t.Errorf("a health check should not create a visitor")
+	}
+}
+
+func TestStatic_CachesVersionedAssetsForAYear(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	_, doc := sh.get("/")
+	links := findAll(doc, func(n *html.Node) bool { return isElem(n, "link") && attrIs(n, "rel", "stylesheet") })
+	if len(links) != 1 {
+		t.Fatalf("want one stylesheet link, found %d", len(links))
+	}
+	css, _ := attr(links[0], "href")
+	path, version, ok := strings.Cut(css, "?v=")
+	if !ok || version == "" {
+		t.Fatalf("stylesheet URL %q carries no version", css)
+	}
+	scripts := findAll(doc, func(n *html.Node) bool { return isElem(n, "script") })
+	if len(scripts) != 1 {
+		t.Fatalf("want one script, found %d", len(scripts))
+	}
+	js, _ := attr(scripts[0], "src")
+
+	tests := []struct {
+		name, url   string
+		status      int
+		contentType string
+		long        bool
+	}{
+		{"current css version", css, 200, "text/css", true},
+		{"current js version", js, 200, "javascript", true},
+		{"no version", path, 200, "text/css", false},
+		{"old version", path + "?v=0000", 200, "text/css", false},
+		{"missing file", "/static/css/none.css?v=" + version, 404, "", false},
+		{"directory", "/static/css/", 404, "", false},
+		{"root", "/static/", 404, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := sh.getPage(tt.url)
+			if p.Status != tt.status {
+				t.Fatalf("GET %s: %d, want %d", tt.url, p.Status, tt.status)
+			}
+			if !strings.Contains(p.Header.Get("Content-Type"), tt.contentType) {
+				t.Errorf("Content-Type = %q, want %q", p.Header.Get("Content-Type"), tt.contentType)
+			}
+			cc := p.Header.Get("Cache-Control")
+			if tt.long {
+				if cc != "public, max-age=31536000, immutable" {
+					t.Errorf("Cache-Control = %q, want a year, immutable", cc)
+				}
+				return
+			}
+			if tt.status != 200 {
+				return
+			}
+			if strings.Contains(cc, "immutable") || maxAge(cc) < 0 || maxAge(cc) > 3600 {
+				t.Errorf("Cache-Control = %q, want a short max-age", cc)
+			}
+		})
+	}
+	if p := sh.getPage(css); p.cookie("shop_visitor") != nil {
+		t.Errorf("static files should not create visitors")
+	}
+}
+
+var maxAgeRe = regexp.MustCompile(`max-age=(\d+)`)
+
+func maxAge(cc string) int {
+	m := maxAgeRe.FindStringSubmatch(cc)
+	if m == nil {
+		return -1
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+func TestSecurityHeaders_OnEveryKindOfResponse(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	for _, path := range []string{"/", "/products/honey", "/cart", "/no-such-page", "/healthz"} {
+		t.Run(path, func(t *testing.T) {
+			p := sh.getPage(path)
+			csp := p.Header.Get("Content-Security-Policy")
+			for _, want := range []string{"default-src 'self'", "form-action 'self'", "frame-ancestors 'none'"} {
+				if !strings.Contains(csp, want) {
+					t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
+				}
+			}
+			if got := p.Header.Get("X-Frame-Options"); got != "DENY" {
+				t.Errorf("X-Frame-Options = %q, want DENY", got)
+			}
+			if got := p.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+				t.Errorf("X-Content-Type-Options = %q, want nosniff", got)
+			}
+			if p.Header.Get("X-Request-Id") == "" {
+				t.Errorf("no X-Request-Id")
+			}
+		})
+	}
+}
+
+func TestRun_ConfigErrorsAreOneLineNamingTheVariable(t *testing.T) {
+	tests := []struct{ env, value string }{
+		{"SHOP_ADDR", "nonsense"},
+		{"SHOP_BASE_URL", "ftp://x"},
+		{"SHOP_BASE_URL", "not a url"},
+		{"SHOP_DEMO", "maybe"},
+		{"SHOP_CART_IDLE_DAYS", "0"},
+		{"SHOP_CART_IDLE_DAYS", "many"},
+		{"SHOP_LOG_FORMAT", "xml"},
+		{"SHOP_SESSION_SECRET", "short-secret"},
+		{"SHOP_TRUSTED_PROXIES", "10.0.0.0/8,nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
+			env := map[string]string{"SHOP_DATA_DIR": t.TempDir(), "SHOP_ADDR": "127.0.0.1:0", tt.env: tt.value}
+			var stdout, stderr strings.Builder
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			err := run(ctx, nil, func(k string) string { return env[k] }, strings.NewReader(""), &stdout, &stderr)
+			if err == nil {
+				t.Fatalf("run accepted %s=%q", tt.env, tt.value)
+			}
+			msg := err.Error()
+			if strings.ContainsAny(msg, "\r\n") {
+				t.Errorf("error spans several lines: %q", msg)
+			}
+			if !strings.Contains(msg, tt.env) {
+				t.Errorf("error %q does not name %s", msg, tt.env)
+			}
+			if strings.Contains(tt.env, "SECRET") && strings.Contains(msg, tt.value) {
+				t.Errorf("error %q shows the secret", msg)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("run printed %q on a bad configuration", stdout.String())
+			}
+		})
+	}
+}
+
+func TestParseConfig_DefaultsAndPrecedence(t *testing.T) {
+	// Outside the demo the card form needs a key; without one it must be turned off.
+	if _, err := parseConfig(nil, func(string) string { return "" }, io.Discard); err == nil || !strings.Contains(err.Error(), "SHOP_CARD_KEY") {
+		t.Errorf("no configuration at all = %v, want an error asking for SHOP_CARD_KEY", err)
+	}
+	cfg, err := parseConfig(nil, func(k string) string { return map[string]string{"SHOP_CARD_PAYMENTS": "off"}[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:8080" || cfg.BaseURL.String() != "http://localhost:8080" || cfg.DataDir != "./data" ||
+		cfg.Demo || cfg.CartIdle != 30*24*time.Hour {
+		t.Errorf("defaults = %+v", cfg)
+	}
+	env := map[string]string{"SHOP_ADDR": "127.0.0.1:9000", "SHOP_DEMO": "1", "SHOP_BASE_URL": "https://shop.example.com/",
+		"SHOP_CARD_PAYMENTS": "off"}
+	cfg, err = parseConfig([]string{"-addr", "127.0.0.1:9100"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:9100" {
+		t.Errorf("Addr = %q, want the flag's value to win over SHOP_ADDR", cfg.Addr)
+	}
+	if !cfg.Demo || cfg.BaseURL.String() != "https://shop.example.com" {
+		t.Errorf("environment not applied: demo %v base %s", cfg.Demo, cfg.BaseURL)
+	}
+	if _, err := parseConfig([]string{"extra"}, func(k string) string { return env[k] }, io.Discard); err == nil {
+		t.Errorf("an unexpected argument was accepted")
+	}
+}
+
+// lineWriter hands each line written to it to a channel, so a test can wait for run to
+// say where it listens.
+type lineWriter struct {
+	mu    sync.Mutex
+	buf   strings.Builder
+	lines chan string
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	for {
+		s := w.buf.String()
+		line, rest, ok := strings.Cut(s, "\n")
+		if !ok {
+			break
+		}
+		w.buf.Reset()
+		w.buf.WriteString(rest)
+		select {
+		case w.lines <- line:
+		default:
+		}
+	}
+	return len(p), nil
+}
+
+func TestRun_ServesAndReturnsNilOnCancel(t *testing.T) {
+	env := map[string]string{"SHOP_DATA_DIR": t.TempDir(), "SHOP_ADDR": "127.0.0.1:0", "SHOP_DEMO": "1"}
+	stdout := &lineWriter{lines: make(chan string, 10)}
+	var stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, nil, func(k string) string { return env[k] }, strings.NewReader(""), stdout, &stderr)
+	}()
+
+	var addr string
+	select {
+	case line := <-stdout.lines:
+		m := regexp.MustCompile(`on http://(\S+) `).FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("run said %q, want the address it serves", line)
+		}
+		addr = m[1]
+	case err := <-done:
+		t.Fatalf("run returned before serving: %v\n%s", err, stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not start serving within 30s")
+	}
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run after cancel = %v, want nil", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not return within 30s of cancel")
+	}
+}
+
+func TestServe_GracefulShutdownLetsInFlightRequestFinish(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SHOP_DATA_DIR": t.TempDir(), "SHOP_ADDR": ln.Addr().String(), "SHOP_DEMO": "1"}
+	cfg, err := parseConfig(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	a, err := newApp(context.Background(), cfg, newLogger(cfg, &logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	a.echo.GET("/test/slow", func(c echo.Context) error {
+		close(started)
+		<-release
+		return c.String(http.StatusOK, "finished")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- a.serve(ctx, ln) }()
+
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	got := make(chan result, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/test/slow")
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		got <- result{resp.StatusCode, string(b), err}
+	}()
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the slow request never reached its handler")
+	}
+
+	cancel()
+	// Shutdown has begun once the listener refuses new connections.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the server still accepts connections 30s after cancel")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case err := <-served:
+		t.Fatalf("serve returned (%v) while a request was in flight", err)
+	default:
+	}
+
+	close(release)
+	r := <-got
+	if r.err != nil || r.status != http.StatusOK || r.body != "finished" {
+		t.Errorf("in-flight request: status %d body %q err %v; want 200 finished", r.status, r.body, r.err)
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("serve = %v, want nil", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not return after the last request finished")
+	}
+	// The database is closed once serve returns.
+	if err := a.db.Ping(context.Background()); err == nil || !strings.Contains(fmt.Sprint(err), "closed") {
+		t.Errorf("database still open after serve returned: ping = %v", err)
+	}
+	if !strings.Contains(logs.String(), "shutting down") {
+		t.Errorf("no shutdown log line")
+	}
+}

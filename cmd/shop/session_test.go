@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/gob"
+	"encoding/hex"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var hexID = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+func TestVisitorCookie_FirstVisitAttributes(t *testing.T) {
+	tests := []struct {
+		name    string
+		baseURL string // "" keeps the harness's http://127.0.0.1:port
+		secure  bool
+	}{
+		{"http base URL", "", false},
+		{"https base URL", "https://shop.example.com", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var opts []func(*config)
+			if tt.baseURL != "" {
+				opts = append(opts, withBaseURL(tt.baseURL))
+			}
+			shop := startShop(t, opts...)
+			p := shop.newShopper(t).getPage("/")
+			if p.Status != http.StatusOK {
+				t.Fatalf("GET /: %d", p.Status)
+			}
+			c := p.cookie("shop_visitor")
+			if c == nil {
+				t.Fatalf("the first response sets no shop_visitor cookie; cookies: %v", p.Header.Values("Set-Cookie"))
+			}
+			if c.Path != "/" {
+				t.Errorf("Path = %q, want /", c.Path)
+			}
+			if !c.HttpOnly {
+				t.Errorf("cookie is not HttpOnly")
+			}
+			if c.SameSite != http.SameSiteLaxMode {
+				t.Errorf("SameSite = %v, want Lax", c.SameSite)
+			}
+			if c.MaxAge <= 0 {
+				t.Errorf("Max-Age = %d, want a positive lifetime", c.MaxAge)
+			}
+			if c.Secure != tt.secure {
+				t.Errorf("Secure = %v, want %v", c.Secure, tt.secure)
+			}
+			if csrf := p.cookie("shop_csrf"); csrf == nil || csrf.Secure != tt.secure || !csrf.HttpOnly || csrf.Path != "/" {
+				t.Errorf("CSRF cookie = %+v, want Path=/, HttpOnly, Secure=%v", csrf, tt.secure)
+			}
+			values, err := shop.visitorOf(t, c.Value)
+			if err != nil {
+				t.Fatalf("the cookie does not decode with the shop's keys: %v", err)
+			}
+			if id, _ := values["vid"].(string); len(values) != 1 || !hexID.MatchString(id) {
+				t.Errorf("the cookie holds %v; want only a 128-bit visitor id", values)
+			}
+		})
+	}
+}
+
+// The cookie is encrypted: neither the id nor its bytes appear in it, and its payload is
+// not the plain serialised session.
+func TestVisitorCookie_DoesNotShowTheVisitorID(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	sh.addToCart("mug", 1)
+	var id string
+	if err := shop.store().R.QueryRow(`SELECT visitor_id FROM carts`).Scan(&id); err != nil {
+		t.Fatalf("read the cart's visitor id: %v", err)
+	}
+	value := sh.cookie("shop_visitor")
+	if got := shop.visitorID(t, value); got != id {
+		t.Fatalf("cookie decodes to %q, cart belongs to %q", got, id)
+	}
+	raw, err := hex.DecodeString(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// securecookie: base64url("date|base64url(payload)|mac").
+	outer, err := base64.URLEncoding.DecodeString(value)
+	if err != nil {
+		t.Fatalf("cookie is not base64url: %v", err)
+	}
+	parts := bytes.SplitN(outer, []byte("|"), 3)
+	if len(parts) != 3 {
+		t.Fatalf("cookie has %d parts, want date|value|mac", len(parts))
+	}
+	payload, err := base64.URLEncoding.DecodeString(string(parts[1]))
+	if err != nil {
+		t.Fatalf("payload is not base64url: %v", err)
+	}
+	for what, hay := range map[string][]byte{"cookie": []byte(value), "decoded cookie": outer, "payload": payload} {
+		for _, needle := range [][]byte{[]byte(id), []byte(strings.ToUpper(id)), raw,
+			[]byte(base64.StdEncoding.EncodeToString(raw)), []byte(base64.RawURLEncoding.EncodeToString(raw))} {
+			if bytes.Contains(hay, needle) {
+				t.Errorf("the %s contains the visitor id (%q)", what, needle)
+			}
+		}
+	}
+	var plain map[any]any
+	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&plain); err == nil {
+		t.Errorf("the payload decodes as a plain gob session %v: it is not encrypted", plain)
+	}
+}
+
+func TestVisitorCookie_SameVisitorKeepsCart(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	sh.get("/")
+	first := shop.visitorID(t, sh.cookie("shop_visitor"))
+	sh.addToCart("teapot", 1)
+	for range 3 {
+		if got := sh.cartLines(); len(got) != 1 {
+			t.Fatalf("cart lines = %v, want the teapot", got)
+		}
+		if got := shop.visitorID(t, sh.cookie("shop_visitor")); got != first {
+			t.Fatalf("visitor changed from %s to %s", first, got)
+		}
+	}
+	// Another visitor has a cart of their own.
+	other := shop.newShopper(t)
+	if got := other.cartLines(); len(got) != 0 {
+		t.Errorf("a new visitor sees someone else's cart: %v", got)
+	}
+	if shop.visitorID(t, other.cookie("shop_visitor")) == first {
+		t.Errorf("two visitors share one id")
+	}
+}
+
+func TestVisitorCookie_TamperedCookieStartsAFreshVisitor(t *testing.T) {
+	shop := startShop(t)
+	owner := shop.newShopper(t)
+	owner.addToCart("teapot", 1)
+	good := owner.cookie("shop_visitor")
+	ownerID := shop.visitorID(t, good)
+
+	flip := func(s string, i int) string {
+		b := []byte(s)
+		if b[i] == 'A' {
+			b[i] = 'B'
+		} else {
+			b[i] = 'A'
+		}
+		return string(b)
+	}
+	tests := []struct{ name, value string }{
+		{"first character flipped", flip(good, 0)},
+		{"middle character flipped", flip(good, len(good)/2)},
+		{"last character flipped", flip(good, len(good)-1)},
+		{"truncated", good[:len(good)-5]},
+		{"garbage", "not-a-cookie"},
+		{"another shop's cookie", "MTcwMDAwMDAwMHxhYmN8ZGVm"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sh := shop.newShopper(t)
+			sh.setCookie("shop_visitor", tt.value)
+			p := sh.getPage("/cart")
+			if p.Status != http.StatusOK {
+				t.Fatalf("status %d, want 200", p.Status)
+			}
+			if len(byTestID(p.Doc, "error-page")) != 0 {
+				t.Fatalf("a bad cookie shows the error page")
+			}
+			c := p.cookie("shop_visitor")
+			if c == nil || c.Value == tt.value {
+				t.Fatalf("no new visitor cookie issued")
+			}
+			if id := shop.visitorID(t, c.Value); id == ownerID {
+				t.Errorf("the tampered cookie kept the owner's visitor id")
+			}
+			if got := linesOf(p.Doc); len(got) != 0 {
+				t.Errorf("the tampered cookie shows the owner's cart: %v", got)
+			}
+		})
+	}
+	if strings.Contains(shop.logs.String(), "level=ERROR") {
+		t.Errorf("tampered cookies logged errors:\n%s", shop.logs)
+	}
+}

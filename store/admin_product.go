@@ -1,0 +1,247 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+)
+
+// ErrSlugTaken is the answer when a slug typed by the merchant belongs to another row.
+var ErrSlugTaken = Errorf(Conflict, "This slug is already used. Choose another or leave it empty to generate one.")
+
+// ProductOrders tells whether any order refers to a product. checkout implements it; it
+// runs inside the deleting transaction, so no order can refer to the product in between.
+type ProductOrders interface {
+	ProductInOrders(ctx context.Context, tx *sql.Tx, productID int64) (bool, error)
+}
+
+// StockMovement is one audited change of a product's stock.
+type StockMovement struct {
+	ID         int64
+	ProductID  int64
+	Delta      int
+	StockAfter int
+	Reason     string
+	Actor      string
+	At         time.Time
+}
+
+// AdminProductFilter narrows the admin's product list. Zero values mean "any".
+type AdminProductFilter struct {
+	Query         string // words of the name (accents ignored) or part of the slug
+	CategoryID    int64
+	Published     string // "yes", "no", or "" for both
+	LowStock      bool   // stock at or under LowStock
+	Offset, Limit int
+}
+
+// AdminProducts lists products, published or not, and how many match in all.
+func (db *DB) AdminProducts(ctx context.Context, f AdminProductFilter) ([]Product, int, error) {
+	var where []string
+	var args []any
+	if q := strings.TrimSpace(f.Query); q != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
+		cond := `p.slug LIKE ? ESCAPE '\' OR lower(p.name) LIKE ? ESCAPE '\'`
+		args = append(args, like, like)
+		if m := ftsQuery(q); m != "" {
+			cond += ` OR p.id IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ?)`
+			args = append(args, m)
+		}
+		where = append(where, "("+cond+")")
+	}
+	if f.CategoryID != 0 {
+		where, args = append(where, `p.category_id = ?`), append(args, f.CategoryID)
+	}
+	switch f.Published {
+	case "yes":
+		where = append(where, `p.published = 1`)
+	case "no":
+		where = append(where, `p.published = 0`)
+	}
+	if f.LowStock {
+		where, args = append(where, `p.stock <= ?`), append(args, LowStock)
+	}
+	from := ` FROM products p LEFT JOIN categories c ON c.id = p.category_id`
+	if len(where) > 0 {
+		from += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := db.R.QueryRowContext(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 {
+		f.Limit = 25
+	}
+	rows, err := db.R.QueryContext(ctx, `SELECT `+productColumns+from+` ORDER BY lower(p.name), p.id LIMIT ? OFFSET ?`,
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Product
+	for rows.Next() {
+		p, err := scanProduct(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, p)
+	}
+	return out, total, rows.Err()
+}
+
+// productSlug picks p's slug inside tx: the one typed, which must be free, or one made
+// from the name, numbered until it is free.
+func productSlug(ctx context.Context, tx *sql.Tx, slug, name string, id int64) (string, error) {
+	if slug == "" {
+		return freeSlug(ctx, tx, "products", Slugify(name), id)
+	}
+	taken, err := slugTaken(ctx, tx, "products", slug, id)
+	if err == nil && taken {
+		err = ErrSlugTaken
+	}
+	return slug, err
+}
+
+// CreateProduct inserts p and records its opening stock as a movement by actor.
+func (db *DB) CreateProduct(ctx context.Context, p *Product, actor string) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if p.Slug, err = productSlug(ctx, tx, p.Slug, p.Name, 0); err != nil {
+			return err
+		}
+		if err := insertProduct(ctx, tx, p); err != nil {
+			return err
+		}
+		if p.Stock == 0 {
+			return nil
+		}
+		return insertMovement(ctx, tx, StockMovement{ProductID: p.ID, Delta: p.Stock, StockAfter: p.Stock,
+			Reason: "Opening stock", Actor: actor, At: time.Now().UTC()})
+	})
+}
+
+// UpdateProduct saves the product form's fields; stock and image have their own actions.
+func (db *DB) UpdateProduct(ctx context.Context, p *Product) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if p.Slug, err = productSlug(ctx, tx, p.Slug, p.Name, p.ID); err != nil {
+			return err
+		}
+		var cat any
+		if p.CategoryID != 0 {
+			cat = p.CategoryID
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE products SET slug = ?, name = ?, description = ?, price_cents = ?,
+			vat_rate = ?, category_id = ?, published = ?, updated_at = ? WHERE id = ?`,
+			p.Slug, p.Name, p.Description, p.PriceCents, p.VATRate, cat, p.Published, time.Now().UTC(), p.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return Errorf(NotFound, "This product does not exist.")
+		}
+		return nil
+	})
+}
+
+// AdjustStock adds delta (negative to remove) to a product's stock and records who did it
+// and why. It never takes the stock below zero, even if orders took some meanwhile.
+func (db *DB) AdjustStock(ctx context.Context, productID int64, delta int, reason, actor string) (int, error) {
+	var after int
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		now := time.Now().UTC()
+		err := tx.QueryRowContext(ctx, `UPDATE products SET stock = stock + ?, updated_at = ?
+			WHERE id = ? AND stock + ? >= 0 RETURNING stock`, delta, now, productID, delta).Scan(&after)
+		if errors.Is(err, sql.ErrNoRows) {
+			var stock int
+			if err := tx.QueryRowContext(ctx, `SELECT stock FROM products WHERE id = ?`, productID).Scan(&stock); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return Errorf(NotFound, "This product does not exist.")
+				}
+				return err
+			}
+			return Errorf(Invalid, "Only %d in stock: you cannot remove %d.", stock, -delta)
+		} else if err != nil {
+			return err
+		}
+		return insertMovement(ctx, tx, StockMovement{ProductID: productID, Delta: delta, StockAfter: after,
+			Reason: reason, Actor: actor, At: now})
+	})
+	return after, err
+}
+
+func insertMovement(ctx context.Context, tx *sql.Tx, m StockMovement) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO stock_movements (product_id, delta, stock_after, reason, actor, at)
+		VALUES (?, ?, ?, ?, ?, ?)`, m.ProductID, m.Delta, m.StockAfter, m.Reason, m.Actor, m.At)
+	return err
+}
+
+// StockMovements lists a product's latest stock changes, newest first.
+func (db *DB) StockMovements(ctx context.Context, productID int64, limit int) ([]StockMovement, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT id, product_id, delta, stock_after, reason, actor, at
+		FROM stock_movements WHERE product_id = ? ORDER BY id DESC LIMIT ?`, productID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StockMovement
+	for rows.Next() {
+		var m StockMovement
+		if err := rows.Scan(&m.ID, &m.ProductID, &m.Delta, &m.StockAfter, &m.Reason, &m.Actor, &m.At); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// SetProductImage points a product at a stored image and returns the one it replaces.
+func (db *DB) SetProductImage(ctx context.Context, productID int64, image string) (string, error) {
+	var old string
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT image FROM products WHERE id = ?`, productID).Scan(&old)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Errorf(NotFound, "This product does not exist.")
+		} else if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE products SET image = ?, updated_at = ? WHERE id = ?`,
+			image, time.Now().UTC(), productID)
+		return err
+	})
+	return old, err
+}
+
+// RemoveProduct deletes a product that no order refers to, and only unpublishes one that
+// some order does, so order pages and the audit trail keep making sense. Without refs it
+// cannot know, so it only unpublishes. It returns the deleted product's image.
+func (db *DB) RemoveProduct(ctx context.Context, productID int64, refs ProductOrders) (deleted bool, image string, err error) {
+	err = db.Tx(ctx, func(tx *sql.Tx) error {
+		inOrders := true
+		if refs != nil {
+			if inOrders, err = refs.ProductInOrders(ctx, tx, productID); err != nil {
+				return err
+			}
+		}
+		if inOrders {
+			res, err := tx.ExecContext(ctx, `UPDATE products SET published = 0, updated_at = ? WHERE id = ?`,
+				time.Now().UTC(), productID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return Errorf(NotFound, "This product does not exist.")
+			}
+			return nil
+		}
+		err := tx.QueryRowContext(ctx, `DELETE FROM products WHERE id = ? RETURNING image`, productID).Scan(&image)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Errorf(NotFound, "This product does not exist.")
+		}
+		deleted = err == nil
+		return err
+	})
+	return deleted, image, err
+}

@@ -1,0 +1,275 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"shop/templates"
+)
+
+func (a *Admin) products(c echo.Context) error {
+	ctx := c.Request().Context()
+	q := strings.TrimSpace(c.QueryParam("q"))
+	if len(q) > 100 {
+		q = q[:100]
+	}
+	f := AdminProductFilter{Query: q, LowStock: c.QueryParam("low") == "1", Limit: a.pageSize()}
+	if p := c.QueryParam("published"); p == "yes" || p == "no" {
+		f.Published = p
+	}
+	f.CategoryID, _ = strconv.ParseInt(c.QueryParam("category"), 10, 64)
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	page = max(page, 1)
+	f.Offset = (page - 1) * f.Limit
+	rows, total, err := a.DB.AdminProducts(ctx, f)
+	if err != nil {
+		return err
+	}
+	cats, err := a.categoryOptions(ctx)
+	if err != nil {
+		return err
+	}
+	v := templates.AdminProductsView{
+		Admin: a.Chrome(c, "Products", "products"), Query: q, Published: f.Published, LowStock: f.LowStock,
+		Categories: cats, Rows: a.productRows(rows), Total: total,
+	}
+	// The pager's links keep the filters.
+	keep := url.Values{}
+	if q != "" {
+		keep.Set("q", q)
+	}
+	if f.CategoryID != 0 {
+		v.Category = strconv.FormatInt(f.CategoryID, 10)
+		keep.Set("category", v.Category)
+	}
+	if f.Published != "" {
+		keep.Set("published", f.Published)
+	}
+	if f.LowStock {
+		keep.Set("low", "1")
+	}
+	base := "/admin/products"
+	if len(keep) > 0 {
+		base += "?" + keep.Encode()
+	}
+	v.Pager = pagerFor(base, page, total, f.Limit)
+	return a.Site.Render(c, http.StatusOK, templates.AdminProducts(v))
+}
+
+func (a *Admin) newProduct(c echo.Context) error {
+	v, err := a.productView(c, Product{}, templates.AdminProductForm{VATRate: "2000", Stock: "0"})
+	if err != nil {
+		return err
+	}
+	return a.Site.Render(c, http.StatusOK, templates.AdminProduct(v))
+}
+
+func (a *Admin) createProduct(c echo.Context) error {
+	ctx := c.Request().Context()
+	form := productFormOf(c)
+	p, errs, err := a.validateProduct(ctx, form, true)
+	if err != nil {
+		return err
+	}
+	if len(errs) == 0 {
+		err = a.DB.CreateProduct(ctx, &p, actor(c))
+		if errors.Is(err, ErrSlugTaken) {
+			errs["slug"], err = ErrSlugTaken.Message, nil
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		v, err := a.productView(c, Product{}, form)
+		if err != nil {
+			return err
+		}
+		v.Errors, v.Summary = errs, summaryOf(errs, productFieldOrder)
+		return a.Site.Render(c, http.StatusUnprocessableEntity, templates.AdminProduct(v))
+	}
+	return a.seeOther(c, productAdminURL(p.ID), fmt.Sprintf("Product “%s” created.", p.Name))
+}
+
+func (a *Admin) editProduct(c echo.Context) error {
+	p, err := a.pathProduct(c)
+	if err != nil {
+		return err
+	}
+	v, err := a.productView(c, p, productFormFrom(p))
+	if err != nil {
+		return err
+	}
+	return a.Site.Render(c, http.StatusOK, templates.AdminProduct(v))
+}
+
+func (a *Admin) updateProduct(c echo.Context) error {
+	old, err := a.pathProduct(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	form := productFormOf(c)
+	p, errs, err := a.validateProduct(ctx, form, false)
+	if err != nil {
+		return err
+	}
+	if len(errs) == 0 {
+		p.ID = old.ID
+		err = a.DB.UpdateProduct(ctx, &p)
+		if errors.Is(err, ErrSlugTaken) {
+			errs["slug"], err = ErrSlugTaken.Message, nil
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		v, err := a.productView(c, old, form)
+		if err != nil {
+			return err
+		}
+		v.Errors, v.Summary = errs, summaryOf(errs, productFieldOrder)
+		return a.Site.Render(c, http.StatusUnprocessableEntity, templates.AdminProduct(v))
+	}
+	return a.seeOther(c, productAdminURL(p.ID), "Changes saved.")
+}
+
+// uploadImage stores a new image and points the product at it. Nothing is written
+// unless the file is a real image within the size limit.
+func (a *Admin) uploadImage(c echo.Context) error {
+	p, err := a.pathProduct(c)
+	if err != nil {
+		return err
+	}
+	data, err := uploadedImage(c)
+	ext := ""
+	if err == nil {
+		ext, err = imageExt(data)
+	}
+	if ErrorCode(err) == Invalid {
+		v, verr := a.productView(c, p, productFormFrom(p))
+		if verr != nil {
+			return verr
+		}
+		v.ImageError = ErrorMessage(err)
+		return a.Site.Render(c, http.StatusUnprocessableEntity, templates.AdminProduct(v))
+	} else if err != nil {
+		return err
+	}
+	image, err := saveImage(a.DataDir, data, ext)
+	if err != nil {
+		return err
+	}
+	old, err := a.DB.SetProductImage(c.Request().Context(), p.ID, image)
+	if err != nil {
+		removeImage(a.DataDir, image)
+		return err
+	}
+	if err := removeImage(a.DataDir, old); err != nil {
+		a.Site.Logger.WarnContext(c.Request().Context(), "remove replaced image", "err", err)
+	}
+	return a.seeOther(c, productAdminURL(p.ID), "Image uploaded.")
+}
+
+func (a *Admin) adjustStock(c echo.Context) error {
+	p, err := a.pathProduct(c)
+	if err != nil {
+		return err
+	}
+	form := templates.AdminStockForm{Delta: strings.TrimSpace(c.FormValue("delta")), Reason: strings.TrimSpace(c.FormValue("reason"))}
+	delta, errs := stockChangeOf(form)
+	stock := 0
+	if len(errs) == 0 {
+		stock, err = a.DB.AdjustStock(c.Request().Context(), p.ID, delta, form.Reason, actor(c))
+		if ErrorCode(err) == Invalid {
+			errs["delta"], err = ErrorMessage(err), nil
+			p, err = a.DB.ProductByID(c.Request().Context(), p.ID) // show the stock as it is now
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		v, err := a.productView(c, p, productFormFrom(p))
+		if err != nil {
+			return err
+		}
+		v.StockForm, v.StockErrors = form, errs
+		return a.Site.Render(c, http.StatusUnprocessableEntity, templates.AdminProduct(v))
+	}
+	return a.seeOther(c, productAdminURL(p.ID), fmt.Sprintf("Stock is now %d.", stock))
+}
+
+func (a *Admin) deleteProduct(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	deleted, image, err := a.DB.RemoveProduct(c.Request().Context(), id, a.Orders)
+	if err != nil {
+		return err
+	}
+	if !deleted {
+		return a.seeOther(c, productAdminURL(id), "Orders may refer to this product, so it was hidden from the shop instead of deleted.")
+	}
+	if err := removeImage(a.DataDir, image); err != nil {
+		a.Site.Logger.WarnContext(c.Request().Context(), "remove deleted product's image", "err", err)
+	}
+	return a.seeOther(c, "/admin/products", "Product deleted.")
+}
+
+func (a *Admin) pathProduct(c echo.Context) (Product, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return Product{}, err
+	}
+	return a.DB.ProductByID(c.Request().Context(), id)
+}
+
+func productAdminURL(id int64) string { return "/admin/products/" + strconv.FormatInt(id, 10) }
+
+// productView fills the product page: for an existing product p (ID set) the edit page
+// with its image, stock and history; otherwise the new-product form. form is what the
+// fields show.
+func (a *Admin) productView(c echo.Context, p Product, form templates.AdminProductForm) (templates.AdminProductView, error) {
+	ctx := c.Request().Context()
+	cats, err := a.categoryOptions(ctx)
+	if err != nil {
+		return templates.AdminProductView{}, err
+	}
+	v := templates.AdminProductView{
+		ID: p.ID, Heading: "New product", Action: "/admin/products", Form: form,
+		VATRates: vatRates, Categories: cats, MaxImageMB: MaxImageBytes >> 20,
+	}
+	if p.ID == 0 {
+		v.Admin = a.Chrome(c, v.Heading, "products")
+		return v, nil
+	}
+	v.Heading, v.Action, v.Stock = p.Name, productAdminURL(p.ID), p.Stock
+	v.Admin = a.Chrome(c, p.Name, "products")
+	if p.Image != "" {
+		v.ImageURL = a.Site.ImageURL(p.Image)
+	}
+	if p.Published {
+		v.ShopURL = ProductURL(p.Slug)
+	}
+	moves, err := a.DB.StockMovements(ctx, p.ID, 20)
+	if err != nil {
+		return v, err
+	}
+	for _, m := range moves {
+		d := strconv.Itoa(m.Delta)
+		if m.Delta > 0 {
+			d = "+" + d
+		}
+		v.Movements = append(v.Movements, templates.AdminStockMovement{
+			At: m.At.Local().Format("2006-01-02 15:04"), Actor: m.Actor, Reason: m.Reason, Delta: d, StockAfter: m.StockAfter,
+		})
+	}
+	return v, nil
+}

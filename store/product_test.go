@@ -1,0 +1,379 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestSeedDemo_SeedsOnceWithEveryStockState(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	mustSeed(t, db)
+
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := db.R.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	products := count(`SELECT count(*) FROM products WHERE published = 1`)
+	categories := count(`SELECT count(DISTINCT category_id) FROM products WHERE category_id IS NOT NULL`)
+	soldOut := count(`SELECT count(*) FROM products WHERE stock = 0`)
+	low := count(`SELECT count(*) FROM products WHERE stock > 0 AND stock <= 5`)
+	if products < 24 || categories < 4 || soldOut < 1 || low < 2 {
+		t.Errorf("demo: %d products in %d categories, %d sold out, %d low; want ≥24 in ≥4, ≥1 sold out, a few low",
+			products, categories, soldOut, low)
+	}
+	noImage := count(`SELECT count(*) FROM products WHERE image = ''`)
+	if noImage != 0 {
+		t.Errorf("%d demo products have no image", noImage)
+	}
+
+	again, err := db.SeedDemo(ctx)
+	if err != nil || again {
+		t.Errorf("second SeedDemo = %v, %v; want false, nil", again, err)
+	}
+	if n := count(`SELECT count(*) FROM products`); n != products {
+		t.Errorf("second SeedDemo changed the product count from %d to %d", products, n)
+	}
+	if n := count(`SELECT count(*) FROM categories`); n != len(demoCatalogue) {
+		t.Errorf("%d categories after two seeds, want %d", n, len(demoCatalogue))
+	}
+}
+
+func TestSeedDemo_LeavesAnExistingCatalogueAlone(t *testing.T) {
+	db := mustOpenStore(t)
+	if _, err := db.W.Exec(`INSERT INTO products (slug, name, price_cents, vat_rate) VALUES ('own', 'Own product', 100, 2000)`); err != nil {
+		t.Fatal(err)
+	}
+	seeded, err := db.SeedDemo(context.Background())
+	if err != nil || seeded {
+		t.Errorf("SeedDemo on a shop with products = %v, %v; want false, nil", seeded, err)
+	}
+	_, total, err := db.Products(context.Background(), ProductFilter{})
+	if err != nil || total != 1 {
+		t.Errorf("products after SeedDemo = %d, %v; want the shop's own 1", total, err)
+	}
+}
+
+func slugs(ps []Product) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Slug
+	}
+	return out
+}
+
+func TestProducts_ListsFiltersAndPages(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	mustSeed(t, db)
+	var all int
+	for _, g := range demoCatalogue {
+		all += len(g.products)
+	}
+
+	list, total, err := db.Products(ctx, ProductFilter{OnlyPublished: true, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != all || len(list) != all {
+		t.Fatalf("published products: %d listed of %d, want %d", len(list), total, all)
+	}
+	if !slices.IsSortedFunc(list, func(a, b Product) int { return strings.Compare(a.Name, b.Name) }) {
+		t.Errorf("listing is not ordered by name: %v", slugs(list))
+	}
+
+	// Pages cover the listing once, in order.
+	var paged []string
+	for off := 0; off < all; off += 10 {
+		page, total, err := db.Products(ctx, ProductFilter{OnlyPublished: true, Limit: 10, Offset: off})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != all {
+			t.Errorf("total on page at %d = %d, want %d", off, total, all)
+		}
+		paged = append(paged, slugs(page)...)
+	}
+	if !slices.Equal(paged, slugs(list)) {
+		t.Errorf("pages %v differ from the listing %v", paged, slugs(list))
+	}
+
+	// By category.
+	kitchen, err := db.CategoryBySlug(ctx, "kitchen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inKitchen, total, err := db.Products(ctx, ProductFilter{CategoryID: kitchen.ID, OnlyPublished: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total == 0 || len(inKitchen) != total {
+		t.Fatalf("kitchen: %d listed of %d", len(inKitchen), total)
+	}
+	for _, p := range inKitchen {
+		if p.CategoryID != kitchen.ID || p.CategorySlug != "kitchen" || p.CategoryName != "Kitchen" {
+			t.Errorf("%s in the kitchen listing has category %d %q", p.Slug, p.CategoryID, p.CategorySlug)
+		}
+	}
+
+	// Unpublished products leave the shop's listings but stay reachable by id.
+	if _, err := db.W.Exec(`UPDATE products SET published = 0 WHERE slug = 'mug'`); err != nil {
+		t.Fatal(err)
+	}
+	_, pub, _ := db.Products(ctx, ProductFilter{OnlyPublished: true})
+	_, any, _ := db.Products(ctx, ProductFilter{})
+	if pub != all-1 || any != all {
+		t.Errorf("after unpublishing one: %d published, %d in all; want %d and %d", pub, any, all-1, all)
+	}
+	_, err = db.PublishedProductBySlug(ctx, "mug")
+	if ErrorCode(err) != NotFound {
+		t.Errorf("PublishedProductBySlug(unpublished) error = %v, want NotFound", err)
+	}
+	var mugID int64
+	db.R.QueryRow(`SELECT id FROM products WHERE slug = 'mug'`).Scan(&mugID)
+	mug, err := db.ProductByID(ctx, mugID)
+	if err != nil || mug.Published || mug.Slug != "mug" {
+		t.Errorf("ProductByID(unpublished) = %+v, %v; want the product, unpublished", mug, err)
+	}
+}
+
+func TestProducts_ReadsEveryField(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	mustSeed(t, db)
+	p, err := db.PublishedProductBySlug(ctx, "honey")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ID == 0 || p.Name != "Lavender Honey" || p.PriceCents != 1120 || p.VATRate != 550 || p.Stock != 2 ||
+		p.Image != "img/products/honey.svg" || p.CategorySlug != "coffee-tea" || !p.Published || p.Description == "" {
+		t.Errorf("honey = %+v", p)
+	}
+	if p.CreatedAt.IsZero() || p.UpdatedAt.IsZero() {
+		t.Errorf("times not read: created %v updated %v", p.CreatedAt, p.UpdatedAt)
+	}
+	byID, err := db.ProductByID(ctx, p.ID)
+	if err != nil || byID != p {
+		t.Errorf("ProductByID = %+v, %v; want %+v", byID, err, p)
+	}
+}
+
+func TestProducts_NotFound(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	mustSeed(t, db)
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"slug", func() error { _, err := db.PublishedProductBySlug(ctx, "no-such"); return err }},
+		{"id", func() error { _, err := db.ProductByID(ctx, 987654); return err }},
+		{"category", func() error { _, err := db.CategoryBySlug(ctx, "no-such"); return err }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if ErrorCode(err) != NotFound || ErrorMessage(err) == "" {
+				t.Errorf("error = %v (code %s), want NotFound with a message", err, ErrorCode(err))
+			}
+		})
+	}
+}
+
+func TestCategories_InDisplayOrder(t *testing.T) {
+	db := mustOpenStore(t)
+	mustSeed(t, db)
+	cats, err := db.Categories(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cats) != len(demoCatalogue) {
+		t.Fatalf("%d categories, want %d", len(cats), len(demoCatalogue))
+	}
+	for i, c := range cats {
+		if c.Slug != demoCatalogue[i].cat.Slug || c.Position != demoCatalogue[i].cat.Position {
+			t.Errorf("category %d = %s (position %d), want %s", i, c.Slug, c.Position, demoCatalogue[i].cat.Slug)
+		}
+	}
+}
+
+func TestProducts_SearchIgnoresCaseAndAccents(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	mustSeed(t, db)
+	tests := []struct {
+		q    string
+		want []string // slugs that must be found
+		none bool     // nothing may be found
+	}{
+		{q: "cafe", want: []string{"cafe-moulu"}},
+		{q: "CAFÉ", want: []string{"cafe-moulu"}},
+		{q: "Café", want: []string{"cafe-moulu"}},
+		{q: "caf", want: []string{"cafe-moulu"}},
+		{q: "café moulu", want: []string{"cafe-moulu"}},
+		{q: "  MOULU  ", want: []string{"cafe-moulu"}},
+		{q: "tea", want: []string{"green-tea", "teapot"}},
+		{q: "french", want: []string{"cafe-moulu", "french-press"}},
+		{q: "zzzzqx", none: true},
+		{q: "cafe teapot", none: true}, // every word must match
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			got, total, err := db.Products(ctx, ProductFilter{Query: tt.q, OnlyPublished: true})
+			if err != nil {
+				t.Fatalf("search %q: %v", tt.q, err)
+			}
+			if total != len(got) {
+				t.Errorf("total %d, listed %d", total, len(got))
+			}
+			for _, w := range tt.want {
+				if !slices.Contains(slugs(got), w) {
+					t.Errorf("search %q found %v, not %s", tt.q, slugs(got), w)
+				}
+			}
+			if tt.none && len(got) != 0 {
+				t.Errorf("search %q found %v, want nothing", tt.q, slugs(got))
+			}
+		})
+	}
+}
+
+func TestProducts_SearchFollowsRenames(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	mustSeed(t, db)
+	if _, err := db.W.Exec(`UPDATE products SET name = 'Œuvre Torréfiée' WHERE slug = 'espresso-beans'`); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := db.Products(ctx, ProductFilter{Query: "torrefiee"})
+	if err != nil || !slices.Contains(slugs(got), "espresso-beans") {
+		t.Errorf("search after rename = %v, %v; want espresso-beans", slugs(got), err)
+	}
+	if got, _, _ := db.Products(ctx, ProductFilter{Query: "espresso beans"}); slices.Contains(slugs(got), "espresso-beans") {
+		t.Errorf("search still finds the old name")
+	}
+	if _, err := db.W.Exec(`DELETE FROM products WHERE slug = 'espresso-beans'`); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := db.Products(ctx, ProductFilter{Query: "torrefiee"}); err != nil || len(got) != 0 {
+		t.Errorf("search after delete = %v, %v; want nothing", slugs(got), err)
+	}
+}
+
+func TestProducts_SearchNeverFailsOnFTSSyntax(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	mustSeed(t, db)
+	inputs := []string{
+		`"`, `""`, `*`, `**`, `OR`, `AND`, `NOT`, `NEAR`, `(`, `)`, `()`, `cafe OR tea`, `cafe AND`, `NOT cafe`,
+		`"cafe`, `cafe"`, `cafe*`, `*cafe`, `NEAR(cafe tea)`, `name:cafe`, `{name}: cafe`, `-cafe`, `+cafe`,
+		`^cafe`, `cafe:`, `'`, `\`, `%`, `_`, `;DROP TABLE products;--`, "caf\x00e", "\xff\xfe", `😀 cafe`,
+		strings.Repeat("a ", 200), strings.Repeat("é", 300), `a b c d e f g h i j k l`,
+	}
+	for _, q := range inputs {
+		if _, _, err := db.Products(ctx, ProductFilter{Query: q, OnlyPublished: true, Limit: 5}); err != nil {
+			t.Errorf("search %q: %v", q, err)
+		}
+	}
+	// Syntax characters around a word do not stop it from matching.
+	for _, q := range []string{`"cafe"`, `cafe*`, `(cafe)`, `cafe)`} {
+		got, _, err := db.Products(ctx, ProductFilter{Query: q})
+		if err != nil || !slices.Contains(slugs(got), "cafe-moulu") {
+			t.Errorf("search %q = %v, %v; want cafe-moulu", q, slugs(got), err)
+		}
+	}
+	var n int
+	db.R.QueryRow(`SELECT count(*) FROM products`).Scan(&n)
+	if n == 0 {
+		t.Errorf("products are gone")
+	}
+}
+
+func TestStockOf(t *testing.T) {
+	tests := []struct {
+		stock       int
+		text, level string
+	}{
+		{-1, "Sold out", "out"},
+		{0, "Sold out", "out"},
+		{1, "Only 1 left", "low"},
+		{LowStock, "Only 5 left", "low"},
+		{LowStock + 1, "In stock", "ok"},
+		{1000, "In stock", "ok"},
+	}
+	for _, tt := range tests {
+		if got := StockOf(tt.stock); got.Text != tt.text || got.Level != tt.level {
+			t.Errorf("StockOf(%d) = %+v, want %q %q", tt.stock, got, tt.text, tt.level)
+		}
+	}
+}
+
+func TestFormatCents(t *testing.T) {
+	tests := []struct {
+		cents int64
+		want  string
+	}{
+		{0, "€0.00"}, {5, "€0.05"}, {10, "€0.10"}, {99, "€0.99"}, {100, "€1.00"}, {1290, "€12.90"},
+		{123450, "€1,234.50"}, {100000000, "€1,000,000.00"}, {-1, "-€0.01"}, {-123456, "-€1,234.56"},
+	}
+	for _, tt := range tests {
+		if got := FormatCents(tt.cents); got != tt.want {
+			t.Errorf("FormatCents(%d) = %q, want %q", tt.cents, got, tt.want)
+		}
+	}
+}
+
+func TestFormatRate(t *testing.T) {
+	tests := []struct {
+		bp   int
+		want string
+	}{{0, "0%"}, {210, "2.1%"}, {550, "5.5%"}, {1000, "10%"}, {2000, "20%"}, {1234, "12.34%"}, {105, "1.05%"}}
+	for _, tt := range tests {
+		if got := FormatRate(tt.bp); got != tt.want {
+			t.Errorf("FormatRate(%d) = %q, want %q", tt.bp, got, tt.want)
+		}
+	}
+}
+
+func TestErrorCodeAndMessage(t *testing.T) {
+	nf := Errorf(NotFound, "No %s here.", "thing")
+	wrapped := &Error{Code: Conflict, Message: "Taken.", Err: context.Canceled}
+	tests := []struct {
+		name string
+		err  error
+		code Code
+		msg  string
+	}{
+		{"store error", nf, NotFound, "No thing here."},
+		{"wrapped twice", wrapError(nf), NotFound, "No thing here."},
+		{"with cause", wrapped, Conflict, "Taken."},
+		{"plain error", context.DeadlineExceeded, Internal, "Something went wrong on our side. Please try again in a moment."},
+		{"internal store error", Errorf(Internal, "secret detail"), Internal, "Something went wrong on our side. Please try again in a moment."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ErrorCode(tt.err); got != tt.code {
+				t.Errorf("code = %s, want %s", got, tt.code)
+			}
+			if got := ErrorMessage(tt.err); got != tt.msg {
+				t.Errorf("message = %q, want %q", got, tt.msg)
+			}
+		})
+	}
+	if !strings.Contains(wrapped.Error(), "context canceled") {
+		t.Errorf("Error() = %q should include the cause for logs", wrapped.Error())
+	}
+}
+
+type wrapper struct{ err error }
+
+func (w wrapper) Error() string { return "outer: " + w.err.Error() }
+func (w wrapper) Unwrap() error { return w.err }
+
+func wrapError(err error) error { return wrapper{wrapper{err}} }

@@ -1,0 +1,139 @@
+package templates
+
+// AdminChrome is what every admin page's frame needs: the layout's data (with Admin set),
+// who is logged in, and which section of the navigation is current.
+type AdminChrome struct {
+	Chrome  Chrome
+	User    string
+	Section string // "dashboard", "products", "categories", "orders", "mail", "delivery"
+}
+
+// AdminLoginView is the login form. Error is deliberately vague: it never says whether
+// the e-mail or the password was wrong.
+type AdminLoginView struct {
+	Chrome Chrome
+	Email  string
+	Next   string
+	Error  string
+	Notice string
+}
+
+// AdminDashboardView is the admin's home page.
+type AdminDashboardView struct {
+	Admin         AdminChrome
+	Orders        *AdminOrderFigures // nil when the shop takes no orders
+	LowStock      []AdminProductRow
+	LowStockTotal int
+	LowStockURL   string
+}
+
+// AdminOrderFigures are the dashboard's order figures, each with the list behind it.
+type AdminOrderFigures struct {
+	TodayOrders, WeekOrders   int
+	TodayRevenue, WeekRevenue string
+	TodayURL, WeekURL         string
+	AwaitingCertification     int
+	CertificationURL          string
+	AwaitingShipment          int
+	ShipmentURL               string
+}
+
+// AdminProductRow is a product in an admin table.
+type AdminProductRow struct {
+	ID        int64
+	Name      string
+	Slug      string
+	Price     string
+	Category  string
+	Stock     int
+	LowStock  bool
+	Published bool
+	EditURL   string
+	ShopURL   string
+}
+
+// AdminProductsView is the product list with its filters.
+type AdminProductsView struct {
+	Admin      AdminChrome
+	Query      string
+	Category   string
+	Published  string // "", "yes", "no"
+	LowStock   bool
+	Categories []Option
+	Rows       []AdminProductRow
+	Total      int
+	Pager      Pager
+}
+
+// AdminProductForm holds the product form's values as typed, to put them back on error.
+type AdminProductForm struct {
+	Name, Slug, Description, Price, VATRate, Stock, Category string
+	Published                                                bool
+}
+
+// AdminStockForm is the stock adjustment form as typed.
+type AdminStockForm struct {
+	Delta, Reason string
+}
+
+// AdminStockMovement is one line of a product's stock history.
+type AdminStockMovement struct {
+	At, Actor, Reason, Delta string
+	StockAfter               int
+}
+
+// AdminProductView is the new-product page (ID 0) or a product's edit page, which also
+// carries the image upload, the stock adjustment and the delete forms.
+type AdminProductView struct {
+	Admin      AdminChrome
+	ID         int64
+	Heading    string
+	Action     string
+	Form       AdminProductForm
+	Errors     map[string]string // by field name
+	Summary    []FieldError
+	VATRates   []Option
+	Categories []Option
+
+	Stock       int
+	ImageURL    string
+	ImageError  string
+	MaxImageMB  int
+	ShopURL     string
+	StockForm   AdminStockForm
+	StockErrors map[string]string
+	Movements   []AdminStockMovement
+}
+
+// AdminCategoryRow is a category in the admin list, with its place for reordering.
+type AdminCategoryRow struct {
+	ID          int64
+	Name        string
+	Slug        string
+	Products    int
+	EditURL     string
+	ShopURL     string
+	First, Last bool
+}
+
+// AdminCategoriesView is the category list.
+type AdminCategoriesView struct {
+	Admin AdminChrome
+	Rows  []AdminCategoryRow
+}
+
+// AdminCategoryForm holds the category form's values as typed.
+type AdminCategoryForm struct {
+	Name, Slug, Description string
+}
+
+// AdminCategoryView is the new-category page (ID 0) or a category's edit page.
+type AdminCategoryView struct {
+	Admin   AdminChrome
+	ID      int64
+	Heading string
+	Action  string
+	Form    AdminCategoryForm
+	Errors  map[string]string
+	Summary []FieldError
+}
