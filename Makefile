@@ -5,7 +5,7 @@ ADDR      ?= 127.0.0.1:8080
 BIN       := bin/shop
 PKGS      := ./...
 
-.PHONY: help run build test generate lint bench clean
+.PHONY: help run build test generate lint bench bench-compare clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,13 @@ lint: ## gofmt, go vet, and a check that generated templ files are current
 	@before=$$(git status --porcelain -- '*_templ.go'); $(GO) tool templ generate >/dev/null 2>&1; \
 	 after=$$(git status --porcelain -- '*_templ.go'); \
 	 if [ "$$before" != "$$after" ]; then echo "generated templ files were stale: run make generate and commit"; exit 1; fi
+
+bench: ## load-test the shop on 127.0.0.1 (100 and 100,000 products) against a bare net/http baseline; JSON in bench/results/
+	$(GO) run ./cmd/loadtest -go $(GO) -size 100 -size 100000 -out bench/results
+
+bench-compare: ## ratios between two bench results: make bench-compare A=old.json B=new.json
+	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make bench-compare A=bench/results/old.json B=bench/results/new.json"; exit 2; }
+	$(GO) run ./cmd/loadtest compare $(A) $(B)
 
 clean: ## remove built binaries and the local demo data
 	rm -rf bin $(DATA_DIR)

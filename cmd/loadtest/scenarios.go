@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// shopRun runs every scenario against one shop process at one catalogue size.
+type shopRun struct {
+	opts     *options
+	shop     *shop
+	srv      *server
+	run      *Run
+	progress io.Writer
+	avail    availability
+	prof     *profiler // nil unless -pprof
+}
+
+// settle is the pause between scenarios, so one's tail does not spill into the next.
+const settle = 300 * time.Millisecond
+
+// all runs the scenarios in a fixed order; the flash sale is last because it is the
+// only one that exhausts a product's stock.
+func (r *shopRun) all(ctx context.Context) {
+	r.warmUp(ctx)
+	for _, kind := range []string{pageHome, pageCategory, pageProduct, pageSearch, pageCart} {
+		r.measure(ctx, func(ctx context.Context) Scenario { return r.capacity(ctx, kind) })
+	}
+	r.measure(ctx, r.addToCart)
+	r.avail = r.probe(ctx)
+	r.run.Checkout = r.avail.String()
+	r.measure(ctx, func(ctx context.Context) Scenario { return r.checkout(ctx, payCard) })
+	r.measure(ctx, func(ctx context.Context) Scenario { return r.checkout(ctx, payBank) })
+	for _, rate := range r.opts.productRates {
+		r.measure(ctx, func(ctx context.Context) Scenario { return r.openProduct(ctx, rate) })
+	}
+	r.measure(ctx, r.openCheckout)
+	r.measure(ctx, r.mix)
+	r.measure(ctx, r.flashSale)
+}
+
+// measure runs one scenario with its own peak-RSS and CPU windows (and profile, with
+// -pprof) and prints a progress line.
+func (r *shopRun) measure(ctx context.Context, scenario func(context.Context) Scenario) {
+	if ctx.Err() != nil {
+		return
+	}
+	resetOK := r.srv.resetPeakRSS() == nil
+	var profileDone func(string) (string, error)
+	if r.prof != nil {
+		profileDone = r.prof.capture(ctx, r.opts.dur)
+	}
+	cpu := startCPU(r.srv.pid())
+	sc := scenario(ctx)
+	sc.CPU = cpu.stop()
+	if profileDone != nil {
+		if path, err := profileDone(sc.Name); err != nil {
+			fmt.Fprintf(r.progress, "  (no profile of %s: %v)\n", sc.Name, err)
+		} else {
+			sc.Profile = path
+		}
+	}
+	if rss, err := r.srv.peakRSS(); err == nil {
+		if resetOK {
+			sc.PeakRSS = rss
+		}
+		r.run.PeakRSS = max(r.run.PeakRSS, rss)
+	}
+	r.run.Scenarios = append(r.run.Scenarios, sc)
+	fmt.Fprintf(r.progress, "  %-28s %s\n", sc.Name, progressLine(sc))
+	time.Sleep(settle)
+}
+
+// warmUp browses for a second, unmeasured, so that the first scenario does not pay
+// for cold caches and connection set-up.
+func (r *shopRun) warmUp(ctx context.Context) {
+	kinds := []string{pageHome, pageCategory, pageProduct, pageSearch}
+	workers, err := r.shoppers(ctx, "warm-up", 16, func(ctx context.Context, sh *shopper, rng *rand.Rand) func(context.Context) error {
+		return func(ctx context.Context) error {
+			kind := kinds[rng.IntN(len(kinds))]
+			_, err := sh.get(ctx, kind, r.shop.pagePath(kind, rng), http.StatusOK)
+			return err
+		}
+	})
+	if err == nil {
+		runClosed(ctx, workers, time.Second, r.opts.maxOps)
+	}
+}
+
+// rng is a worker's random source: the same sequence on every run of a scenario.
+func (r *shopRun) rng(scenario string, i int) *rand.Rand {
+	h := fnv.New64a()
+	io.WriteString(h, scenario)
+	return rand.New(rand.NewPCG(h.Sum64()^uint64(r.shop.cat.size), uint64(i)))
+}
+
+// shoppers prepares n workers, each a shopper that has entered the shop (cookies and a
+// token) before the clock starts; their set-up requests are not recorded.
+func (r *shopRun) shoppers(ctx context.Context, scenario string, n int,
+	op func(ctx context.Context, sh *shopper, rng *rand.Rand) func(context.Context) error) ([]worker, error) {
+	workers := make([]worker, n)
+	for i := range workers {
+		rng := r.rng(scenario, i)
+		sh := r.shop.newShopper(newRecorder())
+		if err := r.shop.enter(ctx, sh, rng.IntN(r.shop.cat.buyable())); err != nil {
+			return nil, fmt.Errorf("set-up: %w", err)
+		}
+		workers[i] = worker{op: op(ctx, sh, rng)}
+		sh.rec = newRecorder() // what set-up did is not part of the figures
+		workers[i].rec = sh.rec
+	}
+	return workers, nil
+}
+
+func (r *shopRun) closedScenario(name, title, unit string) Scenario {
+	return Scenario{Name: name, Title: title, Loop: "closed", Status: statusOK, Workers: r.opts.conns, Unit: unit}
+}
+
+// capacity is a closed loop of one page kind: how many the shop serves at most.
+func (r *shopRun) capacity(ctx context.Context, kind string) Scenario {
+	sc := r.closedScenario("capacity/"+strings.Fields(kind)[0], kind, "req/s")
+	workers, err := r.shoppers(ctx, sc.Name, r.opts.conns, func(ctx context.Context, sh *shopper, rng *rand.Rand) func(context.Context) error {
+		if kind == pageCart {
+			// A cart page with something in it: three lines.
+			for j := 0; j < 3; j++ {
+				if err := r.shop.addToCart(ctx, sh, rng.IntN(r.shop.cat.buyable())); err != nil {
+					return func(context.Context) error { return err }
+				}
+			}
+		}
+		return func(ctx context.Context) error {
+			_, err := sh.get(ctx, kind, r.shop.pagePath(kind, rng), http.StatusOK)
+			return err
+		}
+	})
+	if err != nil {
+		return failed(sc, err)
+	}
+	res := runClosed(ctx, workers, r.opts.dur, r.opts.maxOps)
+	return fill(sc, res, res.elapsed, opStep)
+}
+
+// addToCart is a closed loop of POST /cart/add, every virtual shopper with a session of
+// its own. A shopper's visit is one product page (it brings the CSRF token) and then
+// addsPerVisit adds; each add's redirect is not followed. Without new visits, the
+// "added" flash messages, kept in the session cookie until a page shows them, would
+// grow every shopper's cookie to its 4 KB limit, which no real visitor has.
+func (r *shopRun) addToCart(ctx context.Context) Scenario {
+	sc := r.closedScenario("add-to-cart", "add to cart", "adds/s")
+	sc.Note = fmt.Sprintf("%d adds per visit, each visit opening with a product page", r.opts.addsPerVisit)
+	workers := make([]worker, r.opts.conns)
+	for i := range workers {
+		rec, rng := newRecorder(), r.rng(sc.Name, i)
+		var sh *shopper
+		n := 0
+		workers[i] = worker{rec: rec, op: func(ctx context.Context) error {
+			p := rng.IntN(r.shop.cat.buyable())
+			if n%r.opts.addsPerVisit == 0 {
+				sh = r.shop.newShopper(rec)
+				if err := r.shop.enter(ctx, sh, p); err != nil {
+					return err
+				}
+			}
+			n++
+			return r.shop.addToCart(ctx, sh, p)
+		}}
+	}
+	res := runClosed(ctx, workers, r.opts.dur, r.opts.maxOps)
+	return fill(sc, res, res.elapsed, "add to cart")
+}
+
+// availability is what the probe found the shop able to do.
+type availability struct {
+	checkout   error // the order form and placing an order
+	card, bank error // paying, once an order is placed
+}
+
+func (a availability) String() string {
+	word := func(err error) string {
+		if err == nil {
+			return "ok"
+		}
+		return err.Error()
+	}
+	if a.checkout != nil {
+		return "checkout: " + word(a.checkout)
+	}
+	return "checkout: ok; card: " + word(a.card) + "; bank: " + word(a.bank)
+}
+
+// payment is how a checkout scenario can pay given what the probe found: the method
+// to use, or a status and note explaining why the row is partial or n/a.
+func (a availability) payment(method string) (use, status, note string) {
+	var missing *missingError
+	switch {
+	case a.checkout != nil && errors.As(a.checkout, &missing):
+		return "", statusNA, "n/a (" + a.checkout.Error() + ")"
+	case a.checkout != nil:
+		return "", statusError, "checkout failed in the probe: " + a.checkout.Error()
+	}
+	err := a.card
+	if method == payBank {
+		err = a.bank
+	}
+	switch {
+	case err == nil:
+		return method, statusOK, ""
+	case errors.As(err, &missing) && method == payCard:
+		return payNone, statusPartial, "without payment (" + err.Error() + "): the flow ends at the payment page"
+	case errors.As(err, &missing):
+		return "", statusNA, "n/a (" + err.Error() + ")"
+	default:
+		return method, statusOK, "the probe's payment failed: " + err.Error()
+	}
+}
+
+// probe places two orders, paying one by card and one at the bank, to find which of
+// the checkout routes exist before the scenarios that need them.
+func (r *shopRun) probe(ctx context.Context) availability {
+	var a availability
+	rng := r.rng("probe", 0)
+	for _, method := range []string{payCard, payBank} {
+		sh := r.shop.newShopper(newRecorder())
+		payURL, err := r.shop.order(ctx, sh, rng.IntN(r.shop.cat.buyable()), rng.Uint64())
+		if err != nil {
+			a.checkout = err
+			return a
+		}
+		_, err = r.shop.pay(ctx, sh, payURL, method)
+		if method == payCard {
+			a.card = err
+		} else {
+			a.bank = err
+		}
+	}
+	return a
+}

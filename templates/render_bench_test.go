@@ -1,0 +1,58 @@
+package templates_test
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"testing"
+
+	"shop/templates"
+)
+
+// benchChrome is the layout data of a returning visitor with a cart and a flash message.
+func benchChrome(title string) templates.Chrome {
+	return templates.Chrome{Title: title, ShopName: "Le Petit Comptoir", CSRF: "UPBemYdmsFvtockpzhtPYVLdCbHXbKBR",
+		CartCount: 3, Flashes: []string{"Added 1 × Stoneware Mug to your cart."},
+		CSS: "/static/css/shop.css?v=dacd0043a785", JS: "/static/js/shop.js?v=ad8a7d6c9a02"}
+}
+
+// BenchmarkProductPage renders the page the shop serves most, into nothing: the cost of
+// the template alone, without database or network.
+func BenchmarkProductPage(b *testing.B) {
+	v := templates.ProductView{
+		Chrome: benchChrome("Stoneware Mug"), ID: 7, Name: "Stoneware Mug",
+		Description: "Hand-glazed stoneware mug, 35 cl. Made in a small workshop near Lyon; every piece differs a little.",
+		ImageURL:    "/static/img/products/mug.svg?v=2bf513a0e50e", Price: "€18.00", VAT: "20%",
+		Category: templates.CategoryLink{Name: "Kitchen", URL: "/categories/kitchen"},
+		Stock:    templates.Stock{Text: "Only 3 left", Level: "low"}, CanAdd: true, MaxQuantity: 3, Quantity: "1",
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := templates.ProductPage(v).Render(ctx, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkListing renders a full catalogue page: 24 product cards, 10 categories, a pager.
+func BenchmarkListing(b *testing.B) {
+	v := templates.ListingView{Chrome: benchChrome("Kitchen"), Heading: "Kitchen", Intro: "Tools for the perfect brew.",
+		Total: 240, Pager: templates.Pager{Page: 2, Pages: 10, PrevURL: "/categories/kitchen?page=1", NextURL: "/categories/kitchen?page=3"}}
+	for i := range 10 {
+		v.Categories = append(v.Categories, templates.CategoryLink{Name: "Category " + strconv.Itoa(i),
+			URL: "/categories/category-" + strconv.Itoa(i), Current: i == 1})
+	}
+	for i := range 24 {
+		v.Products = append(v.Products, templates.ProductCard{ID: int64(i + 1), Name: "Stoneware Mug No. " + strconv.Itoa(i),
+			URL: "/products/stoneware-mug-" + strconv.Itoa(i), ImageURL: "/static/img/products/mug.svg?v=2bf513a0e50e",
+			Price: "€18.00", Stock: templates.Stock{Text: "In stock", Level: "ok"}, CanAdd: true})
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := templates.Listing(v).Render(ctx, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
