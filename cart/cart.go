@@ -150,13 +150,15 @@ func (s *Cart) Remove(ctx context.Context, visitor string, productID int64) erro
 
 // Lines reads the visitor's cart with current catalogue values.
 func (s *Cart) Lines(ctx context.Context, visitor string) ([]Line, error) {
-	return queryLines(ctx, s.DB.R, visitor)
+	rows, err := s.DB.Read(ctx, linesQuery, visitor)
+	return scanLines(rows, err)
 }
 
 // LinesTx reads the cart inside a write transaction: checkout uses it to price an order
 // from what the catalogue says at that very moment.
 func LinesTx(ctx context.Context, tx *sql.Tx, visitor string) ([]Line, error) {
-	return queryLines(ctx, tx, visitor)
+	rows, err := tx.QueryContext(ctx, linesQuery, visitor)
+	return scanLines(rows, err)
 }
 
 // ClearTx empties the visitor's cart inside the transaction that placed the order.
@@ -165,15 +167,12 @@ func ClearTx(ctx context.Context, tx *sql.Tx, visitor string) error {
 	return err
 }
 
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
+const linesQuery = `SELECT p.id, p.slug, p.name, p.image, p.price_cents, p.vat_rate, p.stock,
+	p.published, l.quantity
+	FROM cart_lines l JOIN products p ON p.id = l.product_id
+	WHERE l.visitor_id = ? ORDER BY l.added_at, p.id`
 
-func queryLines(ctx context.Context, q querier, visitor string) ([]Line, error) {
-	rows, err := q.QueryContext(ctx, `SELECT p.id, p.slug, p.name, p.image, p.price_cents, p.vat_rate, p.stock,
-		p.published, l.quantity
-		FROM cart_lines l JOIN products p ON p.id = l.product_id
-		WHERE l.visitor_id = ? ORDER BY l.added_at, p.id`, visitor)
+func scanLines(rows *sql.Rows, err error) ([]Line, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -193,8 +192,7 @@ func queryLines(ctx context.Context, q querier, visitor string) ([]Line, error) 
 // Count is the number of items in the visitor's cart, for the header.
 func (s *Cart) Count(ctx context.Context, visitor string) (int, error) {
 	var n int
-	err := s.DB.R.QueryRowContext(ctx, `SELECT coalesce(sum(quantity), 0) FROM cart_lines WHERE visitor_id = ?`,
-		visitor).Scan(&n)
+	err := s.DB.ReadRow(ctx, `SELECT coalesce(sum(quantity), 0) FROM cart_lines WHERE visitor_id = ?`, visitor).Scan(&n)
 	return n, err
 }
 

@@ -92,9 +92,6 @@ func (h *Handler) place(c echo.Context) error {
 	}
 	f := FormFromValues(values)
 	submission, shown := values.Get("submission"), values.Get("shown")
-	if err := h.Service.SaveForm(ctx, visitor, f); err != nil {
-		return err
-	}
 	if o, ok := h.placedAlready(c, submission); ok {
 		return h.landOn(c, o)
 	}
@@ -102,13 +99,21 @@ func (h *Handler) place(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The values are kept only when the order is not placed: a placed order ends the
+	// visitor's checkout, and saving first would cost every order one more disk sync.
 	if errs := f.Validate(methods); len(errs) > 0 {
+		if err := h.Service.SaveForm(ctx, visitor, f); err != nil {
+			return err
+		}
 		return h.renderForm(c, http.StatusUnprocessableEntity, f, errs, submission, shown)
 	}
 	o, _, err := h.Service.Place(ctx, PlaceRequest{Visitor: visitor, NewOwner: store.NewVisitorID(),
 		Submission: submission, Shown: shown, Form: f})
 	var changed *ChangedError
 	if errors.As(err, &changed) {
+		if err := h.Service.SaveForm(ctx, visitor, f); err != nil {
+			return err
+		}
 		v := templates.ChangedView{Chrome: h.Site.Chrome(c, "Your order was not placed"), Problems: changed.Problems}
 		return h.Site.Render(c, http.StatusConflict, templates.ChangedPage(v))
 	}

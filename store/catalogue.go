@@ -75,7 +75,7 @@ func (h *Catalogue) listing(c echo.Context, v templates.ListingView, f ProductFi
 	f.OnlyPublished = true
 	f.Limit = h.PageSize
 	f.Offset = (page - 1) * h.PageSize
-	products, total, err := h.DB.Products(ctx, f)
+	products, more, err := h.DB.ProductPage(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -93,8 +93,7 @@ func (h *Catalogue) listing(c echo.Context, v templates.ListingView, f ProductFi
 	for _, p := range products {
 		v.Products = append(v.Products, h.card(p))
 	}
-	v.Total = total
-	v.Pager = pagerFor(base, page, total, h.PageSize)
+	v.Pager = nextPager(base, page, more)
 	return h.Site.Render(c, http.StatusOK, templates.Listing(v))
 }
 
@@ -105,9 +104,17 @@ func (h *Catalogue) card(p Product) templates.ProductCard {
 	}
 }
 
+// pagerFor links the pages of a counted listing (the admin area's).
 func pagerFor(base string, page, total, size int) templates.Pager {
 	pages := (total + size - 1) / size
-	p := templates.Pager{Page: page, Pages: pages}
+	p := nextPager(base, page, page < pages)
+	p.Pages = pages
+	return p
+}
+
+// nextPager links the previous and next pages of a listing that was not counted.
+func nextPager(base string, page int, more bool) templates.Pager {
+	p := templates.Pager{Page: page}
 	sep := "?"
 	if strings.Contains(base, "?") {
 		sep = "&"
@@ -115,7 +122,7 @@ func pagerFor(base string, page, total, size int) templates.Pager {
 	if page > 1 {
 		p.PrevURL = base + sep + "page=" + strconv.Itoa(page-1)
 	}
-	if page < pages {
+	if more {
 		p.NextURL = base + sep + "page=" + strconv.Itoa(page+1)
 	}
 	return p

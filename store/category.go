@@ -17,8 +17,7 @@ type Category struct {
 
 // Categories lists every category in display order.
 func (db *DB) Categories(ctx context.Context) ([]Category, error) {
-	rows, err := db.R.QueryContext(ctx,
-		`SELECT id, slug, name, description, position FROM categories ORDER BY position, name`)
+	rows, err := db.Read(ctx, `SELECT id, slug, name, description, position FROM categories ORDER BY position, name`)
 	if err != nil {
 		return nil, err
 	}
@@ -37,8 +36,7 @@ func (db *DB) Categories(ctx context.Context) ([]Category, error) {
 // CategoryBySlug finds a category, or returns a NotFound error.
 func (db *DB) CategoryBySlug(ctx context.Context, slug string) (Category, error) {
 	var c Category
-	err := db.R.QueryRowContext(ctx,
-		`SELECT id, slug, name, description, position FROM categories WHERE slug = ?`, slug).
+	err := db.ReadRow(ctx, `SELECT id, slug, name, description, position FROM categories WHERE slug = ?`, slug).
 		Scan(&c.ID, &c.Slug, &c.Name, &c.Description, &c.Position)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, Errorf(NotFound, "This category does not exist.")

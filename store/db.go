@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -21,6 +22,8 @@ import (
 type DB struct {
 	W *sql.DB
 	R *sql.DB
+
+	stmts sync.Map // query text → *sql.Stmt on R
 }
 
 // Open opens (creating if needed) the database file at path and applies the embedded
@@ -98,6 +101,7 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Close() error {
 	var errR error
 	if db.R != nil {
+		db.closeStmts()
 		errR = db.R.Close()
 	}
 	return errors.Join(errR, db.W.Close())

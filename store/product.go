@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
-	"time"
 	"unicode"
 )
 
@@ -23,8 +22,6 @@ type Product struct {
 	CategorySlug string
 	CategoryName string
 	Published    bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
 }
 
 // LowStock is the level under which pages say "only N left".
@@ -39,25 +36,54 @@ type ProductFilter struct {
 }
 
 const productColumns = `p.id, p.slug, p.name, p.description, p.price_cents, p.vat_rate, p.stock,
-	p.image, coalesce(p.category_id, 0), coalesce(c.slug, ''), coalesce(c.name, ''), p.published,
-	p.created_at, p.updated_at`
+	p.image, coalesce(p.category_id, 0), coalesce(c.slug, ''), coalesce(c.name, ''), p.published`
 
 func scanProduct(row interface{ Scan(...any) error }) (Product, error) {
 	var p Product
 	err := row.Scan(&p.ID, &p.Slug, &p.Name, &p.Description, &p.PriceCents, &p.VATRate, &p.Stock,
-		&p.Image, &p.CategoryID, &p.CategorySlug, &p.CategoryName, &p.Published, &p.CreatedAt, &p.UpdatedAt)
+		&p.Image, &p.CategoryID, &p.CategorySlug, &p.CategoryName, &p.Published)
 	return p, err
 }
 
-// Products lists products matching f, and the total number of matches for pagination.
+// Products lists products matching f, and the total number of matches (for the admin
+// area's pager; shop pages use ProductPage, which never counts).
 func (db *DB) Products(ctx context.Context, f ProductFilter) ([]Product, int, error) {
+	from, cond, args, ok := productQuery(f)
+	if !ok {
+		return nil, 0, nil
+	}
+	var total int
+	if err := db.ReadRow(ctx, `SELECT count(*) FROM `+from+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	list, err := db.productRows(ctx, f, from, cond, args, f.Limit)
+	return list, total, err
+}
+
+// ProductPage lists one page of products matching f and says whether another page
+// follows. It reads one row more than the page instead of counting every match, which
+// on a large catalogue costs more than the page itself.
+func (db *DB) ProductPage(ctx context.Context, f ProductFilter) ([]Product, bool, error) {
+	from, cond, args, ok := productQuery(f)
+	if !ok {
+		return nil, false, nil
+	}
+	list, err := db.productRows(ctx, f, from, cond, args, f.Limit+1)
+	if err != nil || len(list) <= f.Limit {
+		return list, false, err
+	}
+	return list[:f.Limit], true, nil
+}
+
+// productQuery builds the FROM and WHERE of a listing. Categories are joined only to
+// read rows, never to count them.
+func productQuery(f ProductFilter) (from, cond string, args []any, ok bool) {
 	var where []string
-	var args []any
-	from := `products p LEFT JOIN categories c ON c.id = p.category_id`
+	from = `products p`
 	if f.Query != "" {
 		match := ftsQuery(f.Query)
 		if match == "" {
-			return nil, 0, nil
+			return "", "", nil, false
 		}
 		from += ` JOIN products_fts ON products_fts.rowid = p.id`
 		where = append(where, `products_fts MATCH ?`)
@@ -70,36 +96,35 @@ func (db *DB) Products(ctx context.Context, f ProductFilter) ([]Product, int, er
 		where = append(where, `p.category_id = ?`)
 		args = append(args, f.CategoryID)
 	}
-	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
-	var total int
-	if err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM `+from+cond, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	if f.Limit <= 0 {
-		f.Limit = 24
+	return from, cond, args, true
+}
+
+func (db *DB) productRows(ctx context.Context, f ProductFilter, from, cond string, args []any, limit int) ([]Product, error) {
+	if limit <= 0 {
+		limit = 24
 	}
 	order := ` ORDER BY p.name, p.id`
 	if f.Query != "" {
 		order = ` ORDER BY products_fts.rank, p.id`
 	}
-	rows, err := db.R.QueryContext(ctx, `SELECT `+productColumns+` FROM `+from+cond+order+` LIMIT ? OFFSET ?`,
-		append(args, f.Limit, f.Offset)...)
+	rows, err := db.Read(ctx, `SELECT `+productColumns+` FROM `+from+` LEFT JOIN categories c ON c.id = p.category_id`+
+		cond+order+` LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	defer rows.Close()
-	out := make([]Product, 0, f.Limit)
+	out := make([]Product, 0, min(limit, 100))
 	for rows.Next() {
 		p, err := scanProduct(rows)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		out = append(out, p)
 	}
-	return out, total, rows.Err()
+	return out, rows.Err()
 }
 
 // ftsQuery turns what a shopper typed into an FTS5 query: every word must match, as a
@@ -117,7 +142,7 @@ func ftsQuery(q string) string {
 
 // PublishedProductBySlug finds a product shoppers may see, or returns NotFound.
 func (db *DB) PublishedProductBySlug(ctx context.Context, slug string) (Product, error) {
-	p, err := scanProduct(db.R.QueryRowContext(ctx, `SELECT `+productColumns+`
+	p, err := scanProduct(db.ReadRow(ctx, `SELECT `+productColumns+`
 		FROM products p LEFT JOIN categories c ON c.id = p.category_id
 		WHERE p.slug = ? AND p.published = 1`, slug))
 	if errors.Is(err, sql.ErrNoRows) {

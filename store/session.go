@@ -66,6 +66,7 @@ func NewSessions(hashKey, blockKey []byte, secure bool, maxAge int) *Sessions {
 		SameSite: http.SameSiteLaxMode,
 	}
 	cs.MaxAge(maxAge)
+	useValuesCodec(cs)
 	return &Sessions{cookies: cs}
 }
 

@@ -16,7 +16,8 @@ type Chrome struct {
 	Admin     bool // show the admin navigation instead of the shop's
 }
 
-// Pager links the pages of a long listing.
+// Pager links the pages of a long listing. Pages is 0 when the listing was not
+// counted (the shop's pages, where counting a large catalogue costs more than the page).
 type Pager struct {
 	Page, Pages int
 	PrevURL     string
@@ -54,7 +55,6 @@ type ListingView struct {
 	Intro       string
 	Categories  []CategoryLink
 	Products    []ProductCard
-	Total       int
 	Empty       string // what to say when there is nothing
 	Pager       Pager
 	SearchQuery string

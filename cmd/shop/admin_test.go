@@ -83,7 +83,7 @@ func (ts *testShop) adminCodec(t *testing.T) *securecookie.SecureCookie {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return securecookie.New(hash, block).MaxAge(90 * 24 * 3600)
+	return securecookie.New(hash, block).MaxAge(90 * 24 * 3600).SetSerializer(store.ValuesCodec{})
 }
 
 func (ts *testShop) adminSID(t *testing.T, value string) string {

@@ -234,6 +234,7 @@ func (ts *testShop) visitorOf(t *testing.T, value string) (map[any]any, error) {
 	}
 	codec := securecookie.New(hash, block)
 	codec.MaxAge(90 * 24 * 3600)
+	codec.SetSerializer(store.ValuesCodec{})
 	values := map[any]any{}
 	err = codec.Decode("shop_visitor", value, &values)
 	return values, err

@@ -1,9 +1,10 @@
 package main
 
 import (
+	"shop/store"
+
 	"bytes"
 	"encoding/base64"
-	"encoding/gob"
 	"encoding/hex"
 	"net/http"
 	"regexp"
@@ -106,8 +107,8 @@ func TestVisitorCookie_DoesNotShowTheVisitorID(t *testing.T) {
 		}
 	}
 	var plain map[any]any
-	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&plain); err == nil {
-		t.Errorf("the payload decodes as a plain gob session %v: it is not encrypted", plain)
+	if err := (store.ValuesCodec{}).Deserialize(payload, &plain); err == nil {
+		t.Errorf("the payload decodes as a plain session %v: it is not encrypted", plain)
 	}
 }
 
