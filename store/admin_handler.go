@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -23,8 +24,27 @@ type Admin struct {
 	Now     func() time.Time // nil means time.Now
 	// Orders tells whether orders refer to a product before deleting it; nil means
 	// "assume they do", so products are only ever unpublished.
-	Orders   ProductOrders
-	PageSize int // rows per admin list page; 0 means 25
+	Orders ProductOrders
+	// Dashboard gives the dashboard its order figures; nil shows none.
+	Dashboard OrderDashboard
+	PageSize  int // rows per admin list page; 0 means 25
+}
+
+// OrderFigures are the dashboard's order figures, each with the admin list behind it.
+// checkout computes them (it owns the orders); the dashboard only shows them.
+type OrderFigures struct {
+	TodayOrders, WeekOrders             int
+	TodayRevenueCents, WeekRevenueCents int64
+	TodayURL, WeekURL                   string
+	AwaitingCertification               int
+	CertificationURL                    string
+	AwaitingShipment                    int
+	ShipmentURL                         string
+}
+
+// OrderDashboard gives the dashboard its order figures. checkout's Service implements it.
+type OrderDashboard interface {
+	OrderFigures(ctx context.Context) (OrderFigures, error)
 }
 
 // Routes registers the admin pages. public must carry only the login form; guarded
@@ -103,6 +123,19 @@ func (a *Admin) dashboard(c echo.Context) error {
 	v := templates.AdminDashboardView{
 		Admin: a.Chrome(c, "Dashboard", "dashboard"), LowStock: a.productRows(low), LowStockTotal: total,
 		LowStockURL: "/admin/products?low=1",
+	}
+	if a.Dashboard != nil {
+		f, err := a.Dashboard.OrderFigures(ctx)
+		if err != nil {
+			return err
+		}
+		v.Orders = &templates.AdminOrderFigures{
+			TodayOrders: f.TodayOrders, WeekOrders: f.WeekOrders,
+			TodayRevenue: FormatCents(f.TodayRevenueCents), WeekRevenue: FormatCents(f.WeekRevenueCents),
+			TodayURL: f.TodayURL, WeekURL: f.WeekURL,
+			AwaitingCertification: f.AwaitingCertification, CertificationURL: f.CertificationURL,
+			AwaitingShipment: f.AwaitingShipment, ShipmentURL: f.ShipmentURL,
+		}
 	}
 	return a.Site.Render(c, http.StatusOK, templates.AdminDashboard(v))
 }

@@ -132,8 +132,10 @@ func (a *app) wire(ctx context.Context) error {
 	if a.adminNotice, err = setUpAdmins(ctx, staff, a.cfg.AdminEmail, a.cfg.AdminPassword, a.cfg.Demo, base+"/admin/login"); err != nil {
 		return err
 	}
-	mountAdmin(e, &store.Admin{DB: a.db, Site: site, Staff: staff, DataDir: a.cfg.DataDir, Idle: a.cfg.AdminIdle, Now: a.now,
-		Orders: a.orders})
+	admin := &store.Admin{DB: a.db, Site: site, Staff: staff, DataDir: a.cfg.DataDir, Idle: a.cfg.AdminIdle, Now: a.now,
+		Orders: a.orders, Dashboard: a.orders}
+	guarded := mountAdmin(e, admin)
+	(&checkout.AdminPages{Service: a.orders, Outbox: a.outbox, Frame: admin, Site: site, Logger: a.log}).Routes(guarded)
 	if bank.sandbox != nil {
 		e.Any("/_bank/*", echo.WrapHandler(http.StripPrefix("/_bank", bank.sandbox)))
 	}
