@@ -51,6 +51,7 @@ func newEcho(cfg *config, logger *slog.Logger, site *store.Site, formActions ...
 	}
 	secure := cfg.BaseURL.Scheme == "https"
 
+	e.Pre(headAsGet)
 	e.Use(middleware.RequestID())
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -109,3 +110,19 @@ func contentSecurityPolicy(formActions []string) string {
 		"form-action " + strings.Join(append([]string{"'self'"}, formActions...), " ") +
 		"; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 }
+
+// headAsGet routes a HEAD request like a GET (echo routes HEAD nowhere by itself, and
+// uptime checks use it) and drops the body the GET handler writes.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if r := c.Request(); r.Method == http.MethodHead {
+			r.Method = http.MethodGet
+			c.Response().Writer = bodyless{c.Response().Writer}
+		}
+		return next(c)
+	}
+}
+
+type bodyless struct{ http.ResponseWriter }
+
+func (bodyless) Write(p []byte) (int, error) { return len(p), nil }

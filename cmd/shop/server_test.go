@@ -358,3 +358,22 @@ func TestServe_GracefulShutdownLetsInFlightRequestFinish(t *testing.T) {
 		t.Errorf("no shutdown log line")
 	}
 }
+
+func TestHead_AnswersLikeGetWithoutABody(t *testing.T) {
+	ts := startShop(t)
+	for _, path := range []string{"/", "/healthz", "/products/honey", "/static/css/shop.css"} {
+		req, err := http.NewRequest(http.MethodHead, ts.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || len(body) != 0 {
+			t.Errorf("HEAD %s: status %d, %d body bytes; want 200 and none", path, resp.StatusCode, len(body))
+		}
+	}
+}
