@@ -54,6 +54,11 @@ type config struct {
 	AdminEmail    string
 	AdminPassword string
 	AdminIdle     time.Duration
+
+	// explicit names the settings given by a flag or the environment, not defaulted.
+	explicit map[string]bool
+	// warnings are logged at start: settings the shop adjusted rather than refused.
+	warnings []string
 }
 
 // setting describes one flag/variable pair; parse turns its text into the config.
@@ -259,7 +264,13 @@ func (c *config) finish() error {
 		c.Merchant = "merchant@" + c.BaseURL.Hostname()
 	}
 	if c.CardPayments && c.CardKey == "" && !c.Demo {
-		return fmt.Errorf("SHOP_CARD_KEY is required when SHOP_CARD_PAYMENTS=on (or set SHOP_CARD_PAYMENTS=off)")
+		if c.explicit["SHOP_CARD_PAYMENTS"] {
+			return fmt.Errorf("SHOP_CARD_KEY is required when SHOP_CARD_PAYMENTS=on (or set SHOP_CARD_PAYMENTS=off)")
+		}
+		// On by default but without its key: the shop starts without the card form
+		// rather than refusing to start, and says so.
+		c.CardPayments = false
+		c.warnings = append(c.warnings, "the card form is off: set SHOP_CARD_KEY to offer it (see README)")
 	}
 	if c.CMCICURL != "" && (c.CMCICTPE == "" || c.CMCICKey == "" || c.CMCICSociete == "") {
 		return fmt.Errorf("SHOP_CMCIC_TPE, SHOP_CMCIC_KEY and SHOP_CMCIC_SOCIETE are required when SHOP_CMCIC_URL is set")
@@ -306,11 +317,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	c.explicit = map[string]bool{}
 	for _, s := range all {
 		v := *values[s.flag]
+		c.explicit[s.env] = set[s.flag]
 		if !set[s.flag] {
 			if env, ok := lookup(getenv, s.env); ok {
 				v = env
+				c.explicit[s.env] = true
 			}
 		}
 		if err := s.parse(v); err != nil {

@@ -34,6 +34,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	logger := newLogger(cfg, stderr)
+	for _, w := range cfg.warnings {
+		logger.Warn(w)
+	}
 	a, err := newApp(ctx, cfg, logger)
 	if err != nil {
 		return err

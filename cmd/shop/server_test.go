@@ -169,9 +169,15 @@ func TestRun_ConfigErrorsAreOneLineNamingTheVariable(t *testing.T) {
 }
 
 func TestParseConfig_DefaultsAndPrecedence(t *testing.T) {
-	// Outside the demo the card form needs a key; without one it must be turned off.
-	if _, err := parseConfig(nil, func(string) string { return "" }, io.Discard); err == nil || !strings.Contains(err.Error(), "SHOP_CARD_KEY") {
-		t.Errorf("no configuration at all = %v, want an error asking for SHOP_CARD_KEY", err)
+	// Outside the demo the card form needs a key: asked for explicitly without one, the
+	// shop refuses to start; left at its default, the form is simply not offered.
+	explicitOn := func(k string) string { return map[string]string{"SHOP_CARD_PAYMENTS": "on"}[k] }
+	if _, err := parseConfig(nil, explicitOn, io.Discard); err == nil || !strings.Contains(err.Error(), "SHOP_CARD_KEY") {
+		t.Errorf("SHOP_CARD_PAYMENTS=on without a key = %v, want an error asking for SHOP_CARD_KEY", err)
+	}
+	if cfg, err := parseConfig(nil, func(string) string { return "" }, io.Discard); err != nil || cfg.CardPayments ||
+		len(cfg.warnings) != 1 || !strings.Contains(cfg.warnings[0], "SHOP_CARD_KEY") {
+		t.Errorf("no configuration at all = %+v, %v; want the card form off with a warning naming SHOP_CARD_KEY", cfg, err)
 	}
 	cfg, err := parseConfig(nil, func(k string) string { return map[string]string{"SHOP_CARD_PAYMENTS": "off"}[k] }, io.Discard)
 	if err != nil {
