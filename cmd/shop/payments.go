@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -100,7 +101,10 @@ func (a *app) cardKey() (card.Key, error) {
 }
 
 // secureRequest tells whether card numbers may be typed on this request: it came over
-// TLS, through a trusted proxy that says https, or from this machine to localhost.
+// TLS, through a trusted proxy that says https, or — for a shop whose public URL is
+// itself on this machine — straight from this machine to localhost. A plain-HTTP proxy on
+// the same machine also connects from loopback, so the public URL decides, and a request
+// carrying proxy headers from an untrusted peer is never taken as local.
 func (a *app) secureRequest(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
@@ -109,19 +113,30 @@ func (a *app) secureRequest(r *http.Request) bool {
 	if err != nil {
 		return false
 	}
-	ip := net.ParseIP(host)
-	if ip == nil {
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
 		return false
 	}
+	ip = ip.Unmap()
 	for _, p := range a.cfg.TrustedProxies {
-		if _, n, _ := net.ParseCIDR(p.String()); n.Contains(ip) {
+		if p.Contains(ip) {
 			return r.Header.Get("X-Forwarded-Proto") == "https"
 		}
+	}
+	if r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("X-Forwarded-Proto") != "" || r.Header.Get("Forwarded") != "" {
+		return false
 	}
 	name := r.Host
 	if h, _, err := net.SplitHostPort(r.Host); err == nil {
 		name = h
 	}
-	local := name == "localhost" || net.ParseIP(name) != nil && net.ParseIP(name).IsLoopback()
-	return local && ip.IsLoopback()
+	return ip.IsLoopback() && isLoopbackName(name) && isLoopbackName(a.cfg.BaseURL.Hostname())
+}
+
+func isLoopbackName(name string) bool {
+	if name == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(name)
+	return err == nil && ip.IsLoopback()
 }
