@@ -106,7 +106,7 @@ func (m *CardPayments) submit(c echo.Context) error {
 	in := card.Input{Number: c.FormValue("number"), Expiry: c.FormValue("expiry"), Brand: c.FormValue("brand")}
 	checked, errs := card.Check(in, m.Orders.Service.Now())
 	if len(errs) > 0 {
-		return m.render(c, http.StatusUnprocessableEntity, o, in.Brand, in.Expiry, errs)
+		return m.render(c, http.StatusUnprocessableEntity, o, in.Brand, expiryEcho(in.Expiry), errs)
 	}
 	stored, tail := checked.Number.Split()
 	sealed, err := m.Key.Seal(tail, o.Reference)
@@ -133,6 +133,21 @@ func (m *CardPayments) submit(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, OrderURL(c, o, ""))
 }
 
+// expiryEcho is the expiry as typed, put back in the form after an error, unless it holds
+// more digits than an expiry can: a card number pasted there must not come back either.
+func expiryEcho(s string) string {
+	digits := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	if len(s) > 20 || digits > 6 {
+		return ""
+	}
+	return s
+}
+
 // CardPayment is the card record of an order, as the admin area shows it.
 type CardPayment struct {
 	Brand, Expiry, Stored string
@@ -149,10 +164,17 @@ func (s *Service) CardPaymentOf(ctx context.Context, orderID int64) (p CardPayme
 	return p, err == nil, err
 }
 
-// reduceCardDigits keeps only the first six digits once the merchant has decided: the
-// rest of the stored part has no use left.
+// reduceCardDigits keeps only the first six digits once the merchant has decided (or the
+// order is cancelled): the rest of the stored part has no use left. A merchant mail not
+// sent yet loses its sealed digits too, and says so instead.
 func reduceCardDigits(ctx context.Context, tx *sql.Tx, orderID int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE card_payments SET stored = substr(stored, 1, 6), reduced = 1
-		WHERE order_id = ? AND reduced = 0`, orderID)
+	if _, err := tx.ExecContext(ctx, `UPDATE card_payments SET stored = substr(stored, 1, 6), reduced = 1
+		WHERE order_id = ? AND reduced = 0`, orderID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE outbox SET secret = NULL,
+		text_body = replace(text_body, ?1, ?2), html_body = replace(html_body, ?1, ?2)
+		WHERE order_id = ?3 AND status <> 'sent' AND secret IS NOT NULL`,
+		CardDigitsPlaceholder, "(withdrawn: the payment was decided before this mail left)", orderID)
 	return err
 }

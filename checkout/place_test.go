@@ -373,3 +373,30 @@ func TestReject_ReturnsStockAndFails(t *testing.T) {
 		t.Errorf("last event %+v", last)
 	}
 }
+
+func TestCancel_BeforeTheMerchantMailLeavesWithdrawsTheDigits(t *testing.T) {
+	f := newPlaceFixture(t)
+	o, _ := f.paidByCard(t, 10, 1)
+	if err := f.svc.Cancel(context.Background(), o.ID, Action{Actor: "admin", Reason: "duplicate order"}); err != nil {
+		t.Fatal(err)
+	}
+	p, _, _ := f.svc.CardPaymentOf(context.Background(), o.ID)
+	if p.Stored != "401288" || !p.Reduced {
+		t.Errorf("card record %+v, want it cut to six digits", p)
+	}
+	var secrets, placeholders int
+	f.db.W.QueryRow(`SELECT count(secret), sum(instr(text_body, ?) > 0) FROM outbox WHERE order_id = ?`,
+		CardDigitsPlaceholder, o.ID).Scan(&secrets, &placeholders)
+	if secrets != 0 || placeholders != 0 {
+		t.Errorf("unsent merchant mail still holds %d sealed digits and %d placeholders", secrets, placeholders)
+	}
+}
+
+func TestExpiryEcho_NeverReturnsANumber(t *testing.T) {
+	for in, want := range map[string]string{"12/30": "12/30", "12 / 2030": "12 / 2030", "1/30": "1/30",
+		"4242424242424242": "", "4242 4242": "", "ab/cd": "ab/cd", "soon": "soon"} {
+		if got := expiryEcho(in); got != want {
+			t.Errorf("expiryEcho(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

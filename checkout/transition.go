@@ -105,6 +105,7 @@ func reducingCardDigits(next func(context.Context, *sql.Tx, Order) error) func(c
 
 // Cancel stops an order that has not shipped; its stock returns exactly once.
 func (s *Service) Cancel(ctx context.Context, orderID int64, a Action) error {
+	a.Record = reducingCardDigits(a.Record)
 	return s.move(ctx, orderID, a, "cancelled",
 		`payment_state = CASE WHEN payment_state = 'paid' THEN 'paid' ELSE 'cancelled' END, fulfilment_state = 'cancelled'`,
 		`fulfilment_state = 'unfulfilled' AND payment_state IN ('awaiting_payment', 'awaiting_certification', 'paid')`,
