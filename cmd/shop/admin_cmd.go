@@ -83,9 +83,9 @@ func readPassword(r io.Reader) (string, error) {
 // /admin route behind RequireAdmin by construction (the group carries it, so a new route
 // cannot forget it), and the uploaded images under /media/. Other packages' admin pages
 // (orders, mail) go on the group it returns.
-func mountAdmin(e *echo.Echo, admin *store.Admin) *echo.Group {
+func mountAdmin(e *echo.Echo, admin *store.Admin, inside ...echo.MiddlewareFunc) *echo.Group {
 	e.GET("/media/*", admin.MediaHandler())
-	guarded := e.Group("/admin", admin.RequireAdmin)
+	guarded := e.Group("/admin", append([]echo.MiddlewareFunc{admin.RequireAdmin}, inside...)...)
 	admin.Routes(e.Group("/admin"), guarded)
 	return guarded
 }

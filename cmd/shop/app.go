@@ -134,7 +134,7 @@ func (a *app) wire(ctx context.Context) error {
 	}
 	admin := &store.Admin{DB: a.db, Site: site, Staff: staff, DataDir: a.cfg.DataDir, Idle: a.cfg.AdminIdle, Now: a.now,
 		Orders: a.orders, Dashboard: a.orders}
-	guarded := mountAdmin(e, admin)
+	guarded := mountAdmin(e, admin, uploadChecks(a.cfg)...)
 	(&checkout.AdminPages{Service: a.orders, Outbox: a.outbox, Frame: admin, Site: site, Logger: a.log}).Routes(guarded)
 	if bank.sandbox != nil {
 		e.Any("/_bank/*", echo.WrapHandler(http.StripPrefix("/_bank", bank.sandbox)))

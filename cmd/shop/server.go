@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -71,12 +72,8 @@ func newEcho(cfg *config, logger *slog.Logger, site *store.Site, formActions ...
 			return nil
 		},
 	}))
-	// Image uploads get a larger limit, still bounded: the CSRF check reads the whole body
-	// before the handler can refuse a file that is too large (with a message, up to 24 MB).
-	isUpload := func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/image") }
+	// The image upload is checked later, after the admin guard (see uploadChecks).
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: isUpload}))
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "24M",
-		Skipper: func(c echo.Context) bool { return !isUpload(c) }}))
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		// The sandbox bank is another site in spirit: it sets its own headers.
 		Skipper:               func(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/_bank/") },
@@ -86,16 +83,38 @@ func newEcho(cfg *config, logger *slog.Logger, site *store.Site, formActions ...
 		ReferrerPolicy:        "same-origin",
 		ContentSecurityPolicy: contentSecurityPolicy(formActions),
 	}))
-	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
+	e.Use(middleware.CSRFWithConfig(csrfConfig(secure,
+		func(c echo.Context) bool { return noCSRF(c) || isUpload(c) })))
+	return e
+}
+
+func csrfConfig(secure bool, skip middleware.Skipper) middleware.CSRFConfig {
+	return middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf",
 		CookieName:     "shop_csrf",
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
 		CookieSecure:   secure,
 		CookieSameSite: http.SameSiteLaxMode,
-		Skipper:        noCSRF,
-	}))
-	return e
+		Skipper:        skip,
+	}
+}
+
+// uploadPath is the one route that takes a large body: a product image.
+var uploadPath = regexp.MustCompile(`^/admin/products/[0-9]+/image$`)
+
+func isUpload(c echo.Context) bool {
+	return c.Request().Method == http.MethodPost && uploadPath.MatchString(c.Request().URL.Path)
+}
+
+// uploadChecks are the body limit and CSRF check of the image upload, run inside the
+// admin guard: reading a 24 MB body (the CSRF check parses the form) is only for admins.
+func uploadChecks(cfg *config) []echo.MiddlewareFunc {
+	only := func(c echo.Context) bool { return !isUpload(c) }
+	return []echo.MiddlewareFunc{
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "24M", Skipper: only}),
+		middleware.CSRFWithConfig(csrfConfig(cfg.BaseURL.Scheme == "https", only)),
+	}
 }
 
 func hstsAge(secure bool) int {

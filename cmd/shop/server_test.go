@@ -383,3 +383,23 @@ func TestHead_AnswersLikeGetWithoutABody(t *testing.T) {
 		}
 	}
 }
+
+func TestBodyLimit_OnlyAdminsMaySendALargeImage(t *testing.T) {
+	ts := startShop(t)
+	big := strings.NewReader(strings.Repeat("x", 200<<10))
+	for path, want := range map[string]int{
+		"/cart/image":              http.StatusRequestEntityTooLarge, // looks like an upload, is not one
+		"/admin/products/1/image":  http.StatusForbidden,             // the guard answers before the body is read
+		"/admin/products/1/image2": http.StatusRequestEntityTooLarge,
+	} {
+		big.Seek(0, io.SeekStart)
+		resp, err := http.Post(ts.URL+path, "application/x-www-form-urlencoded", big)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("POST 200 KB to %s: status %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+}
