@@ -2,6 +2,8 @@
 GO        ?= go
 DATA_DIR  ?= ./data
 ADDR      ?= 127.0.0.1:8080
+# ":8080" listens on every interface; links then still need a host name.
+BASE_URL  ?= http://$(if $(filter :%,$(ADDR)),localhost$(ADDR),$(ADDR))
 BIN       := bin/shop
 PKGS      := ./...
 
@@ -11,8 +13,8 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 run: build ## build and start the shop with demo data in ./data (sandbox bank, mails to a folder)
-	@echo "Open http://$(ADDR)/ once it says it is serving (Ctrl-C stops it)."
-	SHOP_DEMO=1 SHOP_DATA_DIR=$(DATA_DIR) SHOP_ADDR=$(ADDR) SHOP_BASE_URL=http://$(ADDR) ./$(BIN)
+	@echo "Open $(BASE_URL)/ once it says it is serving (Ctrl-C stops it)."
+	SHOP_DEMO=1 SHOP_DATA_DIR=$(DATA_DIR) SHOP_ADDR=$(ADDR) SHOP_BASE_URL=$(BASE_URL) ./$(BIN)
 
 build: ## build bin/shop and bin/bank
 	$(GO) build -o bin/ ./cmd/...

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"shop/payment"
+	"shop/payment/card"
 	"shop/payment/cmcic"
 	"shop/store"
 	"shop/templates"
@@ -248,7 +249,7 @@ func (m *BankPayments) record(ctx context.Context, rec *notificationRecord) erro
 }
 
 func insertNotification(ctx context.Context, tx *sql.Tx, svc *Service, rec *notificationRecord) error {
-	raw, err := json.Marshal(rec.N.Fields)
+	raw, err := json.Marshal(auditFields(rec.N.Fields))
 	if err != nil {
 		return err
 	}
@@ -261,6 +262,29 @@ func insertNotification(ctx context.Context, tx *sql.Tx, svc *Service, rec *noti
 		svc.Now().UTC(), rec.Method, rec.N.Reference, orderID, rec.MACValid, rec.N.Code, rec.Outcome,
 		rec.N.AuthNumber, rec.N.Status3DS, string(raw))
 	return err
+}
+
+// auditFields is what is kept of a notification's fields: every name, each value cut to
+// a sane length and scrubbed of anything that looks like a card number, and the masked
+// card (cbmasquee: first 8 and last 2 digits) reduced to its first six digits, the most
+// of a number any screen of the shop may show.
+func auditFields(v url.Values) url.Values {
+	out := url.Values{}
+	for name, values := range v {
+		if len(out) == 64 {
+			break
+		}
+		for _, s := range values {
+			if len(s) > 512 {
+				s = s[:512]
+			}
+			if name == "cbmasquee" && len(s) > 6 {
+				s = s[:6] + strings.Repeat("*", len(s)-6)
+			}
+			out.Add(name, card.Scrub(s))
+		}
+	}
+	return out
 }
 
 // Notification is a recorded bank notification, for the admin's order page.

@@ -111,12 +111,19 @@ func (a *app) wire(ctx context.Context) error {
 	(&cart.Handler{Cart: a.cart, Site: site, Catalogue: catalogue, CheckoutURL: "/checkout"}).Routes(shop)
 	orders := &checkout.Handler{Service: a.orders, Cart: a.cart, Site: site}
 	orders.Routes(shop)
-	if a.cfg.CardPayments {
+	if a.cfg.CardPayments || a.cfg.CardKey != "" {
+		// With the form off, a configured key still opens merchant mails queued before.
 		key, err := a.cardKey()
 		if err != nil {
 			return err
 		}
 		a.outbox.Digits = key
+	}
+	if a.cfg.CardPayments {
+		key, err := a.cardKey()
+		if err != nil {
+			return err
+		}
 		m := &checkout.CardPayments{Orders: orders, Key: key, Secure: a.secureRequest, Wake: a.outbox.Wake}
 		m.Routes(shop)
 		orders.Methods = append(orders.Methods, m)
@@ -136,6 +143,9 @@ func (a *app) wire(ctx context.Context) error {
 		Orders: a.orders, Dashboard: a.orders}
 	guarded := mountAdmin(e, admin, uploadChecks(a.cfg)...)
 	(&checkout.AdminPages{Service: a.orders, Outbox: a.outbox, Frame: admin, Site: site, Logger: a.log}).Routes(guarded)
+	if len(orders.Methods) == 0 {
+		a.log.Warn("no payment method is configured: orders can be placed but not paid; set SHOP_CARD_KEY or SHOP_CMCIC_URL")
+	}
 	if bank.sandbox != nil {
 		e.Any("/_bank/*", echo.WrapHandler(http.StripPrefix("/_bank", bank.sandbox)))
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -303,13 +304,19 @@ func boolSetting(dst *bool) func(string) error {
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("shop", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// Errors come back as one line; the settings are listed only when asked with -h.
+	fs.SetOutput(io.Discard)
 	values := map[string]*string{}
 	all := c.settings()
 	for _, s := range all {
 		values[s.flag] = fs.String(s.flag, s.def, s.usage+" ("+s.env+")")
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fmt.Fprintln(stderr, "Usage: shop [flags]   or   shop admin add|password EMAIL\nEvery flag is also a SHOP_* variable:")
+			fs.PrintDefaults()
+		}
 		return nil, err
 	}
 	if fs.NArg() > 0 {
