@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -292,25 +291,4 @@ type Notification struct {
 	ReceivedAt                           string
 	Code, Outcome, AuthNumber, Status3DS string
 	MACValid                             bool
-}
-
-// NotificationsOf lists what the bank sent about an order, oldest first.
-func (s *Service) NotificationsOf(ctx context.Context, orderID int64) ([]Notification, error) {
-	rows, err := s.DB.R.QueryContext(ctx, `SELECT received_at, code, outcome, auth_number, status_3ds, mac_valid
-		FROM gateway_notifications WHERE order_id = ? ORDER BY id`, orderID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
-		var n Notification
-		var at time.Time
-		if err := rows.Scan(&at, &n.Code, &n.Outcome, &n.AuthNumber, &n.Status3DS, &n.MACValid); err != nil {
-			return nil, err
-		}
-		n.ReceivedAt = FormatTime(at)
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }

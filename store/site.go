@@ -133,10 +133,6 @@ func (s *Site) HandleError(err error, c echo.Context) {
 		s.Logger.ErrorContext(c.Request().Context(), "request failed", "err", err, "request_id", rid,
 			"method", c.Request().Method, "path", c.Path())
 	}
-	if c.Request().Method == http.MethodHead {
-		_ = c.NoContent(status)
-		return
-	}
 	view := templates.ErrorView{Chrome: s.Chrome(c, heading), Status: status, Heading: heading, Message: msg}
 	if rerr := s.Render(c, status, templates.ErrorPage(view)); rerr != nil {
 		s.Logger.ErrorContext(c.Request().Context(), "error page failed", "err", rerr, "request_id", rid)
