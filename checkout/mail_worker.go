@@ -2,7 +2,6 @@ package checkout
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -112,7 +111,7 @@ func (o *Outbox) SendDue(ctx context.Context) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return sent, err
 		}
-		token, err := newClaimToken()
+		token, err := randomHex(16)
 		if err != nil {
 			return sent, err
 		}
@@ -342,14 +341,6 @@ func scrubDigitRuns(s string) string {
 		i = j
 	}
 	return b.String()
-}
-
-func newClaimToken() (string, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("checkout: claim token: %w", err)
-	}
-	return hex.EncodeToString(b[:]), nil
 }
 
 func (o *Outbox) now() time.Time {

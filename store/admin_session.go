@@ -167,19 +167,7 @@ func (a *Admin) Flash(c echo.Context, msg string) {
 }
 
 func (a *Admin) flashes(c echo.Context) []string {
-	sess := a.cookie(c)
-	raw := sess.Flashes(adminFlashKey)
-	if len(raw) == 0 {
-		return nil
-	}
-	_ = sess.Save(c.Request(), c.Response())
-	out := make([]string, 0, len(raw))
-	for _, f := range raw {
-		if s, ok := f.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
+	return takeFlashes(c, a.cookie(c), adminFlashKey)
 }
 
 type adminSessionRow struct {

@@ -135,7 +135,13 @@ func (s *Sessions) Flashes(c echo.Context) []string {
 	if !ok {
 		return nil
 	}
-	raw := sess.Flashes(flashKey)
+	return takeFlashes(c, sess, flashKey)
+}
+
+// takeFlashes removes a session's one-time messages under key and returns them, saving
+// the cookie only when there were some.
+func takeFlashes(c echo.Context, sess *sessions.Session, key string) []string {
+	raw := sess.Flashes(key)
 	if len(raw) == 0 {
 		return nil
 	}
