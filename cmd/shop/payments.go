@@ -101,10 +101,9 @@ func (a *app) cardKey() (card.Key, error) {
 }
 
 // secureRequest tells whether card numbers may be typed on this request: it came over
-// TLS, through a trusted proxy that says https, or — for a shop whose public URL is
-// itself on this machine — straight from this machine to localhost. A plain-HTTP proxy on
-// the same machine also connects from loopback, so the public URL decides, and a request
-// carrying proxy headers from an untrusted peer is never taken as local.
+// TLS, through a trusted proxy that says https, or straight from this machine to
+// localhost. A plain-HTTP proxy on the same machine also connects from loopback, so a
+// request carrying proxy headers from an untrusted peer is never taken as local.
 func (a *app) secureRequest(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
@@ -130,7 +129,7 @@ func (a *app) secureRequest(r *http.Request) bool {
 	if h, _, err := net.SplitHostPort(r.Host); err == nil {
 		name = h
 	}
-	return ip.IsLoopback() && isLoopbackName(name) && isLoopbackName(a.cfg.BaseURL.Hostname())
+	return ip.IsLoopback() && isLoopbackName(name)
 }
 
 func isLoopbackName(name string) bool {

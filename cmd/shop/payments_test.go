@@ -24,7 +24,9 @@ func TestSecureRequest_WhoMayTypeACardNumber(t *testing.T) {
 	}{
 		{"local shop, local browser", local, nil, "127.0.0.1:5000", "localhost:8080", nil, false, true},
 		{"local shop, another machine", local, nil, "192.0.2.7:5000", "localhost:8080", nil, false, false},
-		{"public shop behind a plain proxy on this machine", public, nil, "127.0.0.1:5000", "localhost:8080", nil, false, false},
+		{"public shop behind a plain proxy on this machine", public, nil, "127.0.0.1:5000", "localhost:8080",
+			map[string]string{"X-Forwarded-For": "198.51.100.4"}, false, false},
+		{"public shop, a browser on the server itself", public, nil, "127.0.0.1:5000", "localhost:8080", nil, false, true},
 		{"proxy headers from an untrusted peer", local, nil, "127.0.0.1:5000", "localhost:8080",
 			map[string]string{"X-Forwarded-Proto": "https"}, false, false},
 		{"trusted proxy saying https", public, proxy, "10.1.2.3:5000", "shop.example", map[string]string{"X-Forwarded-Proto": "https"}, false, true},
