@@ -29,7 +29,7 @@ func (s *Service) SaveForm(ctx context.Context, visitor string, f Form) error {
 	if err != nil {
 		return err
 	}
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	return s.DB.LightTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO checkout_forms (visitor_id, data, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT (visitor_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
 			visitor, string(data), s.Now().UTC())

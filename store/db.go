@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -106,9 +107,44 @@ func (db *DB) Close() error {
 }
 
 // Tx runs fn inside one write transaction (BEGIN IMMEDIATE) and commits when fn returns
-// nil. Keep fn short and free of network I/O: it holds the only writer.
+// nil, synced to disk (synchronous FULL). Keep fn short and free of network I/O: it holds
+// the only writer.
 func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.W.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// LightTx is Tx for writes a power cut may lose but never half-do: a cart change, the
+// saved order form, mail claims. Its commit skips the disk sync (synchronous NORMAL for
+// this one transaction): WAL keeps it atomic and durable across a crash of the shop
+// itself, and the next synced commit makes it durable too. Orders and payments use Tx.
+func (db *DB) LightTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	conn, err := db.W.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: writer: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		return fmt.Errorf("store: relax sync: %w", err)
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); err != nil {
+			// A writer that could not be put back to FULL must not commit an order:
+			// drop it, and the pool opens a new one with the DSN's pragmas.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
