@@ -133,9 +133,7 @@ func (h *Handler) placedAlready(c echo.Context, submission string) (Order, bool)
 // landOn gives the shopper the order's owner id, then sends them to pay it. Only a
 // visitor who placed the order or owns it gets there.
 func (h *Handler) landOn(c echo.Context, o Order) error {
-	placedBy := ""
-	_ = h.Service.DB.R.QueryRowContext(c.Request().Context(), `SELECT placed_by FROM orders WHERE id = ?`, o.ID).Scan(&placedBy)
-	if v := store.VisitorID(c); v != o.Owner && v != placedBy {
+	if v := store.VisitorID(c); v != o.Owner && v != o.PlacedBy {
 		return store.Errorf(store.NotFound, "This order does not exist.")
 	}
 	if err := h.Site.Sessions.SetVisitor(c, o.Owner); err != nil {

@@ -66,6 +66,7 @@ type Order struct {
 	Reference       string
 	AccessToken     string
 	Owner           string // the visitor id that may see it without a token
+	PlacedBy        string // the visitor id whose cart it was (before the id was rotated)
 	Email           string
 	Name            string
 	Phone           string
@@ -101,7 +102,7 @@ type Event struct {
 	Actor  string
 }
 
-const orderColumns = `id, reference, access_token, owner, email, name, phone,
+const orderColumns = `id, reference, access_token, owner, placed_by, email, name, phone,
 	billing_line1, billing_line2, billing_postcode, billing_city, billing_country,
 	ship_name, ship_line1, ship_line2, ship_postcode, ship_city, ship_country,
 	delivery_code, delivery_name, delivery_cents, delivery_vat, note,
@@ -116,7 +117,7 @@ type queryRower interface {
 
 func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
 	var o Order
-	err := row.Scan(&o.ID, &o.Reference, &o.AccessToken, &o.Owner, &o.Email, &o.Name, &o.Phone,
+	err := row.Scan(&o.ID, &o.Reference, &o.AccessToken, &o.Owner, &o.PlacedBy, &o.Email, &o.Name, &o.Phone,
 		&o.Billing.Line1, &o.Billing.Line2, &o.Billing.Postcode, &o.Billing.City, &o.Billing.Country,
 		&o.Shipping.Name, &o.Shipping.Line1, &o.Shipping.Line2, &o.Shipping.Postcode, &o.Shipping.City, &o.Shipping.Country,
 		&o.Delivery.Code, &o.Delivery.Name, &o.Delivery.Cents, &o.Delivery.VATRate, &o.Note,
