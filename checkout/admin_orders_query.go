@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"strings"
 	"time"
+
+	"shop/store"
 )
 
 // OrderFilter narrows the admin's order list. Zero values do not filter.
@@ -33,17 +35,14 @@ type OrderRow struct {
 	CreatedAt       time.Time
 }
 
-// likeEscaper makes typed text literal inside a LIKE pattern (ESCAPE '\').
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
 // where is the filter as SQL conditions and their arguments.
 func (f OrderFilter) where() (string, []any) {
 	var conds []string
 	var args []any
 	if q := strings.TrimSpace(f.Query); q != "" {
-		like := "%" + likeEscaper.Replace(q) + "%"
+		like := "%" + store.LikeLiteral(q) + "%"
 		conds = append(conds, `(reference LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\')`)
-		args = append(args, likeEscaper.Replace(strings.ToUpper(q))+"%", like, like)
+		args = append(args, store.LikeLiteral(strings.ToUpper(q))+"%", like, like)
 	}
 	if f.Payment != "" {
 		conds, args = append(conds, `payment_state = ?`), append(args, f.Payment)

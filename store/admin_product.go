@@ -37,12 +37,19 @@ type AdminProductFilter struct {
 	Offset, Limit int
 }
 
+// likeLiteral makes typed text literal inside a LIKE pattern written with ESCAPE '\'.
+var likeLiteral = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// LikeLiteral escapes s for a LIKE pattern written with ESCAPE '\', so that a typed % or _
+// matches itself.
+func LikeLiteral(s string) string { return likeLiteral.Replace(s) }
+
 // AdminProducts lists products, published or not, and how many match in all.
 func (db *DB) AdminProducts(ctx context.Context, f AdminProductFilter) ([]Product, int, error) {
 	var where []string
 	var args []any
 	if q := strings.TrimSpace(f.Query); q != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
+		like := "%" + LikeLiteral(strings.ToLower(q)) + "%"
 		cond := `p.slug LIKE ? ESCAPE '\' OR lower(p.name) LIKE ? ESCAPE '\'`
 		args = append(args, like, like)
 		if m := ftsQuery(q); m != "" {
