@@ -27,7 +27,10 @@ func (p *profiler) capture(ctx context.Context, d time.Duration) (wait func(scen
 	done := make(chan error, 1)
 	path := filepath.Join(p.dir, p.prefix+"-running.pprof")
 	go func() {
-		c := &http.Client{Timeout: time.Duration(secs)*time.Second + 30*time.Second, Transport: newTransport()}
+		// The profile's headers come only once it is taken: no per-request header timeout.
+		tr := newTransport()
+		tr.ResponseHeaderTimeout = 0
+		c := &http.Client{Timeout: time.Duration(secs)*time.Second + 30*time.Second, Transport: tr}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet,
 			fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", p.addr, secs), nil)
 		if err != nil {
