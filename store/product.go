@@ -60,19 +60,95 @@ func (db *DB) Products(ctx context.Context, f ProductFilter) ([]Product, int, er
 	return list, total, err
 }
 
-// ProductPage lists one page of products matching f and says whether another page
-// follows. It reads one row more than the page instead of counting every match, which
-// on a large catalogue costs more than the page itself.
+// ProductPage lists one page of the products shoppers see (f.Query empty: the home page
+// or a category, by name) and says whether another page follows. It reads one row more
+// than the page instead of counting every match, which on a large catalogue costs more
+// than the page itself, and only the columns a product card shows.
 func (db *DB) ProductPage(ctx context.Context, f ProductFilter) ([]Product, bool, error) {
-	from, cond, args, ok := productQuery(f)
-	if !ok {
+	if f.Query != "" {
+		return db.searchPage(ctx, f)
+	}
+	from, cond, args, _ := productQuery(f)
+	return db.cards(ctx, `SELECT `+cardColumns+` FROM `+from+cond+` ORDER BY p.name, p.id LIMIT ? OFFSET ?`,
+		f.Limit, append(args, f.Limit+1, f.Offset)...)
+}
+
+// cardColumns are what a product card shows: no description, no category.
+const cardColumns = `p.id, p.slug, p.name, p.price_cents, p.stock, p.image`
+
+// cards reads up to limit+1 product cards and says whether the extra row was there.
+func (db *DB) cards(ctx context.Context, query string, limit int, args ...any) ([]Product, bool, error) {
+	rows, err := db.Read(ctx, query, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	out := make([]Product, 0, min(limit+1, 100))
+	for rows.Next() {
+		var p Product
+		if err := rows.Scan(&p.ID, &p.Slug, &p.Name, &p.PriceCents, &p.Stock, &p.Image); err != nil {
+			return nil, false, err
+		}
+		p.Published = true
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil || len(out) <= limit {
+		return out, false, err
+	}
+	return out[:limit], true, nil
+}
+
+// searchPage lists the products whose name holds every word first, then those that hold
+// them only in their description; newest first within each group. Both orders are the
+// full-text index's own (its rowids, walked backwards), so a page reads about as many
+// rows as it shows whether a word matches ten products or ten thousand: sorting the
+// matches by name or by relevance scored every one of them (13 ms for a word in 5,000
+// of 100,000 products, against 0.2 ms).
+func (db *DB) searchPage(ctx context.Context, f ProductFilter) ([]Product, bool, error) {
+	words := ftsQuery(f.Query)
+	if words == "" {
 		return nil, false, nil
 	}
-	list, err := db.productRows(ctx, f, from, cond, args, f.Limit+1)
-	if err != nil || len(list) <= f.Limit {
-		return list, false, err
+	inName := `{name} : (` + words + `)`
+	groups := []string{inName, `(` + words + `) NOT ` + inName}
+	var cat string
+	var catArg []any
+	if f.CategoryID != 0 {
+		cat, catArg = ` AND p.category_id = ?`, []any{f.CategoryID}
 	}
-	return list[:f.Limit], true, nil
+	var out []Product
+	offset := f.Offset
+	for i, match := range groups {
+		want := f.Limit + 1 - len(out)
+		args := append(append([]any{match}, catArg...), want, offset)
+		list, _, err := db.cards(ctx, `SELECT `+cardColumns+` FROM products_fts JOIN products p ON p.id = products_fts.rowid
+			WHERE products_fts MATCH ? AND p.published = 1`+cat+` ORDER BY products_fts.rowid DESC LIMIT ? OFFSET ?`,
+			want, args...)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, list...)
+		if len(out) > f.Limit || i == len(groups)-1 {
+			break
+		}
+		switch {
+		case len(list) > 0:
+			offset = 0 // this page reached the end of the group: the next starts at once
+		case offset > 0:
+			// The page starts beyond this group: skip as many of the next as this one
+			// had left over. Counting reads every match, but only for such deep pages.
+			var n int
+			if err := db.ReadRow(ctx, `SELECT count(*) FROM products_fts JOIN products p ON p.id = products_fts.rowid
+				WHERE products_fts MATCH ? AND p.published = 1`+cat, append([]any{match}, catArg...)...).Scan(&n); err != nil {
+				return nil, false, err
+			}
+			offset = max(offset-n, 0)
+		}
+	}
+	if len(out) > f.Limit {
+		return out[:f.Limit], true, nil
+	}
+	return out, false, nil
 }
 
 // productQuery builds the FROM and WHERE of a listing. Categories are joined only to

@@ -376,20 +376,80 @@ func (w wrapper) Unwrap() error { return w.err }
 
 func wrapError(err error) error { return wrapper{wrapper{err}} }
 
-func TestProductPage_SearchesComeAlphabetically(t *testing.T) {
+// TestProductPage_SearchOrder: products whose name holds the words come first, then
+// those that hold them only in their description, newest first within each; pages
+// split anywhere, even inside or after the first group, and never repeat or skip one.
+func TestProductPage_SearchOrder(t *testing.T) {
 	db := mustOpenStore(t)
 	ctx := context.Background()
-	for i := range 250 {
-		if _, err := db.W.Exec(`INSERT INTO products (slug, name, description, price_cents, vat_rate, stock, published)
-			VALUES (?, ?, 'a mug', 100, 2000, 5, 1)`, fmt.Sprintf("mug-%d", i), fmt.Sprintf("Mug %03d", 250-i)); err != nil {
+	var kitchen int64
+	if err := db.W.QueryRow(`INSERT INTO categories (slug, name) VALUES ('kitchen', 'Kitchen') RETURNING id`).Scan(&kitchen); err != nil {
+		t.Fatal(err)
+	}
+	// Inserted in this order (ids ascending): 30 "Blue Mug n" with a category every third,
+	// 20 "Plate n" that mention a mug, 5 unpublished mugs, and products without mugs.
+	insert := func(slug, name, desc string, published bool, cat any) {
+		t.Helper()
+		if _, err := db.W.Exec(`INSERT INTO products (slug, name, description, price_cents, vat_rate, stock, published, category_id)
+			VALUES (?, ?, ?, 100, 2000, 5, ?, ?)`, slug, name, desc, published, cat); err != nil {
 			t.Fatal(err)
 		}
 	}
-	page, more, err := db.ProductPage(ctx, ProductFilter{Query: "mug", OnlyPublished: true, Limit: 24})
-	if err != nil || !more || len(page) != 24 {
-		t.Fatalf("page of %d, more=%v, err %v", len(page), more, err)
+	for i := range 30 {
+		var cat any
+		if i%3 == 0 {
+			cat = kitchen
+		}
+		insert(fmt.Sprintf("mug-%d", i), fmt.Sprintf("Blue Mug %d", i), "stoneware", true, cat)
+		if i < 20 {
+			insert(fmt.Sprintf("plate-%d", i), fmt.Sprintf("Plate %d", i), "goes with the blue mug", true, nil)
+		}
+		if i < 5 {
+			insert(fmt.Sprintf("hidden-mug-%d", i), "Hidden Mug", "blue mug", false, nil)
+		}
+		insert(fmt.Sprintf("bowl-%d", i), "Bowl", "blue", true, nil)
 	}
-	if !slices.IsSortedFunc(page, func(a, b Product) int { return strings.Compare(a.Name, b.Name) }) || page[0].Name != "Mug 001" {
-		t.Errorf("search results are not alphabetical: %v", slugs(page))
+	var want []string
+	for i := 29; i >= 0; i-- {
+		want = append(want, fmt.Sprintf("mug-%d", i))
+	}
+	for i := 19; i >= 0; i-- {
+		want = append(want, fmt.Sprintf("plate-%d", i))
+	}
+	for _, size := range []int{7, 24, 30, 50, 60} {
+		var got []string
+		for page := 0; ; page++ {
+			list, more, err := db.ProductPage(ctx, ProductFilter{Query: "MUG blue", OnlyPublished: true, Limit: size, Offset: page * size})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) > size || (more && len(list) != size) {
+				t.Fatalf("page %d of %d: %d products, more=%v", page, size, len(list), more)
+			}
+			got = append(got, slugs(list)...)
+			if !more {
+				break
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("pages of %d: %v\nwant %v", size, got, want)
+		}
+	}
+	// A page that starts past every name match skips the right number of the others.
+	list, more, err := db.ProductPage(ctx, ProductFilter{Query: "mug", OnlyPublished: true, Limit: 5, Offset: 42})
+	if err != nil || !more || !slices.Equal(slugs(list), want[42:47]) {
+		t.Errorf("offset 42: %v more=%v err=%v; want %v", slugs(list), more, err, want[42:47])
+	}
+	list, more, err = db.ProductPage(ctx, ProductFilter{Query: "mug", OnlyPublished: true, Limit: 5, Offset: 47})
+	if err != nil || more || !slices.Equal(slugs(list), want[47:]) {
+		t.Errorf("offset 47: %v more=%v err=%v; want %v", slugs(list), more, err, want[47:])
+	}
+	list, more, err = db.ProductPage(ctx, ProductFilter{Query: "mug", OnlyPublished: true, Limit: 5, Offset: 50})
+	if err != nil || more || len(list) != 0 {
+		t.Errorf("past the end: %v more=%v err=%v", slugs(list), more, err)
+	}
+	inKitchen, _, err := db.ProductPage(ctx, ProductFilter{Query: "mug", OnlyPublished: true, Limit: 24, CategoryID: kitchen})
+	if err != nil || !slices.Equal(slugs(inKitchen), []string{"mug-27", "mug-24", "mug-21", "mug-18", "mug-15", "mug-12", "mug-9", "mug-6", "mug-3", "mug-0"}) {
+		t.Errorf("in a category: %v, %v", slugs(inKitchen), err)
 	}
 }
