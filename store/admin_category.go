@@ -43,6 +43,7 @@ func categorySlug(ctx context.Context, tx *sql.Tx, c *Category) error {
 
 // CreateCategory adds c at the end of the list.
 func (db *DB) CreateCategory(ctx context.Context, c *Category) error {
+	defer db.categories.forget()
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := categorySlug(ctx, tx, c); err != nil {
 			return err
@@ -56,6 +57,7 @@ func (db *DB) CreateCategory(ctx context.Context, c *Category) error {
 
 // UpdateCategory saves a category's name, slug and description.
 func (db *DB) UpdateCategory(ctx context.Context, c *Category) error {
+	defer db.categories.forget()
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := categorySlug(ctx, tx, c); err != nil {
 			return err
@@ -75,6 +77,7 @@ func (db *DB) UpdateCategory(ctx context.Context, c *Category) error {
 // MoveCategory swaps a category with its neighbour above (up) or below, then numbers all
 // positions 1…n, so ties left by older data cannot make a move do nothing.
 func (db *DB) MoveCategory(ctx context.Context, id int64, up bool) error {
+	defer db.categories.forget()
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id FROM categories ORDER BY position, name, id`)
 		if err != nil {

@@ -47,7 +47,7 @@ func (h *Catalogue) home(c echo.Context) error {
 }
 
 func (h *Catalogue) category(c echo.Context) error {
-	cat, err := h.DB.CategoryBySlug(c.Request().Context(), c.Param("slug"))
+	cat, err := h.DB.ShopCategoryBySlug(c.Request().Context(), c.Param("slug"))
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (h *Catalogue) listing(c echo.Context, v templates.ListingView, f ProductFi
 	if err != nil {
 		return err
 	}
-	cats, err := h.DB.Categories(ctx)
+	cats, err := h.DB.ShopCategories(ctx)
 	if err != nil {
 		return err
 	}

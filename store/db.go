@@ -24,7 +24,8 @@ type DB struct {
 	W *sql.DB
 	R *sql.DB
 
-	stmts sync.Map // query text → *sql.Stmt on R
+	stmts      sync.Map // query text → *sql.Stmt on R
+	categories categoryCache
 }
 
 // Open opens (creating if needed) the database file at path and applies the embedded
