@@ -59,6 +59,9 @@ func (h *Handler) add(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := h.Site.Sessions.NoteCart(c); err != nil {
+		return err
+	}
 	p, err := h.Site.DB.ProductByID(ctx, id)
 	if err != nil {
 		return err

@@ -142,7 +142,7 @@ func (a *Admin) startSession(c echo.Context, u AdminUser) error {
 		return err
 	}
 	sess.Values = map[any]any{adminSIDKey: sid, adminUIDKey: u.ID}
-	return sess.Save(c.Request(), c.Response())
+	return save(c, sess)
 }
 
 // endSession deletes the session row, so the cookie is dead even if someone kept a copy,
@@ -156,14 +156,14 @@ func (a *Admin) endSession(c echo.Context) error {
 	}
 	sess.Values = map[any]any{}
 	sess.Options.MaxAge = -1
-	return sess.Save(c.Request(), c.Response())
+	return save(c, sess)
 }
 
 // Flash keeps a one-time message for the admin's next page.
 func (a *Admin) Flash(c echo.Context, msg string) {
 	sess := a.cookie(c)
 	sess.AddFlash(msg, adminFlashKey)
-	_ = sess.Save(c.Request(), c.Response())
+	_ = save(c, sess)
 }
 
 func (a *Admin) flashes(c echo.Context) []string {

@@ -7,6 +7,7 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -15,6 +16,7 @@ import (
 const (
 	visitorCookie = "shop_visitor"
 	visitorKey    = "vid"
+	cartKey       = "cart" // 0: this visitor id has never filled a cart
 	flashKey      = "flash"
 	ctxVisitor    = "shop.visitor"
 	ctxSession    = "shop.session"
@@ -78,9 +80,9 @@ func (s *Sessions) Visitor(next echo.HandlerFunc) echo.HandlerFunc {
 		id, _ := sess.Values[visitorKey].(string)
 		if len(id) != 32 {
 			id = newVisitorID()
-			sess.Values = map[any]any{visitorKey: id}
+			sess.Values = map[any]any{visitorKey: id, cartKey: int64(0)}
 			sess.IsNew = true
-			if err := sess.Save(c.Request(), c.Response()); err != nil {
+			if err := save(c, sess); err != nil {
 				return err
 			}
 		}
@@ -115,7 +117,49 @@ func (s *Sessions) SetVisitor(c echo.Context, id string) error {
 		return Errorf(Internal, "no visitor session")
 	}
 	sess.Values[visitorKey] = id
+	sess.Values[cartKey] = int64(0) // a new id has no cart
 	c.Set(ctxVisitor, id)
+	return save(c, sess)
+}
+
+// NoteCart records in the cookie that this visitor id has a cart, once it has one.
+func (s *Sessions) NoteCart(c echo.Context) error {
+	sess, ok := c.Get(ctxSession).(*sessions.Session)
+	if !ok {
+		return Errorf(Internal, "no visitor session")
+	}
+	if n, _ := sess.Values[cartKey].(int64); n == 1 {
+		return nil
+	}
+	sess.Values[cartKey] = int64(1)
+	return save(c, sess)
+}
+
+// MayHaveCart is false only for a visitor id that has never filled a cart, whose pages
+// then skip counting it: most visitors browse without buying, and the count was a
+// tenth of a product page's cost. A cookie from before the mark says true.
+func MayHaveCart(c echo.Context) bool {
+	sess, ok := c.Get(ctxSession).(*sessions.Session)
+	if !ok {
+		return true
+	}
+	n, known := sess.Values[cartKey].(int64)
+	return !known || n != 0
+}
+
+// save writes a session's cookie, replacing one this response already set: a request
+// may change the session twice (a cart, then a flash) and should send one cookie.
+func save(c echo.Context, sess *sessions.Session) error {
+	h := c.Response().Header()
+	if set := h.Values("Set-Cookie"); len(set) > 0 {
+		kept := set[:0:0]
+		for _, v := range set {
+			if !strings.HasPrefix(v, sess.Name()+"=") {
+				kept = append(kept, v)
+			}
+		}
+		h["Set-Cookie"] = kept
+	}
 	return sess.Save(c.Request(), c.Response())
 }
 
@@ -126,7 +170,7 @@ func (s *Sessions) AddFlash(c echo.Context, msg string) {
 		return
 	}
 	sess.AddFlash(msg, flashKey)
-	_ = sess.Save(c.Request(), c.Response())
+	_ = save(c, sess)
 }
 
 // Flashes takes the pending one-time messages.
@@ -145,7 +189,7 @@ func takeFlashes(c echo.Context, sess *sessions.Session, key string) []string {
 	if len(raw) == 0 {
 		return nil
 	}
-	_ = sess.Save(c.Request(), c.Response())
+	_ = save(c, sess)
 	out := make([]string, 0, len(raw))
 	for _, f := range raw {
 		if s, ok := f.(string); ok {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -51,7 +52,7 @@ func (s *Site) Chrome(c echo.Context, title string) templates.Chrome {
 	}
 	if v := VisitorID(c); v != "" {
 		ch.Flashes = s.Sessions.Flashes(c)
-		if s.Cart != nil {
+		if s.Cart != nil && MayHaveCart(c) {
 			n, err := s.Cart.Count(c.Request().Context(), v)
 			if err != nil {
 				s.Logger.WarnContext(c.Request().Context(), "cart count", "err", err)
@@ -86,6 +87,8 @@ func (s *Site) Render(c echo.Context, status int, comp templ.Component) error {
 	if err := comp.Render(c.Request().Context(), buf); err != nil {
 		return err
 	}
+	// The length is known: the page goes in one piece instead of chunked.
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	return c.HTMLBlob(status, buf.Bytes())
 }
 

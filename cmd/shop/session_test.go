@@ -1,8 +1,6 @@
 package main
 
 import (
-	"shop/store"
-
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
@@ -10,6 +8,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gorilla/securecookie"
+
+	"shop/store"
 )
 
 var hexID = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -60,8 +62,9 @@ func TestVisitorCookie_FirstVisitAttributes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("the cookie does not decode with the shop's keys: %v", err)
 			}
-			if id, _ := values["vid"].(string); len(values) != 1 || !hexID.MatchString(id) {
-				t.Errorf("the cookie holds %v; want only a 128-bit visitor id", values)
+			// The id, and the mark that this id has no cart yet: nothing about the visitor.
+			if id, _ := values["vid"].(string); len(values) != 2 || !hexID.MatchString(id) || values["cart"] != int64(0) {
+				t.Errorf("the cookie holds %v; want only a 128-bit visitor id and cart 0", values)
 			}
 		})
 	}
@@ -185,5 +188,75 @@ func TestVisitorCookie_TamperedCookieStartsAFreshVisitor(t *testing.T) {
 	}
 	if strings.Contains(shop.logs.String(), "level=ERROR") {
 		t.Errorf("tampered cookies logged errors:\n%s", shop.logs)
+	}
+}
+
+// TestVisitorCookie_MarksACart: pages skip counting the cart of a visitor id that never
+// filled one, so the mark in the cookie must follow the cart: set by the first add (in
+// the one cookie that response sends), cleared with the id rotated when an order is
+// placed, and a cookie from before the mark still shows its cart.
+func TestVisitorCookie_MarksACart(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	_, doc := sh.get("/")
+	if got := cartCount(t, doc); got != "0" {
+		t.Fatalf("new visitor: count %q", got)
+	}
+	mark := func() any {
+		t.Helper()
+		values, err := shop.visitorOf(t, sh.cookie("shop_visitor"))
+		if err != nil {
+			t.Fatalf("decode visitor cookie: %v", err)
+		}
+		return values["cart"]
+	}
+	if got := mark(); got != int64(0) {
+		t.Fatalf("a new visitor's mark = %v, want 0", got)
+	}
+
+	sh.addToCart("teapot", 2)
+	var set []string
+	for _, v := range sh.lastPage().Header.Values("Set-Cookie") {
+		if strings.HasPrefix(v, "shop_visitor=") {
+			set = append(set, v)
+		}
+	}
+	if len(set) != 1 {
+		t.Errorf("the add sent %d shop_visitor cookies, want 1", len(set))
+	}
+	if got := mark(); got != int64(1) {
+		t.Errorf("after an add the mark = %v, want 1", got)
+	}
+	if _, doc := sh.get("/"); cartCount(t, doc) != "2" {
+		t.Errorf("after adding 2: count %q", cartCount(t, doc))
+	}
+
+	// The order empties the cart and rotates the id: the new id has no cart.
+	checkoutCart(t, shop, sh)
+	if got := mark(); got != int64(0) {
+		t.Errorf("after the order the mark = %v, want 0", got)
+	}
+	sh.addToCart("teapot", 1)
+	if _, doc := sh.get("/"); cartCount(t, doc) != "1" {
+		t.Errorf("a new cart after the order: count %q, want 1", cartCount(t, doc))
+	}
+
+	// A cookie written before the mark existed: only the id.
+	old := shop.newShopper(t)
+	old.addToCart("teapot", 3)
+	id := shop.visitorID(t, old.cookie("shop_visitor"))
+	hash, block, err := shop.store().SessionKeys(t.Context(), shop.cfg.SessionSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec := securecookie.New(hash, block)
+	codec.SetSerializer(store.ValuesCodec{})
+	value, err := codec.Encode("shop_visitor", map[any]any{"vid": id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.setCookie("shop_visitor", value)
+	if _, doc := old.get("/"); cartCount(t, doc) != "3" {
+		t.Errorf("a cookie without the mark: count %q, want 3", cartCount(t, doc))
 	}
 }
