@@ -95,7 +95,7 @@ func (s *Cart) Set(ctx context.Context, visitor string, productID int64, qty int
 }
 
 func (s *Cart) change(ctx context.Context, visitor string, productID int64, next func(int) int) error {
-	return s.DB.LightTx(ctx, func(tx *sql.Tx) error {
+	return s.DB.LightTx(ctx, func(tx *store.Tx) error {
 		var name string
 		var stock int
 		var published bool
@@ -139,7 +139,7 @@ func (s *Cart) change(ctx context.Context, visitor string, productID int64, next
 
 // Remove takes a product out of the cart; removing what is not there is not an error.
 func (s *Cart) Remove(ctx context.Context, visitor string, productID int64) error {
-	return s.DB.LightTx(ctx, func(tx *sql.Tx) error {
+	return s.DB.LightTx(ctx, func(tx *store.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM cart_lines WHERE visitor_id = ? AND product_id = ?`, visitor, productID)
 		if err == nil {
 			_, err = tx.ExecContext(ctx, `UPDATE carts SET updated_at = ? WHERE visitor_id = ?`, s.Now().UTC(), visitor)
@@ -156,13 +156,13 @@ func (s *Cart) Lines(ctx context.Context, visitor string) ([]Line, error) {
 
 // LinesTx reads the cart inside a write transaction: checkout uses it to price an order
 // from what the catalogue says at that very moment.
-func LinesTx(ctx context.Context, tx *sql.Tx, visitor string) ([]Line, error) {
+func LinesTx(ctx context.Context, tx *store.Tx, visitor string) ([]Line, error) {
 	rows, err := tx.QueryContext(ctx, linesQuery, visitor)
 	return scanLines(rows, err)
 }
 
 // ClearTx empties the visitor's cart inside the transaction that placed the order.
-func ClearTx(ctx context.Context, tx *sql.Tx, visitor string) error {
+func ClearTx(ctx context.Context, tx *store.Tx, visitor string) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM carts WHERE visitor_id = ?`, visitor)
 	return err
 }
@@ -200,7 +200,7 @@ func (s *Cart) Count(ctx context.Context, visitor string) (int, error) {
 // running it at once do no harm.
 func (s *Cart) DeleteIdle(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
-	err := s.DB.LightTx(ctx, func(tx *sql.Tx) error {
+	err := s.DB.LightTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM carts WHERE updated_at < ?`, before.UTC())
 		if err == nil {
 			n, err = res.RowsAffected()

@@ -2,7 +2,6 @@ package cart
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -501,7 +500,7 @@ func TestClearTx_EmptiesTheCartInTheCallersTransaction(t *testing.T) {
 	id := mustAddProduct(t, c.DB, testProduct{"p", 700, 10, true})
 	c.Add(ctx, alice, id, 2)
 	c.Add(ctx, bob, id, 1)
-	err := c.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := c.DB.Tx(ctx, func(tx *store.Tx) error {
 		lines, err := LinesTx(ctx, tx, alice)
 		if err != nil {
 			return err

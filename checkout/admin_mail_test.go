@@ -2,11 +2,12 @@ package checkout
 
 import (
 	"context"
-	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"shop/store"
 )
 
 func TestMaskDigitRuns(t *testing.T) {
@@ -64,7 +65,7 @@ func TestReadEml_MerchantCardMailShownWithoutCardDigits(t *testing.T) {
 	if _, err := f.svc.CompletePayment(ctx, o.ID, Completion{Method: "card", To: AwaitingCertification,
 		Card:   &CardDetails{Brand: "Visa", Expiry: "12/2030", Stored: "4012888888"},
 		Secret: key.Seal("881881", o.Reference),
-		Record: func(ctx context.Context, tx *sql.Tx, o Order) error { return nil }}); err != nil {
+		Record: func(ctx context.Context, tx *store.Tx, o Order) error { return nil }}); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "mail")

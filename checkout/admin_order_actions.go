@@ -161,7 +161,7 @@ func refusal(action string, o Order) string {
 // payment is decided only the first six digits are kept: there is nothing more to show.
 func (s *Service) ShowCardDigits(ctx context.Context, orderID int64, actor string) (CardPayment, error) {
 	var p CardPayment
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT brand, expiry, stored, reduced FROM card_payments WHERE order_id = ?`,
 			orderID).Scan(&p.Brand, &p.Expiry, &p.Stored, &p.Reduced)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -2,7 +2,6 @@ package checkout
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -182,7 +181,7 @@ func (m *BankPayments) handle(ctx context.Context, rec *notificationRecord, verr
 		return m.record(ctx, rec)
 	case rec.N.Refused():
 		rec.Outcome = "refused"
-		return svc.DB.Tx(ctx, func(tx *sql.Tx) error {
+		return svc.DB.Tx(ctx, func(tx *store.Tx) error {
 			if err := insertNotification(ctx, tx, svc, rec); err != nil || o.PaymentState != AwaitingPayment {
 				return err
 			}
@@ -197,7 +196,7 @@ func (m *BankPayments) handle(ctx context.Context, rec *notificationRecord, verr
 	changed, err := svc.CompletePayment(ctx, o.ID, Completion{
 		Method: "cmcic", To: Paid, AuthNumber: rec.N.AuthNumber, Status3DS: rec.N.Status3DS,
 		Detail: "Payment confirmed by the bank (authorisation " + rec.N.AuthNumber + ")",
-		Record: func(ctx context.Context, tx *sql.Tx, o Order) error { return insertNotification(ctx, tx, svc, rec) },
+		Record: func(ctx context.Context, tx *store.Tx, o Order) error { return insertNotification(ctx, tx, svc, rec) },
 	})
 	if err != nil {
 		return err
@@ -216,7 +215,7 @@ func (m *BankPayments) handle(ctx context.Context, rec *notificationRecord, verr
 // (expired, cancelled), which the merchant must hear of once, to refund or fulfil it.
 func (m *BankPayments) paidAfterClose(ctx context.Context, rec *notificationRecord) error {
 	svc := m.Orders.Service
-	return svc.DB.Tx(ctx, func(tx *sql.Tx) error {
+	return svc.DB.Tx(ctx, func(tx *store.Tx) error {
 		o, err := loadOrder(ctx, tx, "id = ?", rec.OrderID)
 		if err != nil {
 			return err
@@ -244,10 +243,10 @@ func (m *BankPayments) paidAfterClose(ctx context.Context, rec *notificationReco
 
 func (m *BankPayments) record(ctx context.Context, rec *notificationRecord) error {
 	svc := m.Orders.Service
-	return svc.DB.Tx(ctx, func(tx *sql.Tx) error { return insertNotification(ctx, tx, svc, rec) })
+	return svc.DB.Tx(ctx, func(tx *store.Tx) error { return insertNotification(ctx, tx, svc, rec) })
 }
 
-func insertNotification(ctx context.Context, tx *sql.Tx, svc *Service, rec *notificationRecord) error {
+func insertNotification(ctx context.Context, tx *store.Tx, svc *Service, rec *notificationRecord) error {
 	raw, err := json.Marshal(auditFields(rec.N.Fields))
 	if err != nil {
 		return err

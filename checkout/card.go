@@ -117,7 +117,7 @@ func (m *CardPayments) submit(c echo.Context) error {
 	changed, err := m.Orders.Service.CompletePayment(c.Request().Context(), o.ID, Completion{
 		Method: "card", To: AwaitingCertification, Detail: "Card details received (" + details.Brand + ")",
 		Card: details, Secret: sealed,
-		Record: func(ctx context.Context, tx *sql.Tx, o Order) error {
+		Record: func(ctx context.Context, tx *store.Tx, o Order) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO card_payments (order_id, brand, expiry, stored, created_at)
 				VALUES (?, ?, ?, ?, ?)`, o.ID, string(checked.Brand), details.Expiry, stored, m.Orders.Service.Now().UTC())
 			return err
@@ -156,7 +156,7 @@ type CardPayment struct {
 
 // CardPaymentOf reads an order's card record; ok is false for other payment methods.
 func (s *Service) CardPaymentOf(ctx context.Context, orderID int64) (p CardPayment, ok bool, err error) {
-	err = s.DB.R.QueryRowContext(ctx, `SELECT brand, expiry, stored, reduced FROM card_payments WHERE order_id = ?`,
+	err = s.DB.ReadRow(ctx, `SELECT brand, expiry, stored, reduced FROM card_payments WHERE order_id = ?`,
 		orderID).Scan(&p.Brand, &p.Expiry, &p.Stored, &p.Reduced)
 	if err == sql.ErrNoRows {
 		return p, false, nil
@@ -167,7 +167,7 @@ func (s *Service) CardPaymentOf(ctx context.Context, orderID int64) (p CardPayme
 // reduceCardDigits keeps only the first six digits once the merchant has decided (or the
 // order is cancelled): the rest of the stored part has no use left. A merchant mail not
 // sent yet loses its sealed digits too, and says so instead.
-func reduceCardDigits(ctx context.Context, tx *sql.Tx, orderID int64) error {
+func reduceCardDigits(ctx context.Context, tx *store.Tx, orderID int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE card_payments SET stored = substr(stored, 1, 6), reduced = 1
 		WHERE order_id = ? AND reduced = 0`, orderID); err != nil {
 		return err

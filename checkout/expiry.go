@@ -2,7 +2,8 @@ package checkout
 
 import (
 	"context"
-	"database/sql"
+
+	"shop/store"
 )
 
 // ExpireDue expires orders left awaiting payment past their deadline and returns their
@@ -30,7 +31,7 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 	}
 	expired := 0
 	for _, id := range due {
-		err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 			res, err := tx.ExecContext(ctx, `UPDATE orders SET payment_state = ?, fulfilment_state = ?, updated_at = ?
 				WHERE id = ? AND payment_state = ? AND expires_at < ?`,
 				Expired, FulfilmentCancelled, now, id, AwaitingPayment, now)
@@ -60,7 +61,7 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 // ExtendForBank gives an order the longer bank window once the shopper leaves for the
 // bank's page, since the bank may take a while to call back.
 func (s *Service) ExtendForBank(ctx context.Context, orderID int64) error {
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	return s.DB.Tx(ctx, func(tx *store.Tx) error {
 		deadline := s.Now().UTC().Add(s.BankWindow)
 		_, err := tx.ExecContext(ctx, `UPDATE orders SET expires_at = max(expires_at, ?), payment_method = 'cmcic', updated_at = ?
 			WHERE id = ? AND payment_state = ?`, deadline, s.Now().UTC(), orderID, AwaitingPayment)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+
+	"shop/store"
 )
 
 // SavedForm returns what the visitor last typed in the order form, so a trip back to
@@ -12,7 +14,7 @@ import (
 func (s *Service) SavedForm(ctx context.Context, visitor string) (Form, error) {
 	f := Form{BillingCountry: "FR", ShipCountry: "FR", Delivery: "home"}
 	var data string
-	err := s.DB.R.QueryRowContext(ctx, `SELECT data FROM checkout_forms WHERE visitor_id = ?`, visitor).Scan(&data)
+	err := s.DB.ReadRow(ctx, `SELECT data FROM checkout_forms WHERE visitor_id = ?`, visitor).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, nil
 	}
@@ -29,7 +31,7 @@ func (s *Service) SaveForm(ctx context.Context, visitor string, f Form) error {
 	if err != nil {
 		return err
 	}
-	return s.DB.LightTx(ctx, func(tx *sql.Tx) error {
+	return s.DB.LightTx(ctx, func(tx *store.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO checkout_forms (visitor_id, data, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT (visitor_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
 			visitor, string(data), s.Now().UTC())

@@ -60,7 +60,7 @@ func openMailTestDBAt(t *testing.T, path string) *store.DB {
 
 func mustEnqueue(t *testing.T, db *store.DB, m Mail) {
 	t.Helper()
-	if err := db.Tx(context.Background(), func(tx *sql.Tx) error { return enqueueMail(context.Background(), tx, m) }); err != nil {
+	if err := db.Tx(context.Background(), func(tx *store.Tx) error { return enqueueMail(context.Background(), tx, m) }); err != nil {
 		t.Fatalf("enqueue %s: %v", m.Key, err)
 	}
 }
@@ -437,7 +437,7 @@ func insertMailTestOrder(t *testing.T, db *store.DB, ref string) int64 {
 	t.Helper()
 	var id int64
 	now := time.Now().UTC()
-	err := db.Tx(context.Background(), func(tx *sql.Tx) error {
+	err := db.Tx(context.Background(), func(tx *store.Tx) error {
 		res, err := tx.Exec(`INSERT INTO orders (reference, access_token, submission, placed_by, owner, email, name, phone,
 			billing_line1, billing_postcode, billing_city, billing_country, delivery_code, delivery_name,
 			delivery_cents, delivery_vat, items_cents, total_cents, total_ht_cents, total_vat_cents,

@@ -201,7 +201,7 @@ func (s *Service) Events(ctx context.Context, orderID int64) ([]Event, error) {
 	return out, rows.Err()
 }
 
-func addEvent(ctx context.Context, tx *sql.Tx, orderID int64, at time.Time, kind, detail, actor string) error {
+func addEvent(ctx context.Context, tx *store.Tx, orderID int64, at time.Time, kind, detail, actor string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO order_events (order_id, at, kind, detail, actor) VALUES (?, ?, ?, ?, ?)`,
 		orderID, at.UTC(), kind, detail, actor)
 	return err
@@ -209,7 +209,7 @@ func addEvent(ctx context.Context, tx *sql.Tx, orderID int64, at time.Time, kind
 
 // ProductInOrders tells the admin area, inside its delete transaction, whether an order
 // refers to a product: such a product is unpublished, never deleted.
-func (s *Service) ProductInOrders(ctx context.Context, tx *sql.Tx, productID int64) (bool, error) {
+func (s *Service) ProductInOrders(ctx context.Context, tx *store.Tx, productID int64) (bool, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM order_lines WHERE product_id = ? LIMIT 1`, productID).Scan(&n)
 	return n > 0, err

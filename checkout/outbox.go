@@ -37,7 +37,7 @@ const (
 // enqueueMail writes m to the outbox inside the caller's write transaction (the same one
 // as the state change that causes it). A mail whose key is already there is a duplicate
 // event: nothing is written and the answer is nil.
-func enqueueMail(ctx context.Context, tx *sql.Tx, m Mail) error {
+func enqueueMail(ctx context.Context, tx *store.Tx, m Mail) error {
 	if m.Key == "" || m.To == "" || m.Subject == "" {
 		return fmt.Errorf("checkout: mail %q: key, recipient and subject are required", m.Key)
 	}
@@ -97,7 +97,7 @@ type outboxRow struct {
 func claimDueMail(ctx context.Context, db *store.DB, token string, now, until time.Time, limit int) ([]outboxRow, error) {
 	var claimed []outboxRow
 	// A claim lost to a power cut is claimed again later: no disk sync needed.
-	err := db.LightTx(ctx, func(tx *sql.Tx) error {
+	err := db.LightTx(ctx, func(tx *store.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sending', claim_token = ?, claimed_until = ?
 			WHERE id IN (SELECT id FROM outbox
 				WHERE (status = 'queued' AND next_attempt_at <= ?) OR (status = 'sending' AND claimed_until < ?)
@@ -218,7 +218,7 @@ func (o *Outbox) List(ctx context.Context, status string, limit, offset int) ([]
 // Resend puts a failed mail back in the queue with a fresh count of attempts, for a
 // merchant who fixed what made it fail (an address, the SMTP settings, the card key).
 func (o *Outbox) Resend(ctx context.Context, id int64) error {
-	err := o.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := o.DB.Tx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?,
 			last_error = '', claim_token = '', claimed_until = NULL
 			WHERE id = ? AND status = 'failed'`, o.now(), id)

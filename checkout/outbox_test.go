@@ -3,7 +3,6 @@ package checkout
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -477,7 +476,7 @@ func TestEnqueueMail_RefusesMismatchedPlaceholder(t *testing.T) {
 		"no recipient": func() Mail { m := plainTestMail("y"); m.To = ""; return m }(),
 	}
 	for name, m := range tests {
-		err := db.Tx(context.Background(), func(tx *sql.Tx) error { return enqueueMail(context.Background(), tx, m) })
+		err := db.Tx(context.Background(), func(tx *store.Tx) error { return enqueueMail(context.Background(), tx, m) })
 		if err == nil {
 			t.Errorf("%s: enqueued", name)
 		}

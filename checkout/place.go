@@ -53,7 +53,7 @@ func (s *Service) Place(ctx context.Context, r PlaceRequest) (o Order, dup bool,
 		return o, false, store.Errorf(store.Invalid, "This form has expired. Please check your order and submit it again.")
 	}
 	var id int64
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var placedBy, owner string
 		err := tx.QueryRowContext(ctx, `SELECT id, placed_by, owner FROM orders WHERE submission = ?`, r.Submission).
 			Scan(&id, &placedBy, &owner)
@@ -77,7 +77,7 @@ func (s *Service) Place(ctx context.Context, r PlaceRequest) (o Order, dup bool,
 	return o, dup, err
 }
 
-func (s *Service) place(ctx context.Context, tx *sql.Tx, r PlaceRequest) (int64, error) {
+func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (int64, error) {
 	lines, err := cart.LinesTx(ctx, tx, r.Visitor)
 	if err != nil {
 		return 0, err

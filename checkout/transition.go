@@ -18,7 +18,7 @@ type Completion struct {
 	Card       *CardDetails // shown in the merchant's mail
 	Secret     []byte       // the sealed card digits for the merchant's mail
 	// Record writes the method's own rows in the same transaction as the state change.
-	Record func(ctx context.Context, tx *sql.Tx, o Order) error
+	Record func(ctx context.Context, tx *store.Tx, o Order) error
 }
 
 // CompletePayment moves an order from awaiting payment to c.To, records the method's
@@ -27,7 +27,7 @@ type Completion struct {
 // on (a duplicate notification, a second click).
 func (s *Service) CompletePayment(ctx context.Context, orderID int64, c Completion) (bool, error) {
 	changed := false
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		now := s.Now().UTC()
 		var paidAt any
 		if c.To == Paid {
@@ -69,7 +69,7 @@ type Action struct {
 	Actor  string // who: an admin's e-mail, "system"
 	Reason string
 	// Record runs in the same transaction once the change is sure to happen.
-	Record func(ctx context.Context, tx *sql.Tx, o Order) error
+	Record func(ctx context.Context, tx *store.Tx, o Order) error
 }
 
 // errMovedOn is what a merchant sees when an order is no longer in the state the action
@@ -94,8 +94,8 @@ func (s *Service) Reject(ctx context.Context, orderID int64, a Action) error {
 
 // reducingCardDigits adds to a merchant's decision the reduction of the stored card
 // number to its first six digits: once decided, the rest has no use left.
-func reducingCardDigits(next func(context.Context, *sql.Tx, Order) error) func(context.Context, *sql.Tx, Order) error {
-	return func(ctx context.Context, tx *sql.Tx, o Order) error {
+func reducingCardDigits(next func(context.Context, *store.Tx, Order) error) func(context.Context, *store.Tx, Order) error {
+	return func(ctx context.Context, tx *store.Tx, o Order) error {
 		if err := reduceCardDigits(ctx, tx, o.ID); err != nil || next == nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func (s *Service) Ship(ctx context.Context, orderID int64, tracking string, a Ac
 // In set and guard, ?1 is the time, ?2 the order id and ?3… the extra args.
 func (s *Service) move(ctx context.Context, orderID int64, a Action, kind, set, guard string, returnStock bool,
 	mail func(*Mails, Order) Mail, args ...any) error {
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	return s.DB.Tx(ctx, func(tx *store.Tx) error {
 		now := s.Now().UTC()
 		res, err := tx.ExecContext(ctx, `UPDATE orders SET `+set+`, updated_at = ?1 WHERE id = ?2 AND `+guard,
 			append([]any{now, orderID}, args...)...)
@@ -164,7 +164,7 @@ func (s *Service) move(ctx context.Context, orderID int64, a Action, kind, set, 
 
 // returnOrderStock puts an order's quantities back on the shelf, once: the flag flips in
 // a guarded update, so a second cancel, expiry or rejection returns nothing more.
-func returnOrderStock(ctx context.Context, tx *sql.Tx, orderID int64, now any) error {
+func returnOrderStock(ctx context.Context, tx *store.Tx, orderID int64, now any) error {
 	res, err := tx.ExecContext(ctx, `UPDATE orders SET stock_returned = 1 WHERE id = ? AND stock_returned = 0`, orderID)
 	if err != nil || !rowsChanged(res) {
 		return err

@@ -28,7 +28,7 @@ func (db *DB) CategoryByID(ctx context.Context, id int64) (Category, error) {
 	return c, err
 }
 
-func categorySlug(ctx context.Context, tx *sql.Tx, c *Category) error {
+func categorySlug(ctx context.Context, tx *Tx, c *Category) error {
 	if c.Slug == "" {
 		var err error
 		c.Slug, err = freeSlug(ctx, tx, "categories", Slugify(c.Name), c.ID)
@@ -44,7 +44,7 @@ func categorySlug(ctx context.Context, tx *sql.Tx, c *Category) error {
 // CreateCategory adds c at the end of the list.
 func (db *DB) CreateCategory(ctx context.Context, c *Category) error {
 	defer db.categories.forget()
-	return db.Tx(ctx, func(tx *sql.Tx) error {
+	return db.Tx(ctx, func(tx *Tx) error {
 		if err := categorySlug(ctx, tx, c); err != nil {
 			return err
 		}
@@ -58,7 +58,7 @@ func (db *DB) CreateCategory(ctx context.Context, c *Category) error {
 // UpdateCategory saves a category's name, slug and description.
 func (db *DB) UpdateCategory(ctx context.Context, c *Category) error {
 	defer db.categories.forget()
-	return db.Tx(ctx, func(tx *sql.Tx) error {
+	return db.Tx(ctx, func(tx *Tx) error {
 		if err := categorySlug(ctx, tx, c); err != nil {
 			return err
 		}
@@ -78,7 +78,7 @@ func (db *DB) UpdateCategory(ctx context.Context, c *Category) error {
 // positions 1…n, so ties left by older data cannot make a move do nothing.
 func (db *DB) MoveCategory(ctx context.Context, id int64, up bool) error {
 	defer db.categories.forget()
-	return db.Tx(ctx, func(tx *sql.Tx) error {
+	return db.Tx(ctx, func(tx *Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id FROM categories ORDER BY position, name, id`)
 		if err != nil {
 			return err

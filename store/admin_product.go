@@ -14,7 +14,7 @@ var ErrSlugTaken = Errorf(Conflict, "This slug is already used. Choose another o
 // ProductOrders tells whether any order refers to a product. checkout implements it; it
 // runs inside the deleting transaction, so no order can refer to the product in between.
 type ProductOrders interface {
-	ProductInOrders(ctx context.Context, tx *sql.Tx, productID int64) (bool, error)
+	ProductInOrders(ctx context.Context, tx *Tx, productID int64) (bool, error)
 }
 
 // StockMovement is one audited change of a product's stock.
@@ -100,7 +100,7 @@ func (db *DB) AdminProducts(ctx context.Context, f AdminProductFilter) ([]Produc
 
 // productSlug picks p's slug inside tx: the one typed, which must be free, or one made
 // from the name, numbered until it is free.
-func productSlug(ctx context.Context, tx *sql.Tx, slug, name string, id int64) (string, error) {
+func productSlug(ctx context.Context, tx *Tx, slug, name string, id int64) (string, error) {
 	if slug == "" {
 		return freeSlug(ctx, tx, "products", Slugify(name), id)
 	}
@@ -113,7 +113,7 @@ func productSlug(ctx context.Context, tx *sql.Tx, slug, name string, id int64) (
 
 // CreateProduct inserts p and records its opening stock as a movement by actor.
 func (db *DB) CreateProduct(ctx context.Context, p *Product, actor string) error {
-	return db.Tx(ctx, func(tx *sql.Tx) error {
+	return db.Tx(ctx, func(tx *Tx) error {
 		var err error
 		if p.Slug, err = productSlug(ctx, tx, p.Slug, p.Name, 0); err != nil {
 			return err
@@ -131,7 +131,7 @@ func (db *DB) CreateProduct(ctx context.Context, p *Product, actor string) error
 
 // UpdateProduct saves the product form's fields; stock and image have their own actions.
 func (db *DB) UpdateProduct(ctx context.Context, p *Product) error {
-	return db.Tx(ctx, func(tx *sql.Tx) error {
+	return db.Tx(ctx, func(tx *Tx) error {
 		var err error
 		if p.Slug, err = productSlug(ctx, tx, p.Slug, p.Name, p.ID); err != nil {
 			return err
@@ -157,7 +157,7 @@ func (db *DB) UpdateProduct(ctx context.Context, p *Product) error {
 // and why. It never takes the stock below zero, even if orders took some meanwhile.
 func (db *DB) AdjustStock(ctx context.Context, productID int64, delta int, reason, actor string) (int, error) {
 	var after int
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	err := db.Tx(ctx, func(tx *Tx) error {
 		now := time.Now().UTC()
 		err := tx.QueryRowContext(ctx, `UPDATE products SET stock = stock + ?, updated_at = ?
 			WHERE id = ? AND stock + ? >= 0 RETURNING stock`, delta, now, productID, delta).Scan(&after)
@@ -179,7 +179,7 @@ func (db *DB) AdjustStock(ctx context.Context, productID int64, delta int, reaso
 	return after, err
 }
 
-func insertMovement(ctx context.Context, tx *sql.Tx, m StockMovement) error {
+func insertMovement(ctx context.Context, tx *Tx, m StockMovement) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO stock_movements (product_id, delta, stock_after, reason, actor, at)
 		VALUES (?, ?, ?, ?, ?, ?)`, m.ProductID, m.Delta, m.StockAfter, m.Reason, m.Actor, m.At)
 	return err
@@ -207,7 +207,7 @@ func (db *DB) StockMovements(ctx context.Context, productID int64, limit int) ([
 // SetProductImage points a product at a stored image and returns the one it replaces.
 func (db *DB) SetProductImage(ctx context.Context, productID int64, image string) (string, error) {
 	var old string
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	err := db.Tx(ctx, func(tx *Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT image FROM products WHERE id = ?`, productID).Scan(&old)
 		if errors.Is(err, sql.ErrNoRows) {
 			return Errorf(NotFound, "This product does not exist.")
@@ -225,7 +225,7 @@ func (db *DB) SetProductImage(ctx context.Context, productID int64, image string
 // some order does, so order pages and the audit trail keep making sense. Without refs it
 // cannot know, so it only unpublishes. It returns the deleted product's image.
 func (db *DB) RemoveProduct(ctx context.Context, productID int64, refs ProductOrders) (deleted bool, image string, err error) {
-	err = db.Tx(ctx, func(tx *sql.Tx) error {
+	err = db.Tx(ctx, func(tx *Tx) error {
 		inOrders := true
 		if refs != nil {
 			if inOrders, err = refs.ProductInOrders(ctx, tx, productID); err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"slices"
 	"strings"
@@ -163,7 +162,7 @@ func TestAdjustStock_RecordsWhoAndWhyAndNeverGoesBelowZero(t *testing.T) {
 
 type fakeOrders map[int64]bool
 
-func (f fakeOrders) ProductInOrders(_ context.Context, _ *sql.Tx, id int64) (bool, error) {
+func (f fakeOrders) ProductInOrders(_ context.Context, _ *Tx, id int64) (bool, error) {
 	return f[id], nil
 }
 

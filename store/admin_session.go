@@ -128,7 +128,7 @@ func (a *Admin) startSession(c echo.Context, u AdminUser) error {
 	}
 	sid := hex.EncodeToString(b)
 	now := a.now()
-	err := a.DB.Tx(c.Request().Context(), func(tx *sql.Tx) error {
+	err := a.DB.Tx(c.Request().Context(), func(tx *Tx) error {
 		ctx := c.Request().Context()
 		if _, err := tx.ExecContext(ctx, `DELETE FROM admin_sessions WHERE id = ? OR last_seen_at < ? OR created_at < ?`,
 			hashSID(old), now.Add(-a.idle()), now.Add(-adminMaxLife)); err != nil {

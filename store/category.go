@@ -98,7 +98,7 @@ func (db *DB) CategoryBySlug(ctx context.Context, slug string) (Category, error)
 	return c, err
 }
 
-func insertCategory(ctx context.Context, tx *sql.Tx, c *Category) error {
+func insertCategory(ctx context.Context, tx *Tx, c *Category) error {
 	res, err := tx.ExecContext(ctx,
 		`INSERT INTO categories (slug, name, description, position) VALUES (?, ?, ?, ?)`,
 		c.Slug, c.Name, c.Description, c.Position)

@@ -25,6 +25,8 @@ type DB struct {
 	R *sql.DB
 
 	stmts      sync.Map // query text → *sql.Stmt on R
+	wstmts     sync.Map // query text → *sql.Stmt on W
+	wpending   sync.Map // query text → struct{}: used in a transaction, not prepared yet
 	categories categoryCache
 }
 
@@ -110,12 +112,13 @@ func (db *DB) Close() error {
 // Tx runs fn inside one write transaction (BEGIN IMMEDIATE) and commits when fn returns
 // nil, synced to disk (synchronous FULL). Keep fn short and free of network I/O: it holds
 // the only writer.
-func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (db *DB) Tx(ctx context.Context, fn func(*Tx) error) error {
+	defer db.prepareWrites(ctx)
 	tx, err := db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(&Tx{Tx: tx, db: db}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -129,7 +132,8 @@ func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // saved order form, mail claims. Its commit skips the disk sync (synchronous NORMAL for
 // this one transaction): WAL keeps it atomic and durable across a crash of the shop
 // itself, and the next synced commit makes it durable too. Orders and payments use Tx.
-func (db *DB) LightTx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (db *DB) LightTx(ctx context.Context, fn func(*Tx) error) error {
+	defer db.prepareWrites(ctx) // runs after conn.Close, below
 	conn, err := db.W.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("store: writer: %w", err)
@@ -149,7 +153,7 @@ func (db *DB) LightTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(&Tx{Tx: tx, db: db}); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -318,7 +318,7 @@ func TestDB_TxCommitsOrRollsBack(t *testing.T) {
 	db := mustOpenStore(t)
 	ctx := context.Background()
 	boom := errors.New("boom")
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	err := db.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('a', 'rolled back')`); err != nil {
 			return err
 		}
@@ -327,7 +327,7 @@ func TestDB_TxCommitsOrRollsBack(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("Tx = %v, want fn's error", err)
 	}
-	if err := db.Tx(ctx, func(tx *sql.Tx) error {
+	if err := db.Tx(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('b', 'kept')`)
 		return err
 	}); err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 )
 
 type demoProduct struct {
@@ -59,7 +58,7 @@ var demoCatalogue = []struct {
 // product exists, so it is safe on every start and in two processes at once.
 func (db *DB) SeedDemo(ctx context.Context) (bool, error) {
 	seeded := false
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	err := db.Tx(ctx, func(tx *Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM products`).Scan(&n); err != nil || n > 0 {
 			return err

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"testing"
 )
@@ -20,7 +19,7 @@ func TestLightTx_CommitsAndPutsTheWriterBackToFullSync(t *testing.T) {
 	if syncMode() != 2 {
 		t.Fatalf("the writer does not start at synchronous FULL (2)")
 	}
-	err := db.LightTx(ctx, func(tx *sql.Tx) error {
+	err := db.LightTx(ctx, func(tx *Tx) error {
 		var inside int
 		if err := tx.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&inside); err != nil || inside != 1 {
 			t.Errorf("inside LightTx synchronous = %d (%v), want NORMAL (1)", inside, err)
@@ -35,7 +34,7 @@ func TestLightTx_CommitsAndPutsTheWriterBackToFullSync(t *testing.T) {
 		t.Errorf("after LightTx the writer is at synchronous %d, want FULL (2)", got)
 	}
 	failed := errors.New("changed my mind")
-	if err := db.LightTx(ctx, func(tx *sql.Tx) error {
+	if err := db.LightTx(ctx, func(tx *Tx) error {
 		tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('rolled back', 'x')`)
 		return failed
 	}); !errors.Is(err, failed) {

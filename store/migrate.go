@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -52,13 +51,14 @@ func (db *DB) migrate(ctx context.Context, set Migrations) error {
 		}
 		// Each file applies in its own transaction, recorded in the same one, so a crash
 		// half-way leaves nothing applied twice.
-		err = db.Tx(ctx, func(tx *sql.Tx) error {
+		err = db.Tx(ctx, func(tx *Tx) error {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE package = ? AND version = ?`,
 				set.Name, version).Scan(&n); err != nil || n > 0 {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			// A script of several statements: run as text, never kept as a statement.
+			if _, err := tx.Tx.ExecContext(ctx, string(body)); err != nil {
 				return fmt.Errorf("store: migration %s/%s: %w", set.Name, name, err)
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (package, version, name) VALUES (?, ?, ?)`,

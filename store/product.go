@@ -229,7 +229,7 @@ func (db *DB) PublishedProductBySlug(ctx context.Context, slug string) (Product,
 
 // ProductByID finds any product, published or not.
 func (db *DB) ProductByID(ctx context.Context, id int64) (Product, error) {
-	p, err := scanProduct(db.R.QueryRowContext(ctx, `SELECT `+productColumns+`
+	p, err := scanProduct(db.ReadRow(ctx, `SELECT `+productColumns+`
 		FROM products p LEFT JOIN categories c ON c.id = p.category_id WHERE p.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, Errorf(NotFound, "This product does not exist.")
@@ -237,7 +237,7 @@ func (db *DB) ProductByID(ctx context.Context, id int64) (Product, error) {
 	return p, err
 }
 
-func insertProduct(ctx context.Context, tx *sql.Tx, p *Product) error {
+func insertProduct(ctx context.Context, tx *Tx, p *Product) error {
 	var cat any
 	if p.CategoryID != 0 {
 		cat = p.CategoryID

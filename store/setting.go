@@ -10,7 +10,7 @@ import (
 // IMMEDIATE transaction and INSERT OR IGNORE keeps the first.
 func (db *DB) Setting(ctx context.Context, key string, generate func() ([]byte, error)) ([]byte, error) {
 	var v []byte
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	err := db.Tx(ctx, func(tx *Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
 		if err != sql.ErrNoRows {
 			return err

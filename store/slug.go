@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"regexp"
 	"strconv"
 	"strings"
@@ -54,7 +53,7 @@ func ValidSlug(s string) bool { return len(s) <= maxSlug && slugPattern.MatchStr
 
 // freeSlug is base, or base-2, base-3… the first not used in table by another row than
 // exceptID. It runs inside the writing transaction, so no one takes it in between.
-func freeSlug(ctx context.Context, tx *sql.Tx, table, base string, exceptID int64) (string, error) {
+func freeSlug(ctx context.Context, tx *Tx, table, base string, exceptID int64) (string, error) {
 	if base == "" {
 		base = strings.TrimSuffix(table, "s")
 	}
@@ -72,7 +71,7 @@ func freeSlug(ctx context.Context, tx *sql.Tx, table, base string, exceptID int6
 }
 
 // slugTaken says whether another row of table (products or categories) has slug s.
-func slugTaken(ctx context.Context, tx *sql.Tx, table, s string, exceptID int64) (bool, error) {
+func slugTaken(ctx context.Context, tx *Tx, table, s string, exceptID int64) (bool, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE slug = ? AND id != ?`, s, exceptID).Scan(&n)
 	return n > 0, err

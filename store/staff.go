@@ -119,7 +119,7 @@ func (s *Staff) Add(ctx context.Context, email, password string) (AdminUser, err
 	if err != nil {
 		return u, err
 	}
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.DB.Tx(ctx, func(tx *Tx) error {
 		if exists, err := adminExists(ctx, tx, u.Email); err != nil || exists {
 			if exists {
 				return Errorf(Conflict, "An admin with the e-mail %s already exists.", u.Email)
@@ -142,7 +142,7 @@ func (s *Staff) SetPassword(ctx context.Context, email, password string) error {
 	if err != nil {
 		return err
 	}
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	return s.DB.Tx(ctx, func(tx *Tx) error {
 		var id int64
 		err := tx.QueryRowContext(ctx, `SELECT id FROM admin_users WHERE email = ?`, email).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -182,7 +182,7 @@ func (s *Staff) Bootstrap(ctx context.Context, email, password string) (bool, er
 
 func (s *Staff) createFirst(ctx context.Context, email string, hash []byte) (bool, error) {
 	created := false
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.DB.Tx(ctx, func(tx *Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM admin_users`).Scan(&n); err != nil || n > 0 {
 			return err
@@ -276,7 +276,7 @@ func (s *Staff) Authenticate(ctx context.Context, email, password, ip string) (A
 		}
 		return AdminUser{}, ErrBadLogin
 	}
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.DB.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE key = ?`, keys[0]); err != nil {
 			return err
 		}
@@ -304,7 +304,7 @@ func (s *Staff) throttled(ctx context.Context, keys []string, since time.Time, l
 }
 
 func (s *Staff) recordFailure(ctx context.Context, keys []string, now time.Time, window time.Duration) error {
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	return s.DB.Tx(ctx, func(tx *Tx) error {
 		for _, key := range keys {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (key, at) VALUES (?, ?)`, key, now); err != nil {
 				return err
@@ -315,13 +315,13 @@ func (s *Staff) recordFailure(ctx context.Context, keys []string, now time.Time,
 	})
 }
 
-func adminExists(ctx context.Context, tx *sql.Tx, email string) (bool, error) {
+func adminExists(ctx context.Context, tx *Tx, email string) (bool, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM admin_users WHERE email = ?`, email).Scan(&n)
 	return n > 0, err
 }
 
-func insertAdmin(ctx context.Context, tx *sql.Tx, email string, hash []byte, at time.Time) (int64, error) {
+func insertAdmin(ctx context.Context, tx *Tx, email string, hash []byte, at time.Time) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO admin_users (email, password_hash, created_at) VALUES (?, ?, ?)`,
 		email, string(hash), at)
 	if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"sync"
 )
 
 // Read runs a read-only query on the reader pool through a statement prepared once per
@@ -43,9 +44,77 @@ func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 func (db *DB) closeStmts() {
-	db.stmts.Range(func(k, v any) bool {
-		v.(*sql.Stmt).Close()
-		db.stmts.Delete(k)
+	for _, m := range []*sync.Map{&db.stmts, &db.wstmts} {
+		m.Range(func(k, v any) bool {
+			v.(*sql.Stmt).Close()
+			m.Delete(k)
+			return true
+		})
+	}
+}
+
+// Tx is a write transaction whose statements are prepared once on the writer, as Read's
+// are on the readers: an add to cart spent a fifth of its time parsing its four
+// statements. A query's first use is prepared for its transaction only; the writer
+// prepares it for good once the transaction is over (it cannot while the transaction
+// holds its only connection). Query texts must be constants, values going in args: each
+// distinct text keeps a statement. The embedded *sql.Tx runs a text unprepared (a
+// script of several statements, say).
+type Tx struct {
+	*sql.Tx
+	db *DB
+}
+
+// ExecContext runs query through the writer's statement for it.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := tx.stmt(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return tx.Tx.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs query through the writer's statement for it.
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := tx.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return tx.Tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs query through the writer's statement for it.
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := tx.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return tx.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// stmt is this transaction's handle on the writer's statement for query, or nil (and the
+// query noted for preparing) when there is none yet.
+func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if s, ok := tx.db.wstmts.Load(query); ok {
+		return tx.Tx.StmtContext(ctx, s.(*sql.Stmt))
+	}
+	tx.db.wpending.Store(query, struct{}{})
+	return nil
+}
+
+// prepareWrites prepares on the writer the queries transactions used without a statement.
+// Tx and LightTx call it once their connection is back in the pool.
+func (db *DB) prepareWrites(ctx context.Context) {
+	db.wpending.Range(func(k, _ any) bool {
+		db.wpending.Delete(k)
+		query := k.(string)
+		if _, ok := db.wstmts.Load(query); ok {
+			return true
+		}
+		s, err := db.W.PrepareContext(context.WithoutCancel(ctx), query)
+		if err != nil {
+			return true // the transaction reported it; it runs unprepared next time
+		}
+		if _, loaded := db.wstmts.LoadOrStore(query, s); loaded {
+			s.Close()
+		}
 		return true
 	})
 }

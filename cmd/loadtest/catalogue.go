@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -76,7 +75,7 @@ func (c catalogue) seed(ctx context.Context, dataDir string) error {
 		return err
 	}
 	defer db.Close()
-	return db.Tx(ctx, func(tx *sql.Tx) error {
+	return db.Tx(ctx, func(tx *store.Tx) error {
 		for i, cat := range benchCategories {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO categories (id, slug, name, description, position)
 				VALUES (?, ?, ?, ?, ?)`, i+1, cat.slug, cat.name, "Benchmark category "+cat.name+".", i+1); err != nil {
