@@ -52,7 +52,7 @@ func (db *DB) AdminProducts(ctx context.Context, f AdminProductFilter) ([]Produc
 		like := "%" + LikeLiteral(strings.ToLower(q)) + "%"
 		cond := `p.slug LIKE ? ESCAPE '\' OR lower(p.name) LIKE ? ESCAPE '\'`
 		args = append(args, like, like)
-		if m := ftsQuery(q); m != "" {
+		if m := ftsQuery(q, true); m != "" {
 			cond += ` OR p.id IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ?)`
 			args = append(args, m)
 		}

@@ -376,9 +376,10 @@ func (w wrapper) Unwrap() error { return w.err }
 
 func wrapError(err error) error { return wrapper{wrapper{err}} }
 
-// TestProductPage_SearchOrder: products whose name holds the words come first, then
-// those that hold them only in their description, newest first within each; pages
-// split anywhere, even inside or after the first group, and never repeat or skip one.
+// TestProductPage_SearchOrder: products whose name holds the words whole come first, then
+// those whose name holds them as word beginnings, then those that hold them only in their
+// description, newest first within each; pages split anywhere, even inside or after a
+// group, and never repeat or skip one.
 func TestProductPage_SearchOrder(t *testing.T) {
 	db := mustOpenStore(t)
 	ctx := context.Background()
@@ -386,8 +387,9 @@ func TestProductPage_SearchOrder(t *testing.T) {
 	if err := db.W.QueryRow(`INSERT INTO categories (slug, name) VALUES ('kitchen', 'Kitchen') RETURNING id`).Scan(&kitchen); err != nil {
 		t.Fatal(err)
 	}
-	// Inserted in this order (ids ascending): 30 "Blue Mug n" with a category every third,
-	// 20 "Plate n" that mention a mug, 5 unpublished mugs, and products without mugs.
+	// Inserted interleaved (ids ascending): 30 "Blue Mug n" with a category every third,
+	// 20 "Plate n" that mention a mug, 5 unpublished mugs, 8 "Bluest Mugs n" and products
+	// without mugs.
 	insert := func(slug, name, desc string, published bool, cat any) {
 		t.Helper()
 		if _, err := db.W.Exec(`INSERT INTO products (slug, name, description, price_cents, vat_rate, stock, published, category_id)
@@ -407,16 +409,22 @@ func TestProductPage_SearchOrder(t *testing.T) {
 		if i < 5 {
 			insert(fmt.Sprintf("hidden-mug-%d", i), "Hidden Mug", "blue mug", false, nil)
 		}
+		if i < 8 {
+			insert(fmt.Sprintf("mugs-%d", i), fmt.Sprintf("Bluest Mugs %d", i), "a set", true, nil)
+		}
 		insert(fmt.Sprintf("bowl-%d", i), "Bowl", "blue", true, nil)
 	}
 	var want []string
 	for i := 29; i >= 0; i-- {
 		want = append(want, fmt.Sprintf("mug-%d", i))
 	}
+	for i := 7; i >= 0; i-- {
+		want = append(want, fmt.Sprintf("mugs-%d", i))
+	}
 	for i := 19; i >= 0; i-- {
 		want = append(want, fmt.Sprintf("plate-%d", i))
 	}
-	for _, size := range []int{7, 24, 30, 50, 60} {
+	for _, size := range []int{7, 24, 30, 37, 50, 60} {
 		var got []string
 		for page := 0; ; page++ {
 			list, more, err := db.ProductPage(ctx, ProductFilter{Query: "MUG blue", OnlyPublished: true, Limit: size, Offset: page * size})
@@ -435,16 +443,14 @@ func TestProductPage_SearchOrder(t *testing.T) {
 			t.Errorf("pages of %d: %v\nwant %v", size, got, want)
 		}
 	}
-	// A page that starts past every name match skips the right number of the others.
-	list, more, err := db.ProductPage(ctx, ProductFilter{Query: "mug", OnlyPublished: true, Limit: 5, Offset: 42})
-	if err != nil || !more || !slices.Equal(slugs(list), want[42:47]) {
-		t.Errorf("offset 42: %v more=%v err=%v; want %v", slugs(list), more, err, want[42:47])
+	// A page that starts past the first groups skips the right number of the next.
+	for _, off := range []int{31, 38, 40, 50} {
+		list, more, err := db.ProductPage(ctx, ProductFilter{Query: "blue mug", OnlyPublished: true, Limit: 5, Offset: off})
+		if end := min(off+5, len(want)); err != nil || more != (end < len(want)) || !slices.Equal(slugs(list), want[off:end]) {
+			t.Errorf("offset %d: %v more=%v err=%v; want %v", off, slugs(list), more, err, want[off:end])
+		}
 	}
-	list, more, err = db.ProductPage(ctx, ProductFilter{Query: "mug", OnlyPublished: true, Limit: 5, Offset: 47})
-	if err != nil || more || !slices.Equal(slugs(list), want[47:]) {
-		t.Errorf("offset 47: %v more=%v err=%v; want %v", slugs(list), more, err, want[47:])
-	}
-	list, more, err = db.ProductPage(ctx, ProductFilter{Query: "mug", OnlyPublished: true, Limit: 5, Offset: 50})
+	list, more, err := db.ProductPage(ctx, ProductFilter{Query: "mug", OnlyPublished: true, Limit: 5, Offset: 58})
 	if err != nil || more || len(list) != 0 {
 		t.Errorf("past the end: %v more=%v err=%v", slugs(list), more, err)
 	}
