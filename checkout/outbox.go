@@ -157,12 +157,18 @@ func releaseMail(ctx context.Context, db *store.DB, id int64, token string) (boo
 // execClaimed runs one guarded update on a claimed row and reports whether the claim
 // still held (false: the lease ran out and another worker took the row).
 func execClaimed(ctx context.Context, db *store.DB, query string, args ...any) (bool, error) {
-	res, err := db.W.ExecContext(ctx, query, args...)
+	var n int64
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("checkout: update mail: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return n == 1, nil
 }
 
 // OutboxEntry is a mail as the admin page lists it: never its body.

@@ -110,7 +110,10 @@ func (a *Admin) authenticated(c echo.Context) (AdminUser, bool, error) {
 		return AdminUser{}, false, a.DB.deleteAdminSession(ctx, id)
 	}
 	if now.Sub(s.lastSeen) > adminTouchEvery {
-		if _, err := a.DB.W.ExecContext(ctx, `UPDATE admin_sessions SET last_seen_at = ? WHERE id = ?`, now, id); err != nil {
+		if err := a.DB.LightTx(ctx, func(tx *Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE admin_sessions SET last_seen_at = ? WHERE id = ?`, now, id)
+			return err
+		}); err != nil {
 			return AdminUser{}, false, err
 		}
 	}
@@ -184,6 +187,8 @@ func (db *DB) adminSession(ctx context.Context, id string) (adminSessionRow, err
 }
 
 func (db *DB) deleteAdminSession(ctx context.Context, id string) error {
-	_, err := db.W.ExecContext(ctx, `DELETE FROM admin_sessions WHERE id = ?`, id)
-	return err
+	return db.LightTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM admin_sessions WHERE id = ?`, id)
+		return err
+	})
 }

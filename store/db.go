@@ -6,7 +6,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -28,6 +27,7 @@ type DB struct {
 	wstmts     sync.Map // query text → *sql.Stmt on W
 	wpending   sync.Map // query text → struct{}: used in a transaction, not prepared yet
 	categories categoryCache
+	wr         writer
 }
 
 // Open opens (creating if needed) the database file at path and applies the embedded
@@ -53,15 +53,18 @@ func Open(ctx context.Context, path string, sets ...Migrations) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db := &DB{W: w}
+	db.startWriter()
 	all := append([]Migrations{catalogueMigrations}, sets...)
 	for _, set := range all {
 		if err := db.migrate(ctx, set); err != nil {
+			db.stopWriter()
 			w.Close()
 			return nil, err
 		}
 	}
 	r, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
+		db.stopWriter()
 		w.Close()
 		return nil, fmt.Errorf("store: open readers: %w", err)
 	}
@@ -101,64 +104,11 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes both pools; the WAL is checkpointed by SQLite when the last one closes.
 func (db *DB) Close() error {
+	db.stopWriter()
 	var errR error
 	if db.R != nil {
 		db.closeStmts()
 		errR = db.R.Close()
 	}
 	return errors.Join(errR, db.W.Close())
-}
-
-// Tx runs fn inside one write transaction (BEGIN IMMEDIATE) and commits when fn returns
-// nil, synced to disk (synchronous FULL). Keep fn short and free of network I/O: it holds
-// the only writer.
-func (db *DB) Tx(ctx context.Context, fn func(*Tx) error) error {
-	defer db.prepareWrites(ctx)
-	tx, err := db.W.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
-	}
-	if err := fn(&Tx{Tx: tx, db: db}); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
-	}
-	return nil
-}
-
-// LightTx is Tx for writes a power cut may lose but never half-do: a cart change, the
-// saved order form, mail claims. Its commit skips the disk sync (synchronous NORMAL for
-// this one transaction): WAL keeps it atomic and durable across a crash of the shop
-// itself, and the next synced commit makes it durable too. Orders and payments use Tx.
-func (db *DB) LightTx(ctx context.Context, fn func(*Tx) error) error {
-	defer db.prepareWrites(ctx) // runs after conn.Close, below
-	conn, err := db.W.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("store: writer: %w", err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
-		return fmt.Errorf("store: relax sync: %w", err)
-	}
-	defer func() {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); err != nil {
-			// A writer that could not be put back to FULL must not commit an order:
-			// drop it, and the pool opens a new one with the DSN's pragmas.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-	}()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
-	}
-	if err := fn(&Tx{Tx: tx, db: db}); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
-	}
-	return nil
 }

@@ -58,8 +58,13 @@ func (db *DB) closeStmts() {
 // statements. A query's first use is prepared for its transaction only; the writer
 // prepares it for good once the transaction is over (it cannot while the transaction
 // holds its only connection). Query texts must be constants, values going in args: each
-// distinct text keeps a statement. The embedded *sql.Tx runs a text unprepared (a
-// script of several statements, say).
+// distinct text keeps a statement. The embedded *sql.Tx runs a text unprepared: a
+// script of several statements, or a PRAGMA that reads a setting (SQLite writes the
+// value into the statement when it prepares it).
+//
+// Statements run whatever becomes of the request's context: the driver interrupts a
+// cancelled statement, and SQLite then rolls back the whole transaction, which holds the
+// other writes of its batch.
 type Tx struct {
 	*sql.Tx
 	db *DB
@@ -67,6 +72,7 @@ type Tx struct {
 
 // ExecContext runs query through the writer's statement for it.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = context.WithoutCancel(ctx)
 	if s := tx.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -75,6 +81,7 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 
 // QueryContext runs query through the writer's statement for it.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = context.WithoutCancel(ctx)
 	if s := tx.stmt(ctx, query); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -83,6 +90,7 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 
 // QueryRowContext runs query through the writer's statement for it.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	if s := tx.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}

@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Every write transaction goes through one goroutine, which runs the writes waiting at
+// that moment in one SQLite transaction, each in its own savepoint ("group commit"). A
+// write then costs its statements, not a BEGIN, a COMMIT and, for orders, a disk sync of
+// its own: with one writer connection, handing it from request to request and syncing
+// every order was the ceiling of add to cart and of checkout.
+//
+// Each write still succeeds or fails alone: a failing one is rolled back to its savepoint
+// and the others commit. A write sees the writes batched before it, as it would had they
+// committed just before; it never sees one that failed.
+
+// maxBatch bounds how many writes share a transaction, and so how long the writes at the
+// end of a batch wait for those at its start.
+const maxBatch = 64
+
+type writeRequest struct {
+	ctx  context.Context
+	fn   func(*Tx) error
+	full bool // needs its commit synced to disk
+	done chan error
+}
+
+// writer is the state of the goroutine that owns the writer connection.
+type writer struct {
+	requests chan *writeRequest
+	stop     chan struct{}
+	stopped  chan struct{}
+	once     sync.Once
+	normal   bool // the connection was last set to synchronous NORMAL (it opens FULL)
+}
+
+// errPanicked carries a panic in a write back to the goroutine that asked for it.
+type errPanicked struct{ value any }
+
+func (e errPanicked) Error() string { return fmt.Sprintf("store: write panicked: %v", e.value) }
+
+// Tx runs fn inside a write transaction (BEGIN IMMEDIATE) and returns once it is
+// committed and synced to disk (synchronous FULL), or rolled back when fn returns an
+// error. Keep fn short and free of network I/O: every other write waits for it. fn runs
+// on the writer's goroutine and must not call Tx or LightTx itself.
+func (db *DB) Tx(ctx context.Context, fn func(*Tx) error) error { return db.write(ctx, fn, true) }
+
+// LightTx is Tx for writes a power cut may lose but never half-do: a cart change, the
+// saved order form, mail claims. Its commit skips the disk sync (synchronous NORMAL)
+// unless it shares a transaction with a Tx: WAL keeps it atomic and durable across a
+// crash of the shop itself, and the next synced commit makes it durable too. Orders and
+// payments use Tx.
+func (db *DB) LightTx(ctx context.Context, fn func(*Tx) error) error {
+	return db.write(ctx, fn, false)
+}
+
+func (db *DB) write(ctx context.Context, fn func(*Tx) error, full bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := &writeRequest{ctx: ctx, fn: fn, full: full, done: make(chan error, 1)}
+	select {
+	case db.wr.requests <- r:
+	case <-db.wr.stop:
+		return errors.New("store: the database is closed")
+	}
+	// Wait for the outcome even if ctx ends meanwhile: the caller must know whether its
+	// write committed. The writer skips a write whose context ended before it started.
+	err := <-r.done
+	if p, ok := err.(errPanicked); ok {
+		panic(p.value)
+	}
+	return err
+}
+
+func (db *DB) startWriter() {
+	db.wr.requests = make(chan *writeRequest)
+	db.wr.stop = make(chan struct{})
+	db.wr.stopped = make(chan struct{})
+	go db.writeLoop()
+}
+
+// stopWriter finishes the batch under way and stops taking writes.
+func (db *DB) stopWriter() {
+	db.wr.once.Do(func() {
+		close(db.wr.stop)
+		<-db.wr.stopped
+	})
+}
+
+func (db *DB) writeLoop() {
+	defer close(db.wr.stopped)
+	batch := make([]*writeRequest, 0, maxBatch)
+	for {
+		select {
+		case r := <-db.wr.requests:
+			batch = append(batch[:0], r)
+		case <-db.wr.stop:
+			return
+		}
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-db.wr.requests:
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		db.runBatch(batch)
+		clear(batch) // let the finished requests go
+	}
+}
+
+func (db *DB) runBatch(batch []*writeRequest) {
+	results := make([]error, len(batch))
+	err := db.commitBatch(batch, results)
+	db.prepareWrites(context.Background()) // before answering: the next write finds them
+	for i, r := range batch {
+		if results[i] == nil {
+			results[i] = err
+		}
+		r.done <- results[i]
+	}
+}
+
+// commitBatch runs the batch in one transaction and records each write's own error in
+// results; it returns the error that undid the writes recorded as successful.
+func (db *DB) commitBatch(batch []*writeRequest, results []error) error {
+	ctx := context.Background() // one shopper leaving must not interrupt the others' writes
+	conn, err := db.W.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: writer: %w", err)
+	}
+	defer conn.Close()
+	full := false
+	for _, r := range batch {
+		full = full || r.full
+	}
+	if full == db.wr.normal { // the connection is not in the mode this batch needs
+		mode := map[bool]string{true: "FULL", false: "NORMAL"}[full]
+		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = "+mode); err != nil {
+			// Drop the connection: the pool opens a new one at the DSN's FULL.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			db.wr.normal = false
+			return fmt.Errorf("store: synchronous %s: %w", mode, err)
+		}
+		db.wr.normal = !full
+	}
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{Tx: sqlTx, db: db}
+	alone := len(batch) == 1
+	committed := 0
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		if !alone {
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT write"); err != nil {
+				sqlTx.Rollback()
+				return fmt.Errorf("store: savepoint: %w", err)
+			}
+		}
+		results[i] = runWrite(r, tx)
+		if alone {
+			break
+		}
+		if results[i] != nil {
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO write"); err != nil {
+				sqlTx.Rollback()
+				return fmt.Errorf("store: roll back a write: %w", err)
+			}
+		} else {
+			committed++
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE write"); err != nil {
+			sqlTx.Rollback()
+			return fmt.Errorf("store: release a write: %w", err)
+		}
+	}
+	if (alone && results[0] != nil) || (!alone && committed == 0) {
+		sqlTx.Rollback()
+		return nil
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// runWrite runs one write, turning a panic into an error that write panics with again
+// on the caller's goroutine.
+func runWrite(r *writeRequest, tx *Tx) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = errPanicked{v}
+		}
+	}()
+	return r.fn(tx)
+}
