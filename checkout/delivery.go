@@ -35,7 +35,7 @@ type rowsQuerier interface {
 
 // DeliveryMethods lists the methods, only the active ones unless all is set.
 func (s *Service) DeliveryMethods(ctx context.Context, all bool) ([]DeliveryMethod, error) {
-	return queryDeliveryMethods(ctx, s.DB.R, all)
+	return queryDeliveryMethods(ctx, s.DB.Prepared(), all)
 }
 
 func queryDeliveryMethods(ctx context.Context, q rowsQuerier, all bool) ([]DeliveryMethod, error) {

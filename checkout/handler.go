@@ -126,7 +126,7 @@ func (h *Handler) place(c echo.Context) error {
 // placedAlready finds the order a submission token already placed, for the second of
 // two identical submissions (double click, back and resubmit, two tabs).
 func (h *Handler) placedAlready(c echo.Context, submission string) (Order, bool) {
-	o, err := loadOrder(c.Request().Context(), h.Service.DB.R, "submission = ?", submission)
+	o, err := loadOrder(c.Request().Context(), h.Service.DB.Prepared(), "submission = ?", submission)
 	return o, err == nil
 }
 

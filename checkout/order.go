@@ -174,17 +174,17 @@ func loadOrder(ctx context.Context, q queryRower, where string, arg any) (Order,
 
 // OrderByReference reads an order by its public reference.
 func (s *Service) OrderByReference(ctx context.Context, ref string) (Order, error) {
-	return loadOrder(ctx, s.DB.R, "reference = ?", ref)
+	return loadOrder(ctx, s.DB.Prepared(), "reference = ?", ref)
 }
 
 // OrderByID reads an order by its id.
 func (s *Service) OrderByID(ctx context.Context, id int64) (Order, error) {
-	return loadOrder(ctx, s.DB.R, "id = ?", id)
+	return loadOrder(ctx, s.DB.Prepared(), "id = ?", id)
 }
 
 // Events is the order's timeline, oldest first.
 func (s *Service) Events(ctx context.Context, orderID int64) ([]Event, error) {
-	rows, err := s.DB.R.QueryContext(ctx, `SELECT at, kind, detail, actor FROM order_events
+	rows, err := s.DB.Read(ctx, `SELECT at, kind, detail, actor FROM order_events
 		WHERE order_id = ? ORDER BY id`, orderID)
 	if err != nil {
 		return nil, err

@@ -73,7 +73,7 @@ func (s *Service) Place(ctx context.Context, r PlaceRequest) (o Order, dup bool,
 	if err != nil {
 		return o, false, err
 	}
-	o, err = loadOrder(ctx, s.DB.R, "id = ?", id)
+	o, err = loadOrder(ctx, s.DB.Prepared(), "id = ?", id)
 	return o, dup, err
 }
 

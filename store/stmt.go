@@ -126,3 +126,19 @@ func (db *DB) prepareWrites(ctx context.Context) {
 		return true
 	})
 }
+
+// Prepared is the reader pool seen through prepared statements, for code written against
+// the QueryContext and QueryRowContext pair that *sql.DB and *Tx share. Query texts must
+// be constants or drawn from a small fixed set: each keeps a statement.
+type Prepared struct{ db *DB }
+
+// Prepared reads through statements prepared once per query text.
+func (db *DB) Prepared() Prepared { return Prepared{db} }
+
+func (p Prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return p.db.Read(ctx, query, args...)
+}
+
+func (p Prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return p.db.ReadRow(ctx, query, args...)
+}
