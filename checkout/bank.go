@@ -182,7 +182,13 @@ func (m *BankPayments) handle(ctx context.Context, rec *notificationRecord, verr
 	case rec.N.Refused():
 		rec.Outcome = "refused"
 		return svc.DB.Tx(ctx, func(tx *store.Tx) error {
-			if err := insertNotification(ctx, tx, svc, rec); err != nil || o.PaymentState != AwaitingPayment {
+			if err := insertNotification(ctx, tx, svc, rec); err != nil {
+				return err
+			}
+			// The state as this transaction sees it: a payment may have completed since o
+			// was read.
+			var state PaymentState
+			if err := tx.QueryRowContext(ctx, `SELECT payment_state FROM orders WHERE id = ?`, o.ID).Scan(&state); err != nil || state != AwaitingPayment {
 				return err
 			}
 			return addEvent(ctx, tx, o.ID, svc.Now(), "payment_refused",

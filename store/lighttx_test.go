@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestTx_SyncModes: a Tx commits synced (FULL), a LightTx without a sync (NORMAL), and a
@@ -149,5 +151,132 @@ func TestTx_BatchedWritesSucceedOrFailAlone(t *testing.T) {
 		if !want[k] {
 			t.Errorf("%s was kept", k)
 		}
+	}
+}
+
+// TestTx_WriterSurvivesMisuse: a write that ends its goroutine, commits or rolls back on
+// its own, or runs one query inside another of the same text, harms no other write; a
+// caller whose context ends while the writer is busy gives up without writing.
+func TestTx_WriterSurvivesMisuse(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	count := func(key string) int {
+		t.Helper()
+		var n int
+		if err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM settings WHERE key = ?`, key).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	set := func(tx *Tx, key string) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, 'v')`, key)
+		return err
+	}
+
+	// runtime.Goexit (t.FailNow in a test) inside a write.
+	done := make(chan error)
+	go func() {
+		defer func() { done <- errors.New("the caller's goroutine ended") }()
+		done <- db.LightTx(ctx, func(tx *Tx) error {
+			set(tx, "goexit")
+			runtime.Goexit()
+			return nil
+		})
+	}()
+	if err := <-done; !errors.Is(err, errGoexit) {
+		t.Errorf("a write that ended its goroutine: %v, want errGoexit", err)
+	}
+	<-done
+	if err := db.LightTx(ctx, func(tx *Tx) error { return set(tx, "after goexit") }); err != nil || count("after goexit") != 1 || count("goexit") != 0 {
+		t.Errorf("after a Goexit: %v, %d, %d", err, count("after goexit"), count("goexit"))
+	}
+
+	// Commit and Rollback of its own are refused; returning is what commits.
+	if err := db.Tx(ctx, func(tx *Tx) error {
+		if err := set(tx, "own commit"); err != nil {
+			return err
+		}
+		if tx.Commit() == nil || tx.Rollback() == nil {
+			t.Error("a write could commit or roll back on its own")
+		}
+		return nil
+	}); err != nil || count("own commit") != 1 {
+		t.Errorf("own commit: %v, %d", err, count("own commit"))
+	}
+
+	// The same query text inside its own open rows.
+	const list = `SELECT key FROM settings WHERE key LIKE ? ORDER BY key`
+	var inner []string
+	if err := db.LightTx(ctx, func(tx *Tx) error { // prepares list for the next writes
+		rows, err := tx.QueryContext(ctx, list, "%")
+		if err == nil {
+			err = rows.Close()
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := db.wstmts.Load(list); !ok {
+		t.Fatal("the query was not prepared")
+	}
+	if err := db.LightTx(ctx, func(tx *Tx) error {
+		for range 2 {
+			rows, err := tx.QueryContext(ctx, list, "%")
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var k string
+				rows.Scan(&k)
+				nested, err := tx.QueryContext(ctx, list, k)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				for nested.Next() {
+					var n string
+					nested.Scan(&n)
+					inner = append(inner, n)
+				}
+				nested.Close()
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil || len(inner) == 0 || len(inner)%2 != 0 {
+		t.Errorf("nested query: %v, %v", inner, err)
+	}
+
+	// A caller gives up while the writer is busy: nothing of its write happens.
+	hold, release := make(chan struct{}), make(chan struct{})
+	go db.LightTx(ctx, func(*Tx) error { close(hold); <-release; return nil })
+	<-hold
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	err := db.LightTx(short, func(tx *Tx) error { return set(tx, "gave up") })
+	close(release)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a caller whose context ended: %v", err)
+	}
+	if err := db.LightTx(ctx, func(*Tx) error { return nil }); err != nil || count("gave up") != 0 {
+		t.Errorf("the abandoned write ran: %v, %d", err, count("gave up"))
+	}
+
+	// A write whose context ended after it was queued is skipped by the writer.
+	cancelled, stop := context.WithCancel(ctx)
+	stop()
+	r := &writeRequest{ctx: cancelled, done: make(chan error, 1), fn: func(tx *Tx) error { return set(tx, "skipped") }}
+	ok := &writeRequest{ctx: ctx, done: make(chan error, 1), fn: func(tx *Tx) error { return set(tx, "kept") }}
+	db.runBatch([]*writeRequest{r, ok})
+	if err := <-r.done; !errors.Is(err, context.Canceled) || count("skipped") != 0 {
+		t.Errorf("a cancelled queued write: %v, %d", err, count("skipped"))
+	}
+	if err := <-ok.done; err != nil || count("kept") != 1 {
+		t.Errorf("its batch neighbour: %v, %d", err, count("kept"))
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
 )
 
@@ -67,7 +68,17 @@ func (db *DB) closeStmts() {
 // other writes of its batch.
 type Tx struct {
 	*sql.Tx
-	db *DB
+	db      *DB
+	queried map[string]bool // texts this write has run QueryContext with
+}
+
+// Commit is refused: a write commits when its function returns nil, with the others of
+// its batch, which a commit or rollback of its own would take along.
+func (tx *Tx) Commit() error { return errors.New("store: a write commits by returning nil") }
+
+// Rollback is refused: a write is rolled back by returning an error.
+func (tx *Tx) Rollback() error {
+	return errors.New("store: a write is rolled back by returning an error")
 }
 
 // ExecContext runs query through the writer's statement for it.
@@ -79,11 +90,19 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 	return tx.Tx.ExecContext(ctx, query, args...)
 }
 
-// QueryContext runs query through the writer's statement for it.
+// QueryContext runs query through the writer's statement for it, the first time in a
+// write: the driver keeps one SQLite statement per prepared one, so a second use while
+// the first one's rows may still be open runs the text unprepared.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx = context.WithoutCancel(ctx)
-	if s := tx.stmt(ctx, query); s != nil {
-		return s.QueryContext(ctx, args...)
+	if !tx.queried[query] {
+		if tx.queried == nil {
+			tx.queried = map[string]bool{}
+		}
+		tx.queried[query] = true
+		if s := tx.stmt(ctx, query); s != nil {
+			return s.QueryContext(ctx, args...)
+		}
 	}
 	return tx.Tx.QueryContext(ctx, query, args...)
 }

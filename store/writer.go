@@ -65,6 +65,8 @@ func (db *DB) write(ctx context.Context, fn func(*Tx) error, full bool) error {
 	r := &writeRequest{ctx: ctx, fn: fn, full: full, done: make(chan error, 1)}
 	select {
 	case db.wr.requests <- r:
+	case <-ctx.Done(): // not queued: nothing was written
+		return ctx.Err()
 	case <-db.wr.stop:
 		return errors.New("store: the database is closed")
 	}
@@ -92,14 +94,34 @@ func (db *DB) stopWriter() {
 	})
 }
 
+// errGoexit answers the writes of a batch during which a write ended the writer's
+// goroutine (runtime.Goexit, as a test's t.FailNow does).
+var errGoexit = errors.New("store: a write ended the writer's goroutine; its batch was rolled back")
+
 func (db *DB) writeLoop() {
-	defer close(db.wr.stopped)
 	batch := make([]*writeRequest, 0, maxBatch)
+	stopped := false
+	defer func() {
+		if stopped {
+			close(db.wr.stopped)
+			return
+		}
+		// Only runtime.Goexit gets here (a panic is recovered per write): the batch was
+		// rolled back by commitBatch's defers; answer it and carry on.
+		for _, r := range batch {
+			select {
+			case r.done <- errGoexit:
+			default:
+			}
+		}
+		go db.writeLoop()
+	}()
 	for {
 		select {
 		case r := <-db.wr.requests:
 			batch = append(batch[:0], r)
 		case <-db.wr.stop:
+			stopped = true
 			return
 		}
 	gather:
@@ -155,6 +177,9 @@ func (db *DB) commitBatch(batch []*writeRequest, results []error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
+	// Runs before conn.Close, even if a write ends the goroutine: an open transaction
+	// would keep the connection from ever closing. After a commit it does nothing.
+	defer sqlTx.Rollback()
 	tx := &Tx{Tx: sqlTx, db: db}
 	alone := len(batch) == 1
 	committed := 0
@@ -169,6 +194,7 @@ func (db *DB) commitBatch(batch []*writeRequest, results []error) error {
 				return fmt.Errorf("store: savepoint: %w", err)
 			}
 		}
+		tx.queried = nil
 		results[i] = runWrite(r, tx)
 		if alone {
 			break
