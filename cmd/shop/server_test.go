@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -401,5 +402,24 @@ func TestBodyLimit_OnlyAdminsMaySendALargeImage(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("POST 200 KB to %s: status %d, want %d", path, resp.StatusCode, want)
 		}
+	}
+}
+
+// TestTuneGC: the shop's default GOGC applies unless GOGC is set, which then wins.
+func TestTuneGC(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(prev)
+	tuneGC(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != gcPercent {
+		t.Errorf("without GOGC the collector's target is %d, want %d", got, gcPercent)
+	}
+	tuneGC(func(k string) string {
+		if k == "GOGC" {
+			return "50"
+		}
+		return ""
+	})
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set the shop changed the target to %d", got)
 	}
 }
