@@ -24,11 +24,12 @@ type catalogue struct {
 const plentyStock = 1_000_000
 
 // benchCategories is a fixed set whatever the size: a larger catalogue means fuller
-// categories, the case where an unindexed listing or count shows.
+// categories, the case where an unindexed listing or count shows. Four, so that with 100
+// products a category already fills its first page (25 products, 24 a page) as it does
+// with 100,000: the 100,000-vs-100 check then compares pages of the same length (with ten
+// categories it compared a page of 10 cards with a page of 24).
 var benchCategories = []struct{ slug, name string }{
 	{"coffee-tea", "Coffee & Tea"}, {"kitchen", "Kitchen"}, {"bakery", "Bakery"}, {"gifts", "Gifts"},
-	{"pantry", "Pantry"}, {"tableware", "Tableware"}, {"textiles", "Textiles"}, {"stationery", "Stationery"},
-	{"chocolate", "Chocolate"}, {"seasonal", "Seasonal"},
 }
 
 var (
