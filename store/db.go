@@ -18,7 +18,8 @@ import (
 
 // DB holds two pools on one SQLite file. W is the only writer: one connection whose
 // transactions start with BEGIN IMMEDIATE, so a read-then-write transaction never fails
-// with SQLITE_BUSY half-way. R is a small pool of query-only connections for pages.
+// with SQLITE_BUSY half-way; writes reach it through Tx and LightTx, which batch them
+// (writer.go). R is a small pool of query-only connections for pages.
 type DB struct {
 	W *sql.DB
 	R *sql.DB

@@ -127,7 +127,7 @@ func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 // prepareWrites prepares on the writer the queries transactions used without a statement.
-// Tx and LightTx call it once their connection is back in the pool.
+// The writer calls it after each batch, once the connection is back in the pool.
 func (db *DB) prepareWrites(ctx context.Context) {
 	db.wpending.Range(func(k, _ any) bool {
 		db.wpending.Delete(k)
