@@ -164,7 +164,10 @@ func (db *DB) commitBatch(batch []*writeRequest, results []error) error {
 		full = full || r.full
 	}
 	if full == db.wr.normal { // the connection is not in the mode this batch needs
-		mode := map[bool]string{true: "FULL", false: "NORMAL"}[full]
+		mode := "NORMAL"
+		if full {
+			mode = "FULL"
+		}
 		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = "+mode); err != nil {
 			// Drop the connection: the pool opens a new one at the DSN's FULL.
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
