@@ -1,7 +1,7 @@
 package main
 
 import (
-	"html"
+	"bytes"
 	"net/url"
 	"regexp"
 	"strings"
@@ -19,97 +19,105 @@ type htmlForm struct {
 	options        map[string][]string // the values a select or radio group offers
 }
 
-var (
-	formRe   = regexp.MustCompile(`(?is)<form\b([^>]*)>(.*?)</form>`)
-	fieldRe  = regexp.MustCompile(`(?is)<input\b([^>]*)>|<select\b([^>]*)>(.*?)</select>|<textarea\b([^>]*)>(.*?)</textarea>`)
-	optionRe = regexp.MustCompile(`(?is)<option\b([^>]*)>`)
-	attrRe   = regexp.MustCompile(`([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?`)
-	linkRe   = regexp.MustCompile(`(?is)<a\b([^>]*)>`)
-	stateRe  = regexp.MustCompile(`class="state state-([a-z_]+)"`)
-)
-
-// attrs reads a tag's attributes; a bare attribute (checked, selected) maps to "".
-func attrs(s string) map[string]string {
-	out := map[string]string{}
-	for _, m := range attrRe.FindAllStringSubmatch(s, -1) {
-		out[strings.ToLower(m[1])] = html.UnescapeString(m[2] + m[3] + m[4])
-	}
-	return out
-}
-
-func has(a map[string]string, name string) bool {
-	_, ok := a[name]
-	return ok
-}
+var stateRe = regexp.MustCompile(`class="state state-([a-z_]+)"`)
 
 // forms reads every form of a page.
 func forms(body []byte) []htmlForm {
 	var out []htmlForm
-	for _, m := range formRe.FindAllSubmatch(body, -1) {
-		fa := attrs(string(m[1]))
-		f := htmlForm{method: strings.ToUpper(fa["method"]), action: fa["action"], testID: fa["data-testid"],
-			values: url.Values{}, names: map[string]bool{}, options: map[string][]string{}}
-		if f.method == "" {
-			f.method = "GET"
+	var f *htmlForm
+	for i := 0; ; {
+		t, ok := nextTag(body, i)
+		if !ok {
+			break
 		}
-		for _, fm := range fieldRe.FindAllSubmatch(m[2], -1) {
-			switch {
-			case fm[1] != nil:
-				f.input(attrs(string(fm[1])))
-			case fm[2] != nil:
-				f.selectField(attrs(string(fm[2])), string(fm[3]))
-			case fm[4] != nil:
-				if a := attrs(string(fm[4])); a["name"] != "" {
-					f.names[a["name"]] = true
-					f.values.Set(a["name"], html.UnescapeString(string(fm[5])))
-				}
+		i = t.to
+		switch {
+		case t.name == "form" && t.end:
+			if f != nil {
+				out = append(out, *f)
+				f = nil
 			}
+		case t.name == "form":
+			a := parseAttrs(t.attrs)
+			f = &htmlForm{method: strings.ToUpper(a.get("method")), action: a.get("action"), testID: a.get("data-testid"),
+				values: url.Values{}, names: map[string]bool{}, options: map[string][]string{}}
+			if f.method == "" {
+				f.method = "GET"
+			}
+		case t.end:
+		case t.name == "script" || t.name == "style" || t.name == "textarea" || t.name == "select":
+			end := rawEnd(body, t)
+			if end < 0 {
+				return out // unclosed: the page is cut short, and so is its form
+			}
+			i = end
+			if f == nil {
+				continue
+			}
+			if t.name == "textarea" {
+				if a := parseAttrs(t.attrs); a.get("name") != "" {
+					f.names[a.get("name")] = true
+					f.values.Set(a.get("name"), unescape(body[t.to:end]))
+				}
+			} else if t.name == "select" {
+				f.selectField(parseAttrs(t.attrs), body[t.to:end])
+			}
+		case t.name == "input" && f != nil:
+			f.input(parseAttrs(t.attrs))
 		}
-		out = append(out, f)
 	}
 	return out
 }
 
-func (f *htmlForm) input(a map[string]string) {
-	name := a["name"]
+func (f *htmlForm) input(a attrList) {
+	name := a.get("name")
 	if name == "" {
 		return
 	}
 	f.names[name] = true
-	switch strings.ToLower(a["type"]) {
+	switch strings.ToLower(a.get("type")) {
 	case "submit", "button", "image", "reset", "file":
 	case "checkbox", "radio":
-		f.options[name] = append(f.options[name], a["value"])
-		if has(a, "checked") {
+		f.options[name] = append(f.options[name], a.get("value"))
+		if a.has("checked") {
 			f.values.Add(name, valueOr(a, "on"))
 		}
 	default:
-		f.values.Set(name, a["value"])
+		f.values.Set(name, a.get("value"))
 	}
 }
 
-func (f *htmlForm) selectField(a map[string]string, inner string) {
-	name := a["name"]
+// selectField reads a select's options: the selected one is submitted, else the first.
+func (f *htmlForm) selectField(a attrList, inner []byte) {
+	name := a.get("name")
 	if name == "" {
 		return
 	}
 	f.names[name] = true
 	chosen, first := "", true
-	for _, om := range optionRe.FindAllStringSubmatch(inner, -1) {
-		oa := attrs(om[1])
-		f.options[name] = append(f.options[name], oa["value"])
-		if first || has(oa, "selected") {
-			chosen, first = oa["value"], false
+	for i := 0; ; {
+		t, ok := nextTag(inner, i)
+		if !ok {
+			break
 		}
-		if has(oa, "selected") {
+		i = t.to
+		if t.name != "option" || t.end {
+			continue
+		}
+		oa := parseAttrs(t.attrs)
+		f.options[name] = append(f.options[name], oa.get("value"))
+		if first || oa.has("selected") {
+			chosen, first = oa.get("value"), false
+		}
+		if oa.has("selected") {
 			break
 		}
 	}
 	f.values.Set(name, chosen)
 }
 
-func valueOr(a map[string]string, def string) string {
-	if v, ok := a["value"]; ok {
+func valueOr(a attrList, def string) string {
+	if v, ok := a.lookup("value"); ok {
 		return v
 	}
 	return def
@@ -144,13 +152,18 @@ func findForm(p page, hint string) (htmlForm, bool) {
 
 // linkByTestID is the href of the first link with that data-testid.
 func linkByTestID(body []byte, id string) string {
-	for _, m := range linkRe.FindAllSubmatch(body, -1) {
-		a := attrs(string(m[1]))
-		if a["data-testid"] == id {
-			return a["href"]
+	for i := 0; ; {
+		t, ok := nextTag(body, i)
+		if !ok {
+			return ""
+		}
+		i = t.to
+		if t.name == "a" && !t.end && bytes.Contains(t.attrs, []byte(id)) {
+			if a := parseAttrs(t.attrs); a.get("data-testid") == id {
+				return a.get("href")
+			}
 		}
 	}
-	return ""
 }
 
 // paymentState reads the order page's payment state (the state-… class), "" if absent.

@@ -83,3 +83,40 @@ func TestHiddenValue_CSRF(t *testing.T) {
 		t.Errorf("token %q from a page without one", got)
 	}
 }
+
+// The scanner reads what a browser reads: comments and raw text hide tags, attributes
+// come quoted either way or bare, names in any case.
+func TestForms_ScannerEdges(t *testing.T) {
+	body := []byte(`<!doctype html><!-- <form method="post" action="/fake"> -->
+<script>if (a<b) document.write("<form>")</script>
+<FORM Method=post action='/real?a=1&amp;b=2' data-testid="real">
+  <Input TYPE=checkbox name=terms value=1 checked>
+  <input type="radio" name="delivery" value="home">
+  <input type="radio" name="delivery" value="pickup" checked/>
+  <textarea name="note">a <b> &amp; </form> c</textarea>
+  <select name="country"><option value="BE">Belgium<option value="FR" selected>France</select>
+  <input type="submit" name="go" value="Place order">
+  <a href="/pay" data-testid="pay-card">Pay</a>
+</form>`)
+	fs := forms(body)
+	if len(fs) != 1 {
+		t.Fatalf("%d forms, want 1: %+v", len(fs), fs)
+	}
+	f := fs[0]
+	if f.method != "POST" || f.action != "/real?a=1&b=2" || f.testID != "real" {
+		t.Errorf("form %s %q %q", f.method, f.action, f.testID)
+	}
+	want := url.Values{"terms": {"1"}, "delivery": {"pickup"}, "note": {"a <b> & </form> c"}, "country": {"FR"}}
+	if f.values.Encode() != want.Encode() {
+		t.Errorf("values %v, want %v", f.values, want)
+	}
+	if !f.names["go"] || len(f.options["delivery"]) != 2 || len(f.options["country"]) != 2 {
+		t.Errorf("names %v, options %v", f.names, f.options)
+	}
+	if got := linkByTestID(body, "pay-card"); got != "/pay" {
+		t.Errorf("link %q", got)
+	}
+	if got := linkByTestID(body, "pay-cmcic"); got != "" {
+		t.Errorf("link %q for a test id the page lacks", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,8 @@ type options struct {
 	benchPkgs    []string
 	keep         bool
 	pprof        bool
+	driverPprof  string
+	only         []string
 	timeout      time.Duration
 }
 
@@ -75,6 +78,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	pkgs := fs.String("bench-pkgs", "./templates/ ./cart/ ./payment/...", "packages whose Go benchmarks run")
 	fs.BoolVar(&o.keep, "keep", false, "keep the data directories and server logs (their path is printed)")
 	fs.BoolVar(&o.pprof, "pprof", false, "save a CPU profile of the shop per scenario next to the JSON (SHOP_PPROF_ADDR)")
+	only := fs.String("only", "", "run only these groups of scenarios, comma-separated: capacity, add-to-cart, checkout, open, mix, flash-sale (targets of the others read n/a)")
+	fs.StringVar(&o.driverPprof, "driver-pprof", "", "write a CPU profile of the load driver itself to this file")
 	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "stop everything after this long")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -94,6 +99,16 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 		o.productRates = append(o.productRates, r)
 	}
 	o.benchPkgs = strings.Fields(*pkgs)
+	groups := []string{"capacity", "add-to-cart", "checkout", "open", "mix", "flash-sale"}
+	for _, g := range strings.Split(*only, ",") {
+		if g = strings.TrimSpace(g); g == "" {
+			continue
+		}
+		if !slices.Contains(groups, g) {
+			return nil, fmt.Errorf("-only: %q is not one of %s", g, strings.Join(groups, ", "))
+		}
+		o.only = append(o.only, g)
+	}
 	switch {
 	case o.dur <= 0 || o.baseDur <= 0 || o.baseOpenDur <= 0:
 		return nil, fmt.Errorf("durations must be positive")

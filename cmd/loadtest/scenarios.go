@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -31,25 +32,25 @@ const settle = 300 * time.Millisecond
 func (r *shopRun) all(ctx context.Context) {
 	r.warmUp(ctx)
 	for _, kind := range []string{pageHome, pageCategory, pageProduct, pageSearch, pageCart} {
-		r.measure(ctx, func(ctx context.Context) Scenario { return r.capacity(ctx, kind) })
+		r.measure(ctx, "capacity", func(ctx context.Context) Scenario { return r.capacity(ctx, kind) })
 	}
-	r.measure(ctx, r.addToCart)
+	r.measure(ctx, "add-to-cart", r.addToCart)
 	r.avail = r.probe(ctx)
 	r.run.Checkout = r.avail.String()
-	r.measure(ctx, func(ctx context.Context) Scenario { return r.checkout(ctx, payCard) })
-	r.measure(ctx, func(ctx context.Context) Scenario { return r.checkout(ctx, payBank) })
+	r.measure(ctx, "checkout", func(ctx context.Context) Scenario { return r.checkout(ctx, payCard) })
+	r.measure(ctx, "checkout", func(ctx context.Context) Scenario { return r.checkout(ctx, payBank) })
 	for _, rate := range r.opts.productRates {
-		r.measure(ctx, func(ctx context.Context) Scenario { return r.openProduct(ctx, rate) })
+		r.measure(ctx, "open", func(ctx context.Context) Scenario { return r.openProduct(ctx, rate) })
 	}
-	r.measure(ctx, r.openCheckout)
-	r.measure(ctx, r.mix)
-	r.measure(ctx, r.flashSale)
+	r.measure(ctx, "open", r.openCheckout)
+	r.measure(ctx, "mix", r.mix)
+	r.measure(ctx, "flash-sale", r.flashSale)
 }
 
-// measure runs one scenario with its own peak-RSS and CPU windows (and profile, with
+// measure runs one scenario of group (what -only names) with its own peak-RSS and CPU windows (and profile, with
 // -pprof) and prints a progress line.
-func (r *shopRun) measure(ctx context.Context, scenario func(context.Context) Scenario) {
-	if ctx.Err() != nil {
+func (r *shopRun) measure(ctx context.Context, group string, scenario func(context.Context) Scenario) {
+	if ctx.Err() != nil || len(r.opts.only) > 0 && !slices.Contains(r.opts.only, group) {
 		return
 	}
 	resetOK := r.srv.resetPeakRSS() == nil
