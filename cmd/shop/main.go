@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -37,7 +38,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg, stderr)
+	logs := newLogBuffer(stderr)
+	defer logs.Close()
+	logger := slog.New(flushingHandler{newLogger(cfg, logs).Handler(), logs})
 	for _, w := range cfg.warnings {
 		logger.Warn(w)
 	}

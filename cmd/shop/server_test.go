@@ -274,6 +274,10 @@ func TestRun_ServesAndReturnsNilOnCancel(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("run did not return within 30s of cancel")
 	}
+	// The request log is buffered: whatever it held is written before run returns.
+	if !strings.Contains(stderr.String(), "path=/healthz") {
+		t.Errorf("the log lacks the /healthz request after run returned:\n%s", stderr.String())
+	}
 }
 
 func TestServe_GracefulShutdownLetsInFlightRequestFinish(t *testing.T) {
