@@ -26,6 +26,7 @@ const (
 // visitor id for every shopper (and, in the admin area, the staff session).
 type Sessions struct {
 	cookies *sessions.CookieStore
+	cache   visitorCache
 }
 
 // SessionKeys returns the hash (64 bytes) and block (32 bytes) keys. With a configured
@@ -76,7 +77,7 @@ func NewSessions(hashKey, blockKey []byte, secure bool, maxAge int) *Sessions {
 // not an error: the visitor simply gets a fresh id and a new cookie.
 func (s *Sessions) Visitor(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		sess, _ := s.cookies.Get(c.Request(), visitorCookie)
+		sess := s.session(c.Request())
 		id, _ := sess.Values[visitorKey].(string)
 		if len(id) != 32 {
 			id = newVisitorID()
