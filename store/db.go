@@ -28,6 +28,8 @@ type DB struct {
 	wstmts     sync.Map // query text → *sql.Stmt on W
 	wpending   sync.Map // query text → struct{}: used in a transaction, not prepared yet
 	categories categoryCache
+	watch      catalogueWatch // the catalogue's generation, for the listing cache
+	listings   listingCache
 	wr         writer
 }
 
@@ -41,10 +43,8 @@ func Open(ctx context.Context, path string, sets ...Migrations) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("store: create data directory: %w", err)
 	}
-	w, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		return nil, fmt.Errorf("store: open writer: %w", err)
-	}
+	db := &DB{}
+	w := sql.OpenDB(newWatchingConnector(dsn(path, false), &db.watch))
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -53,7 +53,7 @@ func Open(ctx context.Context, path string, sets ...Migrations) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	db := &DB{W: w}
+	db.W = w
 	db.startWriter()
 	all := append([]Migrations{catalogueMigrations}, sets...)
 	for _, set := range all {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -64,10 +65,29 @@ func (db *DB) Products(ctx context.Context, f ProductFilter) ([]Product, int, er
 // or a category, by name) and says whether another page follows. It reads one row more
 // than the page instead of counting every match, which on a large catalogue costs more
 // than the page itself, and only the columns a product card shows.
+//
+// A listing of published products (the shop's) is read through the listing cache
+// (listing.go); its slice is shared, and callers must not change it.
 func (db *DB) ProductPage(ctx context.Context, f ProductFilter) ([]Product, bool, error) {
 	if f.Query != "" {
 		return db.searchPage(ctx, f)
 	}
+	if !f.OnlyPublished {
+		return db.listingPage(ctx, f)
+	}
+	k := listingKey{category: f.CategoryID, offset: f.Offset, limit: f.Limit}
+	gen, now := db.watch.gen.Load(), time.Now()
+	if p, ok := db.listings.get(k, gen, now); ok {
+		return p.cards, p.more, nil
+	}
+	cards, more, err := db.listingPage(ctx, f)
+	if err == nil {
+		db.listings.put(k, listingPage{cards: cards, more: more, gen: gen, at: now})
+	}
+	return cards, more, err
+}
+
+func (db *DB) listingPage(ctx context.Context, f ProductFilter) ([]Product, bool, error) {
 	from, cond, args, _ := productQuery(f)
 	return db.cards(ctx, `SELECT `+cardColumns+` FROM `+from+cond+` ORDER BY p.name, p.id LIMIT ? OFFSET ?`,
 		f.Limit, append(args, f.Limit+1, f.Offset)...)

@@ -141,6 +141,7 @@ func (db *DB) writeLoop() {
 func (db *DB) runBatch(batch []*writeRequest) {
 	results := make([]error, len(batch))
 	err := db.commitBatch(batch, results)
+	db.watch.committed()
 	db.prepareWrites(context.Background()) // before answering: the next write finds them
 	for i, r := range batch {
 		if results[i] == nil {
