@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"time"
@@ -50,11 +49,10 @@ type shopper struct {
 }
 
 func newShopper(t *http.Transport, base *url.URL, rec *recorder) *shopper {
-	jar, _ := cookiejar.New(nil) // never fails without options
 	return &shopper{
 		client: &http.Client{
 			Transport: t,
-			Jar:       jar,
+			Jar:       &jar{},
 			Timeout:   requestTimeout,
 			// Redirects are steps of their own: a flow follows the ones a browser would.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
