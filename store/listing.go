@@ -28,7 +28,7 @@ const listingTTL = 5 * time.Second
 
 // listingCacheSize bounds the pages kept (a card is ~200 bytes, a page 25 cards); past
 // it the cache starts afresh, so page after page of a huge category cannot grow it.
-const listingCacheSize = 512
+const listingCacheSize = 256
 
 // catalogueWatch is the catalogue's generation.
 type catalogueWatch struct {

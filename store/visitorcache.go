@@ -12,7 +12,9 @@ import (
 // signature and decrypting it was a twentieth of a page's CPU, and a shopper sends the
 // same cookie with every page until the shop changes it. The key is the whole cookie
 // value, so a hit is a cookie this process has already verified; an entry is believed
-// for a minute (cookies live for days), and the cache forgets everything when full.
+// for a minute (cookies live for days), and the cache forgets everything when full. It
+// is small on purpose: the collector lets the heap grow to four times what is live
+// (GOGC 300), so every MiB kept here costs four of memory.
 // Only plain sessions are kept (an id and the cart mark): one holding a flash message
 // is read afresh, since the message is taken on the next page.
 type visitorCache struct {
@@ -28,7 +30,7 @@ type visitorEntry struct {
 }
 
 const (
-	visitorCacheSize = 8192
+	visitorCacheSize = 1024
 	visitorCacheTTL  = time.Minute
 )
 
