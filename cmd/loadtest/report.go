@@ -199,8 +199,12 @@ func progressLine(sc Scenario) string {
 	if sc.Status == statusNA || sc.Status == statusError {
 		return sc.Status + ": " + sc.Note
 	}
-	return fmt.Sprintf("%s %s, p50 %s, p99 %s, %d errors", count(sc.Throughput), sc.Unit, fmtMS(sc.Latency.P50MS),
+	line := fmt.Sprintf("%s %s, p50 %s, p99 %s, %d errors", count(sc.Throughput), sc.Unit, fmtMS(sc.Latency.P50MS),
 		fmtMS(sc.Latency.P99MS), sc.Errors)
+	if sc.BusyAfter >= 1 {
+		line += fmt.Sprintf("; then busy %.1f s more", sc.BusyAfter)
+	}
+	return line
 }
 
 // fmtMS prints milliseconds with three significant digits or so.

@@ -91,6 +91,8 @@ type Scenario struct {
 	Scheduled  int                `json:"scheduled,omitempty"` // open loop
 	Dropped    int                `json:"dropped,omitempty"`
 	PeakRSS    int64              `json:"peak_rss_bytes,omitempty"`
+	BusyAfter  float64            `json:"busy_after_seconds,omitempty"`   // the shop finishing the row's work (its orders' mails)
+	Sustained  float64            `json:"sustained_throughput,omitempty"` // orders/s counting BusyAfter
 	CPU        *CPUUse            `json:"cpu,omitempty"`
 	Profile    string             `json:"cpu_profile,omitempty"` // with -pprof: the shop's CPU profile of this row
 	Ratio      *Ratio             `json:"ratio_to_baseline,omitempty"`
