@@ -45,6 +45,7 @@ type shopper struct {
 	base   *url.URL
 	csrf   string
 	rec    *recorder
+	jar    jar
 	buf    bytes.Buffer // the last body read; valid until the next request
 }
 
@@ -52,7 +53,6 @@ func newShopper(t *http.Transport, base *url.URL, rec *recorder) *shopper {
 	return &shopper{
 		client: &http.Client{
 			Transport: t,
-			Jar:       &jar{},
 			Timeout:   requestTimeout,
 			// Redirects are steps of their own: a flow follows the ones a browser would.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -121,6 +121,9 @@ func (s *shopper) do(ctx context.Context, step, method, target string, form url.
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	if c := s.jar.header(u.Path); c != "" {
+		req.Header["Cookie"] = []string{c}
+	}
 	s.rec.requests++
 	start := time.Now()
 	resp, err := s.client.Do(req)
@@ -128,6 +131,7 @@ func (s *shopper) do(ctx context.Context, step, method, target string, form url.
 		s.rec.fail(step, err)
 		return page{}, err
 	}
+	s.jar.store(resp.Header)
 	s.buf.Reset()
 	_, err = s.buf.ReadFrom(resp.Body)
 	resp.Body.Close()

@@ -2,44 +2,41 @@ package main
 
 import (
 	"net/http"
-	"net/url"
 	"testing"
 	"time"
 )
 
 func TestJar_KeepsReplacesExpiresAndMatchesPaths(t *testing.T) {
-	j := &jar{}
-	at := func(p string) map[string]string {
-		out := map[string]string{}
-		for _, c := range j.Cookies(&url.URL{Path: p}) {
-			out[c.Name] = c.Value
-		}
-		return out
+	var j jar
+	set := func(lines ...string) {
+		t.Helper()
+		j.store(http.Header{"Set-Cookie": lines})
 	}
-	base, _ := url.Parse("http://127.0.0.1:8080/")
-	j.SetCookies(base, []*http.Cookie{
-		{Name: "shop_visitor", Value: "v1", Path: "/"},
-		{Name: "shop_csrf", Value: "t1"}, // no path: the whole site
-		{Name: "shop_admin", Value: "a1", Path: "/admin"},
-	})
-	if got := at("/products/mug"); len(got) != 2 || got["shop_visitor"] != "v1" || got["shop_csrf"] != "t1" {
-		t.Errorf("cookies sent to /products/mug: %v", got)
+	future := time.Now().Add(24 * time.Hour).UTC().Format(http.TimeFormat)
+	set("shop_visitor=v1; Path=/; Expires="+future+"; Max-Age=7776000; HttpOnly; SameSite=Lax",
+		"shop_csrf=t1; Expires="+future+"; HttpOnly", // no path: the whole site
+		`shop_admin="a1"; Path=/admin; HttpOnly`)
+	if got := j.header("/products/mug"); got != "shop_visitor=v1; shop_csrf=t1" {
+		t.Errorf("Cookie for /products/mug: %q", got)
 	}
-	if got := at("/admin/orders"); got["shop_admin"] != "a1" || len(got) != 3 {
-		t.Errorf("cookies sent to /admin/orders: %v", got)
+	if got := j.header("/admin/orders"); got != "shop_visitor=v1; shop_csrf=t1; shop_admin=a1" {
+		t.Errorf("Cookie for /admin/orders: %q", got)
 	}
-	if got := at("/administrators"); got["shop_admin"] != "" {
-		t.Errorf("the /admin cookie went to /administrators: %v", got)
+	if got := j.header("/administrators"); got != "shop_visitor=v1; shop_csrf=t1" {
+		t.Errorf("Cookie for /administrators: %q", got)
 	}
-	j.SetCookies(base, []*http.Cookie{{Name: "shop_visitor", Value: "v2", Path: "/"}})
-	if got := at("/"); got["shop_visitor"] != "v2" || len(j.cookies) != 3 {
-		t.Errorf("after a new value: %v (%d kept)", got, len(j.cookies))
+	set("shop_visitor=v2; Path=/")
+	if got := j.header("/"); got != "shop_csrf=t1; shop_visitor=v2" {
+		t.Errorf("after a new value: %q", got)
 	}
-	j.SetCookies(base, []*http.Cookie{
-		{Name: "shop_csrf", Path: "/", MaxAge: -1},
-		{Name: "shop_admin", Path: "/admin", Expires: time.Unix(0, 0)},
-	})
-	if got := at("/admin"); len(got) != 1 || got["shop_visitor"] != "v2" {
-		t.Errorf("after two deletions: %v", got)
+	set("shop_csrf=; Path=/; Max-Age=-1",
+		"shop_admin=; Path=/admin; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+		"shop_visitor=v3; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=600") // Max-Age wins
+	if got := j.header("/admin"); got != "shop_visitor=v3" {
+		t.Errorf("after two deletions: %q", got)
+	}
+	set("garbage", "=novalue", "x=1; Expires=not a date")
+	if got := j.header("/"); got != "shop_visitor=v3; x=1" {
+		t.Errorf("after malformed lines: %q", got)
 	}
 }
