@@ -202,7 +202,7 @@ func progressLine(sc Scenario) string {
 	line := fmt.Sprintf("%s %s, p50 %s, p99 %s, %d errors", count(sc.Throughput), sc.Unit, fmtMS(sc.Latency.P50MS),
 		fmtMS(sc.Latency.P99MS), sc.Errors)
 	if sc.BusyAfter >= 1 {
-		line += fmt.Sprintf("; then busy %.1f s more", sc.BusyAfter)
+		line += fmt.Sprintf("; then busy %.1f s more (%.1f cores)", sc.BusyAfter, sc.BusyCores)
 	}
 	return line
 }

@@ -92,6 +92,7 @@ type Scenario struct {
 	Dropped    int                `json:"dropped,omitempty"`
 	PeakRSS    int64              `json:"peak_rss_bytes,omitempty"`
 	BusyAfter  float64            `json:"busy_after_seconds,omitempty"`   // the shop finishing the row's work (its orders' mails)
+	BusyCores  float64            `json:"busy_after_cores,omitempty"`     // the shop's CPU meanwhile (its last idle window included)
 	Sustained  float64            `json:"sustained_throughput,omitempty"` // orders/s counting BusyAfter
 	CPU        *CPUUse            `json:"cpu,omitempty"`
 	Profile    string             `json:"cpu_profile,omitempty"` // with -pprof: the shop's CPU profile of this row

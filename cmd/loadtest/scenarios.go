@@ -74,9 +74,13 @@ func (r *shopRun) measure(ctx context.Context, group string, scenario func(conte
 			sc.Profile = path
 		}
 	}
+	after := startCPU(r.srv.pid())
 	busy, _ := waitIdle(ctx, r.srv.pid())
 	if busy -= idleWindow; busy > 0 {
 		sc.BusyAfter = busy.Seconds()
+		if use := after.stop(); use != nil {
+			sc.BusyCores = use.Server
+		}
 	}
 	if rss, err := r.srv.peakRSS(); err == nil {
 		if resetOK {
