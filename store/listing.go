@@ -64,6 +64,9 @@ type watchingConnector struct {
 }
 
 func newWatchingConnector(dsn string, watch *catalogueWatch) *watchingConnector {
+	// A driver of its own, so that the hook reaches only the writer's connections. It
+	// does not carry what is registered on the package's driver (sqlite.RegisterFunction
+	// and the like): the shop registers nothing, and whoever does must register it here too.
 	drv := &sqlite.Driver{}
 	drv.RegisterConnectionHook(func(c sqlite.ExecQuerierContext, _ string) error {
 		h, ok := c.(sqlite.HookRegisterer)

@@ -115,7 +115,7 @@ func (db *DB) cards(ctx context.Context, query string, limit int, args ...any) (
 	if err := rows.Err(); err != nil || len(out) <= limit {
 		return out, false, err
 	}
-	return out[:limit], true, nil
+	return out[:limit:limit], true, nil // cached and shared: an append must copy
 }
 
 // searchPage lists, newest first within each group: the products whose name holds every

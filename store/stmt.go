@@ -11,10 +11,11 @@ import (
 // query text: SQLite then parses each query once per connection, not on every page view
 // (a fifth of a product page's CPU went to parsing SQL before).
 //
-// A read that has started runs to its end, whatever ctx does: with a context that can
-// end, database/sql and the driver each start a goroutine per query to watch it, which
-// cost more than the short reads a page makes. A context that has already ended still
-// stops the read before it starts.
+// A read that has started runs to its end when its context is only cancellable (a
+// request's): with a context that can end, database/sql and the driver each start a
+// goroutine per query to watch it, which cost more than the short reads a page makes. A
+// context that has already ended still stops the read before it starts, and a deadline
+// is kept.
 func (db *DB) Read(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -23,7 +24,16 @@ func (db *DB) Read(ctx context.Context, query string, args ...any) (*sql.Rows, e
 	if err != nil {
 		return nil, err
 	}
-	return s.QueryContext(context.WithoutCancel(ctx), args...)
+	return s.QueryContext(readContext(ctx), args...)
+}
+
+// readContext drops ctx's cancellation, unless ctx carries a deadline: a caller that
+// bounds a read in time means it.
+func readContext(ctx context.Context) context.Context {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
 }
 
 // ReadRow is Read for a query that returns at most one row.
@@ -34,7 +44,7 @@ func (db *DB) ReadRow(ctx context.Context, query string, args ...any) *sql.Row {
 		// pool report it the usual way.
 		return db.R.QueryRowContext(ctx, query, args...)
 	}
-	return s.QueryRowContext(context.WithoutCancel(ctx), args...)
+	return s.QueryRowContext(readContext(ctx), args...)
 }
 
 func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestTx_PreparesEachQueryOnceAndKeepsWorking: a query a transaction used is prepared on
@@ -87,5 +88,25 @@ func TestTx_PreparesEachQueryOnceAndKeepsWorking(t *testing.T) {
 	}
 	if _, ok := db.wstmts.Load(bad); ok {
 		t.Error("a query that does not prepare was kept")
+	}
+}
+
+// Reads drop a request's cancellation (watching it cost two goroutines per query) but
+// keep a deadline a caller set on purpose.
+func TestReadContext_KeepsDeadlinesDropsCancellation(t *testing.T) {
+	cancellable, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if readContext(cancellable).Done() != nil {
+		t.Error("a read watches a context that can only be cancelled")
+	}
+	bounded, cancel2 := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel2()
+	if d, ok := readContext(bounded).Deadline(); !ok || d.IsZero() {
+		t.Error("a read dropped its caller's deadline")
+	}
+	cancel()
+	db := mustOpenStore(t)
+	if _, err := db.Read(cancellable, `SELECT 1`); err == nil {
+		t.Error("a read started for a request that had already ended")
 	}
 }

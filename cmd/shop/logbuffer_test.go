@@ -90,3 +90,13 @@ func TestLogBuffer_AFailingWriteIsReportedByClose(t *testing.T) {
 		t.Error("Close hid the failed write")
 	}
 }
+
+func TestLogBuffer_LinesAfterCloseAreWrittenAtOnce(t *testing.T) {
+	out := &writeCounter{}
+	b := newLogBuffer(out)
+	b.Close()
+	b.Write([]byte("late request line\n"))
+	if got := out.String(); got != "late request line\n" {
+		t.Errorf("after Close the output is %q", got)
+	}
+}
