@@ -99,13 +99,12 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 		o.productRates = append(o.productRates, r)
 	}
 	o.benchPkgs = strings.Fields(*pkgs)
-	groups := []string{"capacity", "add-to-cart", "checkout", "open", "mix", "flash-sale"}
 	for _, g := range strings.Split(*only, ",") {
 		if g = strings.TrimSpace(g); g == "" {
 			continue
 		}
-		if !slices.Contains(groups, g) {
-			return nil, fmt.Errorf("-only: %q is not one of %s", g, strings.Join(groups, ", "))
+		if !slices.Contains(scenarioGroups, g) {
+			return nil, fmt.Errorf("-only: %q is not one of %s", g, strings.Join(scenarioGroups, ", "))
 		}
 		o.only = append(o.only, g)
 	}

@@ -27,6 +27,9 @@ type shopRun struct {
 // settle is the pause between scenarios, so one's tail does not spill into the next.
 const settle = 300 * time.Millisecond
 
+// scenarioGroups are the names -only takes, in the order all runs them.
+var scenarioGroups = []string{"capacity", "add-to-cart", "checkout", "open", "mix", "flash-sale"}
+
 // all runs the scenarios in a fixed order; the flash sale is last because it is the
 // only one that exhausts a product's stock.
 func (r *shopRun) all(ctx context.Context) {
