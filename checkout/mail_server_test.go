@@ -182,6 +182,12 @@ type testSMTPBackend struct {
 	received   []receivedMail
 	rejectRcpt *smtp.SMTPError
 	user, pass string
+	// gather, when set, holds each message in DATA until that many are there at once
+	// (gathered is then closed) or two seconds pass: a test that mails go out together.
+	// inData counts the messages held now.
+	gather   int
+	inData   int
+	gathered chan struct{}
 }
 
 func (b *testSMTPBackend) Received() []receivedMail {
@@ -244,6 +250,20 @@ func (s *testSMTPSession) Data(r io.Reader) error {
 		return err
 	}
 	s.b.mu.Lock()
+	if g := s.b.gather; g > 0 {
+		s.b.inData++
+		if s.b.inData == g {
+			close(s.b.gathered)
+		}
+		wait := s.b.gathered
+		s.b.mu.Unlock()
+		select {
+		case <-wait:
+		case <-time.After(2 * time.Second):
+		}
+		s.b.mu.Lock()
+		s.b.inData--
+	}
 	defer s.b.mu.Unlock()
 	s.b.received = append(s.b.received, receivedMail{From: s.from, To: s.to, Data: data})
 	return nil

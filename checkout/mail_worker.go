@@ -120,26 +120,60 @@ func (o *Outbox) SendDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return sent, err
 		}
-		for i, r := range rows {
-			if ctx.Err() != nil || !o.now().Before(r.ClaimedUntil) {
-				// Shutting down, or too slow: hand the rest back rather than risk
-				// sending a row that another worker may now claim.
-				o.release(ctx, rows[i:], token)
-				return sent, ctx.Err()
-			}
-			ok, err := o.sendOne(ctx, r, token)
-			if err != nil {
-				return sent, err
-			}
-			if ok {
-				sent++
-			}
+		n, stopped, err := o.sendBatch(ctx, rows, token)
+		sent += n
+		if err != nil || stopped {
+			return sent, errors.Join(err, ctx.Err())
 		}
 		if len(rows) < mailBatch {
 			return sent, nil
 		}
 	}
 	return sent, nil
+}
+
+// mailParallel is how many mails of a batch go out at once. Each costs a connection to
+// the SMTP server (or a synced file in the mail folder), mostly waiting: one after the
+// other, the mails of a burst of orders took minutes to leave.
+const mailParallel = 4
+
+// sendBatch sends claimed rows, mailParallel at a time. Before each row it checks that
+// the shop is not shutting down and the claim still holds; if not, or once a row fails to
+// be recorded, it hands the rows not yet started back (stopped is then true) rather
+// than risk sending one that another worker may claim.
+func (o *Outbox) sendBatch(ctx context.Context, rows []outboxRow, token string) (sent int, stopped bool, err error) {
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		errs []error
+	)
+	slots := make(chan struct{}, mailParallel)
+	for i, r := range rows {
+		slots <- struct{}{}
+		mu.Lock()
+		failed := len(errs) > 0
+		mu.Unlock()
+		if failed || ctx.Err() != nil || !o.now().Before(r.ClaimedUntil) {
+			<-slots
+			o.release(ctx, rows[i:], token)
+			stopped = true
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			ok, err := o.sendOne(ctx, r, token)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				errs = append(errs, err)
+			case ok:
+				sent++
+			}
+		})
+	}
+	wg.Wait()
+	return sent, stopped || len(errs) > 0, errors.Join(errs...)
 }
 
 // sendOne sends one claimed row and records the outcome; ok reports a delivery.

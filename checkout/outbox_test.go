@@ -518,3 +518,35 @@ func TestScrubMailError(t *testing.T) {
 		t.Errorf("scrubMailError = %q", got)
 	}
 }
+
+// A burst of orders leaves many mails: they go out several at a time, each over its own
+// connection, and every one is recorded as sent once.
+func TestOutbox_SendsABatchInParallel(t *testing.T) {
+	db, _ := openMailTestDB(t)
+	be := &testSMTPBackend{gather: 3, gathered: make(chan struct{})}
+	addr, _ := startTestSMTP(t, be, "127.0.0.1:0", nil)
+	box := newTestOutbox(db, plainSMTPSender(t, addr), newMailTestClock(), &lockedBuffer{})
+	const n = mailBatch + 5 // two batches
+	for i := range n {
+		mustEnqueue(t, db, plainTestMail(fmt.Sprintf("order/AB12CD34E%d/shopper-confirmation", i)))
+	}
+	sent, err := box.SendDue(context.Background())
+	if err != nil || sent != n {
+		t.Fatalf("SendDue = %d, %v; want %d, nil", sent, err, n)
+	}
+	select {
+	case <-be.gathered:
+	default:
+		t.Error("the server never held 3 messages at once: the outbox sends one mail at a time")
+	}
+	if got := len(be.Received()); got != n {
+		t.Errorf("server received %d mails, want %d", got, n)
+	}
+	var queued int
+	if err := db.R.QueryRow(`SELECT count(*) FROM outbox WHERE status != 'sent'`).Scan(&queued); err != nil {
+		t.Fatal(err)
+	}
+	if queued != 0 {
+		t.Errorf("%d mails not marked sent", queued)
+	}
+}
