@@ -183,11 +183,12 @@ type testSMTPBackend struct {
 	rejectRcpt *smtp.SMTPError
 	user, pass string
 	// gather, when set, holds each message in DATA until that many are there at once
-	// (gathered is then closed) or two seconds pass: a test that mails go out together.
+	// (gathered is then closed) or a second passes: a test that mails go out together.
 	// inData counts the messages held now.
-	gather   int
-	inData   int
-	gathered chan struct{}
+	gather    int
+	inData    int
+	gathered  chan struct{}
+	didGather bool
 }
 
 func (b *testSMTPBackend) Received() []receivedMail {
@@ -252,14 +253,15 @@ func (s *testSMTPSession) Data(r io.Reader) error {
 	s.b.mu.Lock()
 	if g := s.b.gather; g > 0 {
 		s.b.inData++
-		if s.b.inData == g {
+		if s.b.inData >= g && !s.b.didGather {
+			s.b.didGather = true
 			close(s.b.gathered)
 		}
 		wait := s.b.gathered
 		s.b.mu.Unlock()
 		select {
 		case <-wait:
-		case <-time.After(2 * time.Second):
+		case <-time.After(time.Second):
 		}
 		s.b.mu.Lock()
 		s.b.inData--
