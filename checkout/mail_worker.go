@@ -72,8 +72,12 @@ func (o *Outbox) Run(ctx context.Context, poll time.Duration) {
 	ticker := time.NewTicker(poll)
 	defer ticker.Stop()
 	for {
-		if _, err := o.SendDue(ctx); err != nil && ctx.Err() == nil {
+		_, more, err := o.sendDue(ctx)
+		if err != nil && ctx.Err() == nil {
 			o.logger().Error("mail: sending due mail", "err", err)
+		}
+		if more && err == nil {
+			continue // a backlog: the next round at once, not at the next tick
 		}
 		select {
 		case <-ctx.Done():
@@ -101,35 +105,44 @@ func (o *Outbox) wakeChan() chan struct{} {
 // SendDue claims the due mails batch by batch and sends each one, outside any
 // transaction. A temporary failure puts the mail back in the queue with a growing
 // delay; a permanent one, or too many tries, marks it failed. It returns how many mails
-// went out; an error means the database failed or ctx ended, not that a mail did.
+// went out; an error means the database failed or ctx ended, not that a mail did. One
+// call takes at most mailRound batches; Run goes on at once while more may be due.
 func (o *Outbox) SendDue(ctx context.Context) (int, error) {
+	sent, _, err := o.sendDue(ctx)
+	return sent, err
+}
+
+// mailRound bounds the batches of one sendDue, in case rows keep being due; more says
+// the bound was reached and mail may still be due.
+const mailRound = 100
+
+func (o *Outbox) sendDue(ctx context.Context) (sent int, more bool, err error) {
 	if o.Sender == nil {
-		return 0, errors.New("checkout: the outbox has no sender")
+		return 0, false, errors.New("checkout: the outbox has no sender")
 	}
-	sent := 0
-	for range 100 { // a bound, in case rows keep being due
+	for range mailRound {
 		if err := ctx.Err(); err != nil {
-			return sent, err
+			return sent, false, err
 		}
 		token, err := randomHex(16)
 		if err != nil {
-			return sent, err
+			return sent, false, err
 		}
 		now := o.now()
 		rows, err := claimDueMail(ctx, o.DB, token, now, now.Add(o.lease()), mailBatch)
 		if err != nil {
-			return sent, err
+			return sent, false, err
 		}
 		n, stopped, err := o.sendBatch(ctx, rows, token)
 		sent += n
 		if err != nil || stopped {
-			return sent, errors.Join(err, ctx.Err())
+			return sent, false, errors.Join(err, ctx.Err())
 		}
 		if len(rows) < mailBatch {
-			return sent, nil
+			return sent, false, nil
 		}
 	}
-	return sent, nil
+	return sent, true, nil
 }
 
 // mailParallel is how many mails of a batch go out at once. Each costs a connection to

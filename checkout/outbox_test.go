@@ -550,3 +550,48 @@ func TestOutbox_SendsABatchInParallel(t *testing.T) {
 		t.Errorf("%d mails not marked sent", queued)
 	}
 }
+
+// A backlog larger than one round (a burst of orders) goes out round after round, not a
+// round per poll: the worker here polls once an hour.
+func TestOutbox_RunDrainsABacklogWithoutWaitingForThePoll(t *testing.T) {
+	db, _ := openMailTestDB(t)
+	dir := t.TempDir()
+	sender, err := NewDirSender(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := newTestOutbox(db, sender, newMailTestClock(), &lockedBuffer{})
+	n := mailRound*mailBatch + 7
+	if err := db.Tx(context.Background(), func(tx *store.Tx) error {
+		for i := range n {
+			if err := enqueueMail(context.Background(), tx, plainTestMail(fmt.Sprintf("burst/%d", i))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { box.Run(ctx, time.Hour); close(done) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(60 * time.Second)
+	var queued int
+	for time.Now().Before(deadline) {
+		if err := db.R.QueryRow(`SELECT count(*) FROM outbox WHERE status != 'sent'`).Scan(&queued); err != nil {
+			t.Fatal(err)
+		}
+		if queued == 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if queued != 0 {
+		t.Fatalf("%d of %d mails still queued: the worker waited for its next poll", queued, n)
+	}
+	files, _ := os.ReadDir(dir)
+	if len(files) != n {
+		t.Errorf("%d files in the mail folder, want %d", len(files), n)
+	}
+}
