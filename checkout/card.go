@@ -172,9 +172,14 @@ func reduceCardDigits(ctx context.Context, tx *store.Tx, orderID int64) error {
 		WHERE order_id = ? AND reduced = 0`, orderID); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE outbox SET secret = NULL,
-		text_body = replace(text_body, ?1, ?2), html_body = replace(html_body, ?1, ?2)
-		WHERE order_id = ?3 AND status <> 'sent' AND secret IS NOT NULL`,
+	_, err := tx.ExecContext(ctx, `UPDATE outbox_bodies
+		SET text_body = replace(text_body, ?1, ?2), html_body = replace(html_body, ?1, ?2)
+		WHERE outbox_id IN (SELECT id FROM outbox WHERE order_id = ?3 AND status <> 'sent' AND secret IS NOT NULL)`,
 		CardDigitsPlaceholder, "(withdrawn: the payment was decided before this mail left)", orderID)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE outbox SET secret = NULL
+		WHERE order_id = ? AND status <> 'sent' AND secret IS NOT NULL`, orderID)
 	return err
 }

@@ -1,6 +1,7 @@
 package checkout
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -150,8 +151,22 @@ func (d *DirSender) Send(ctx context.Context, msg *mail.Msg) error {
 	if err != nil {
 		return fmt.Errorf("mail folder: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := msg.WriteTo(tmp); err != nil {
+	if err := d.write(tmp, msg); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
+
+// write fills tmp, syncs and closes it, and renames it to its final name. The message
+// writes itself in many small pieces: buffered, the file takes one write system call.
+func (d *DirSender) write(tmp *os.File, msg *mail.Msg) error {
+	w := bufio.NewWriterSize(tmp, 32<<10)
+	if _, err := msg.WriteTo(w); err != nil {
+		tmp.Close()
+		return fmt.Errorf("mail folder: write: %w", err)
+	}
+	if err := w.Flush(); err != nil {
 		tmp.Close()
 		return fmt.Errorf("mail folder: write: %w", err)
 	}

@@ -64,11 +64,22 @@ func enqueueMail(ctx context.Context, tx *store.Tx, m Mail) error {
 		secret = m.Secret
 	}
 	// next_attempt_at is the zero time, "due at once" whatever clock the worker has.
-	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (key, order_id, order_ref, recipient, subject,
-		text_body, html_body, secret, status, attempts, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)
+	res, err := tx.ExecContext(ctx, `INSERT INTO outbox (key, order_id, order_ref, recipient, subject,
+		secret, status, attempts, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)
 		ON CONFLICT (key) DO NOTHING`,
-		m.Key, orderID, ref, m.To, m.Subject, m.Text, m.HTML, secret, time.Time{}.UTC(), time.Now().UTC())
+		m.Key, orderID, ref, m.To, m.Subject, secret, time.Time{}.UTC(), time.Now().UTC())
+	if err != nil {
+		return fmt.Errorf("checkout: enqueue mail %q: %w", m.Key, err)
+	}
+	if !rowsChanged(res) { // the duplicate: its bodies are there already
+		return nil
+	}
+	id, err := res.LastInsertId()
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `INSERT INTO outbox_bodies (outbox_id, text_body, html_body) VALUES (?, ?, ?)`,
+			id, m.Text, m.HTML)
+	}
 	if err != nil {
 		return fmt.Errorf("checkout: enqueue mail %q: %w", m.Key, err)
 	}
@@ -106,9 +117,10 @@ func claimDueMail(ctx context.Context, db *store.DB, token string, now, until ti
 		if err != nil {
 			return fmt.Errorf("checkout: claim mail: %w", err)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, key, order_ref, recipient, subject, text_body, html_body,
+		rows, err := tx.QueryContext(ctx, `SELECT id, key, order_ref, recipient, subject, b.text_body, b.html_body,
 			secret, attempts, created_at, claimed_until
-			FROM outbox WHERE claim_token = ? AND status = 'sending' ORDER BY id`, token)
+			FROM outbox JOIN outbox_bodies AS b ON b.outbox_id = outbox.id
+			WHERE claim_token = ? AND status = 'sending' ORDER BY id`, token)
 		if err != nil {
 			return fmt.Errorf("checkout: read claimed mail: %w", err)
 		}

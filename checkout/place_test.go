@@ -20,7 +20,7 @@ type placeFixture struct {
 	clock *mailTestClock
 }
 
-func newPlaceFixture(t *testing.T) *placeFixture {
+func newPlaceFixture(t testing.TB) *placeFixture {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "shop.db"), cart.Migrations, Migrations)
@@ -35,7 +35,7 @@ func newPlaceFixture(t *testing.T) *placeFixture {
 	return f
 }
 
-func (f *placeFixture) product(t *testing.T, slug string, price int64, vat, stock int) int64 {
+func (f *placeFixture) product(t testing.TB, slug string, price int64, vat, stock int) int64 {
 	t.Helper()
 	res, err := f.db.W.Exec(`INSERT INTO products (slug, name, price_cents, vat_rate, stock, published)
 		VALUES (?, ?, ?, ?, ?, 1)`, slug, strings.ToUpper(slug[:1])+slug[1:], price, vat, stock)
@@ -60,7 +60,7 @@ func (f *placeFixture) stock(t *testing.T, id int64) int {
 }
 
 // fill puts lines in a visitor's cart and returns a request as the form would send it.
-func (f *placeFixture) fill(t *testing.T, visitor string, lines map[int64]int) PlaceRequest {
+func (f *placeFixture) fill(t testing.TB, visitor string, lines map[int64]int) PlaceRequest {
 	t.Helper()
 	ctx := context.Background()
 	for id, qty := range lines {
@@ -384,7 +384,8 @@ func TestCancel_BeforeTheMerchantMailLeavesWithdrawsTheDigits(t *testing.T) {
 		t.Errorf("card record %+v, want it cut to six digits", p)
 	}
 	var secrets, placeholders int
-	f.db.W.QueryRow(`SELECT count(secret), sum(instr(text_body, ?) > 0) FROM outbox WHERE order_id = ?`,
+	f.db.W.QueryRow(`SELECT count(secret), sum(instr(text_body, ?) > 0) FROM outbox JOIN outbox_bodies ON outbox_id = id
+		WHERE order_id = ?`,
 		CardDigitsPlaceholder, o.ID).Scan(&secrets, &placeholders)
 	if secrets != 0 || placeholders != 0 {
 		t.Errorf("unsent merchant mail still holds %d sealed digits and %d placeholders", secrets, placeholders)

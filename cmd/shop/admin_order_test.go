@@ -274,7 +274,7 @@ func TestAdminOrder_ShippingAnUnpaidOrderIsRefused(t *testing.T) {
 	if n := ts.queryInt(t, `SELECT count(*) FROM outbox WHERE key = ?`, "order/"+uncertified.Ref+"/shopper-shipped"); n != 1 {
 		t.Errorf("%d shipping mails, want 1", n)
 	}
-	if body := ts.queryText(t, `SELECT text_body FROM outbox WHERE key = ?`, "order/"+uncertified.Ref+"/shopper-shipped"); !strings.Contains(body, "6A123 456 789 FR") {
+	if body := ts.queryText(t, `SELECT text_body FROM outbox JOIN outbox_bodies ON outbox_id = id WHERE key = ?`, "order/"+uncertified.Ref+"/shopper-shipped"); !strings.Contains(body, "6A123 456 789 FR") {
 		t.Errorf("the shipping mail lacks the tracking number:\n%s", body)
 	}
 	p = orderAction(t, admin, uncertified.Ref, "cancel", url.Values{"reason": {"too late"}})
