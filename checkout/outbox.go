@@ -109,11 +109,16 @@ func claimDueMail(ctx context.Context, db *store.DB, token string, now, until ti
 	var claimed []outboxRow
 	// A claim lost to a power cut is claimed again later: no disk sync needed.
 	err := db.LightTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sending', claim_token = ?, claimed_until = ?
-			WHERE id IN (SELECT id FROM outbox
-				WHERE (status = 'queued' AND next_attempt_at <= ?) OR (status = 'sending' AND claimed_until < ?)
-				ORDER BY id LIMIT ?)`,
-			token, until, now, now, limit)
+		// Two scans of outbox_status in id order: the leases run out (as many rows as
+		// were being sent) and the first due rows of the queue, read no further than the
+		// limit. One scan with OR sorted every due row for each claim.
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sending', claim_token = ?1, claimed_until = ?2
+			WHERE id IN (SELECT id FROM (
+				SELECT id FROM outbox WHERE status = 'sending' AND claimed_until < ?3
+				UNION ALL
+				SELECT id FROM (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?3 ORDER BY id LIMIT ?4)
+			) ORDER BY id LIMIT ?4)`,
+			token, until, now, limit)
 		if err != nil {
 			return fmt.Errorf("checkout: claim mail: %w", err)
 		}

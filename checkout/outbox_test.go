@@ -596,3 +596,46 @@ func TestOutbox_RunDrainsABacklogWithoutWaitingForThePoll(t *testing.T) {
 	}
 }
 
+// A claim takes the oldest due mails first, up to its limit: expired leases and queued
+// mails alike, never a mail waiting for its retry nor one another worker holds.
+func TestClaimDueMail_OldestDueFirstUpToTheLimit(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openMailTestDB(t)
+	now := newMailTestClock().Now()
+	keys := []string{"a", "expired", "retry-later", "held", "b", "retry-due", "c", "d"}
+	for _, k := range keys {
+		mustEnqueue(t, db, plainTestMail("order/"+k+"/shopper-confirmation"))
+	}
+	set := func(key, query string, args ...any) {
+		t.Helper()
+		if _, err := db.W.Exec(query+` WHERE key = 'order/`+key+`/shopper-confirmation'`, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("expired", `UPDATE outbox SET status = 'sending', claim_token = 'dead', claimed_until = ?`, now.Add(-time.Second))
+	set("held", `UPDATE outbox SET status = 'sending', claim_token = 'busy', claimed_until = ?`, now.Add(time.Minute))
+	set("retry-later", `UPDATE outbox SET next_attempt_at = ?`, now.Add(time.Minute))
+	set("retry-due", `UPDATE outbox SET next_attempt_at = ?`, now.Add(-time.Minute))
+
+	claim := func(token string, limit int) []string {
+		t.Helper()
+		rows, err := claimDueMail(ctx, db, token, now, now.Add(time.Minute), limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rows {
+			got = append(got, strings.Split(r.Key, "/")[1])
+		}
+		return got
+	}
+	if got, want := strings.Join(claim("w1", 3), " "), "a expired b"; got != want {
+		t.Errorf("first claim of 3 = %q, want %q", got, want)
+	}
+	if got, want := strings.Join(claim("w2", 10), " "), "retry-due c d"; got != want {
+		t.Errorf("second claim = %q, want %q", got, want)
+	}
+	if got := claim("w3", 10); len(got) != 0 {
+		t.Errorf("third claim took %q; nothing else is due", got)
+	}
+}
