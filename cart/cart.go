@@ -45,6 +45,15 @@ type Line struct {
 // Total is the line's price at today's catalogue price, VAT included.
 func (l Line) Total() int64 { return l.PriceCents * int64(l.Quantity) }
 
+// Items is how many items lines hold, the count the header shows (see Count).
+func Items(lines []Line) int {
+	n := 0
+	for _, l := range lines {
+		n += l.Quantity
+	}
+	return n
+}
+
 // Problem says why the line cannot be ordered as it is, or "" when it can.
 func (l Line) Problem() string {
 	switch {

@@ -115,7 +115,7 @@ func (h *Handler) render(c echo.Context, status int, errLine int64, errQty, errM
 	if err != nil {
 		return err
 	}
-	v := templates.CartView{Chrome: h.Site.Chrome(c, "Your cart"), CanCheckout: len(lines) > 0, CheckoutURL: h.CheckoutURL}
+	v := templates.CartView{Chrome: h.Site.ChromeWithCount(c, "Your cart", Items(lines)), CanCheckout: len(lines) > 0, CheckoutURL: h.CheckoutURL}
 	var total int64
 	for _, l := range lines {
 		tl := templates.CartLine{

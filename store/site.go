@@ -41,6 +41,18 @@ type Site struct {
 
 // Chrome fills the layout's data for this request.
 func (s *Site) Chrome(c echo.Context, title string) templates.Chrome {
+	return s.chrome(c, title, -1)
+}
+
+// ChromeWithCount is Chrome for a page that has just read the visitor's cart (the cart
+// page, the order form): the header shows items, the sum of its lines' quantities,
+// without counting them again in the database.
+func (s *Site) ChromeWithCount(c echo.Context, title string, items int) templates.Chrome {
+	return s.chrome(c, title, items)
+}
+
+// chrome counts the cart for the header when items is negative.
+func (s *Site) chrome(c echo.Context, title string, items int) templates.Chrome {
 	ch := templates.Chrome{
 		Title:    title,
 		ShopName: s.Name,
@@ -52,7 +64,9 @@ func (s *Site) Chrome(c echo.Context, title string) templates.Chrome {
 	}
 	if v := VisitorID(c); v != "" {
 		ch.Flashes = s.Sessions.Flashes(c)
-		if s.Cart != nil && MayHaveCart(c) {
+		if items >= 0 {
+			ch.CartCount = items
+		} else if s.Cart != nil && MayHaveCart(c) {
 			n, err := s.Cart.Count(c.Request().Context(), v)
 			if err != nil {
 				s.Logger.WarnContext(c.Request().Context(), "cart count", "err", err)

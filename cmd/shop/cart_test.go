@@ -392,3 +392,21 @@ func TestCart_SurvivesRestart(t *testing.T) {
 		t.Errorf("%d espresso products after restart", n)
 	}
 }
+
+// The cart page and the order form read the cart anyway and show its count from it: the
+// header sums the lines' quantities there as on every other page.
+func TestHeaderCount_CartPageAndOrderFormSumTheLines(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	sh.addToCart("espresso-beans", 2)
+	sh.addToCart("mug", 3)
+	for _, path := range []string{"/cart", "/checkout", "/"} {
+		st, doc := sh.get(path)
+		if st != http.StatusOK {
+			t.Fatalf("GET %s: status %d", path, st)
+		}
+		if got := cartCount(t, doc); got != "5" {
+			t.Errorf("GET %s: header count %q, want 5", path, got)
+		}
+	}
+}
