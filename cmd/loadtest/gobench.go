@@ -11,8 +11,9 @@ import (
 	"strings"
 )
 
-// benchLineRe reads one result line of `go test -bench -benchmem`.
-var benchLineRe = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+(\d+)\s+([\d.]+) ns/op(?:\s+(\d+) B/op)?(?:\s+(\d+) allocs/op)?`)
+// benchLineRe reads the start of one result line of `go test -bench`: the name without
+// its -GOMAXPROCS suffix, the iterations, and then "value unit" pairs (see metrics).
+var benchLineRe = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+(\d+)\s+(.*)$`)
 
 // goBench runs the hot paths' Go benchmarks (no tests) and reads their results. A
 // package that fails to build does not hide the others' results: they are returned
@@ -48,9 +49,26 @@ func parseGoBench(out []byte) []GoBench {
 		}
 		b := GoBench{Package: pkg, Name: m[1]}
 		b.Iterations, _ = strconv.ParseInt(m[2], 10, 64)
-		b.NsPerOp, _ = strconv.ParseFloat(m[3], 64)
-		b.BytesPerOp, _ = strconv.ParseInt(m[4], 10, 64)
-		b.AllocsPerOp, _ = strconv.ParseInt(m[5], 10, 64)
+		fields := strings.Fields(m[3])
+		for i := 0; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			if err != nil {
+				break
+			}
+			switch unit := fields[i+1]; unit {
+			case "ns/op":
+				b.NsPerOp = v
+			case "B/op":
+				b.BytesPerOp = int64(v)
+			case "allocs/op":
+				b.AllocsPerOp = int64(v)
+			default: // a benchmark's own figure (b.ReportMetric), e.g. cpu-µs/op
+				if b.Metrics == nil {
+					b.Metrics = map[string]float64{}
+				}
+				b.Metrics[unit] = v
+			}
+		}
 		list = append(list, b)
 	}
 	return list

@@ -75,7 +75,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.logLevel, "shop-log-level", "info", "SHOP_LOG_LEVEL of the shop under load (its log goes to a file)")
 	fs.BoolVar(&o.goBench, "gobench", true, "also run the Go benchmarks of the hot paths")
 	fs.StringVar(&o.benchtime, "benchtime", "500ms", "-benchtime of the Go benchmarks")
-	pkgs := fs.String("bench-pkgs", "./templates/ ./cart/ ./payment/...", "packages whose Go benchmarks run")
+	pkgs := fs.String("bench-pkgs", "./templates/ ./cart/ ./checkout/ ./payment/...", "packages whose Go benchmarks run")
 	fs.BoolVar(&o.keep, "keep", false, "keep the data directories and server logs (their path is printed)")
 	fs.BoolVar(&o.pprof, "pprof", false, "save a CPU profile of the shop per scenario next to the JSON (SHOP_PPROF_ADDR)")
 	only := fs.String("only", "", "run only these groups of scenarios, comma-separated: capacity, add-to-cart, checkout, open, mix, flash-sale (targets of the others read n/a)")

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -64,9 +65,9 @@ func printReport(w io.Writer, res *Result) {
 		fmt.Fprintln(w, "  problem:", firstLine(res.GoBenchErr))
 	}
 	t = &table{left: 2}
-	t.add("package", "benchmark", "ns/op", "B/op", "allocs/op")
+	t.add("package", "benchmark", "ns/op", "B/op", "allocs/op", "own figures")
 	for _, b := range res.GoBench {
-		t.add(b.Package, b.Name, fmtNs(b.NsPerOp), count(float64(b.BytesPerOp)), count(float64(b.AllocsPerOp)))
+		t.add(b.Package, b.Name, fmtNs(b.NsPerOp), count(float64(b.BytesPerOp)), count(float64(b.AllocsPerOp)), ownMetrics(b.Metrics))
 	}
 	t.write(w, "  ")
 	for _, p := range res.Problems {
@@ -256,4 +257,14 @@ func shortCommit(c string) string {
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return l
+}
+
+// ownMetrics writes a benchmark's own figures as go test does, units in order.
+func ownMetrics(m map[string]float64) string {
+	units := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(units))
+	for i, u := range units {
+		parts[i] = strconv.FormatFloat(m[u], 'f', -1, 64) + " " + u
+	}
+	return strings.Join(parts, ", ")
 }

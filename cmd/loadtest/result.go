@@ -128,6 +128,8 @@ type GoBench struct {
 	NsPerOp     float64 `json:"ns_per_op"`
 	BytesPerOp  int64   `json:"bytes_per_op"`
 	AllocsPerOp int64   `json:"allocs_per_op"`
+	// Metrics are the benchmark's own figures by unit (b.ReportMetric).
+	Metrics map[string]float64 `json:"metrics,omitempty"`
 }
 
 // Target is one line of the issue's targets, judged on this run.
