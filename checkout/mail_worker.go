@@ -196,6 +196,9 @@ func (o *Outbox) sendOne(ctx context.Context, r outboxRow, token string) (ok boo
 	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	log := o.logger().With("mail", r.ID, "key", r.Key)
+	if r.NoBody {
+		return false, o.markFailed(markCtx, log, r, token, "the mail's text is missing from the database")
+	}
 
 	digits := ""
 	text, html := r.Text, r.HTML

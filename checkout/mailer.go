@@ -151,10 +151,16 @@ func (d *DirSender) Send(ctx context.Context, msg *mail.Msg) error {
 	if err != nil {
 		return fmt.Errorf("mail folder: %w", err)
 	}
+	renamed := false
+	defer func() {
+		if !renamed { // a failure or a panic: a merchant's mail holds the six digits
+			os.Remove(tmp.Name())
+		}
+	}()
 	if err := d.write(tmp, msg); err != nil {
-		os.Remove(tmp.Name())
 		return err
 	}
+	renamed = true
 	return nil
 }
 

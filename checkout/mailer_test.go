@@ -166,3 +166,31 @@ func mustBuildTestMsg(t *testing.T) *gomail.Msg {
 	}
 	return msg
 }
+
+// A mail the folder cannot take leaves no half-written temporary file behind: a
+// merchant's mail holds the six card digits.
+func TestDirSender_FailureLeavesNoTemporaryFile(t *testing.T) {
+	dir := t.TempDir()
+	sender := &DirSender{Dir: dir}
+	msg := gomail.NewMsg()
+	if err := msg.From("shop@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	msg.SetMessageIDWithValue("outbox-1-abc@shop.test")
+	msg.SetDate()
+	msg.SetBodyString(gomail.TypeTextPlain, "Card digits: 123456")
+	// The file's final name is taken by a folder, so the rename fails.
+	if err := os.Mkdir(filepath.Join(dir, emlName(msg)), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := sender.Send(context.Background(), msg); err == nil {
+		t.Fatal("Send succeeded onto a folder")
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || !entries[0].IsDir() {
+		t.Errorf("folder holds %v, want only the folder in the way", entries)
+	}
+}

@@ -72,10 +72,14 @@ func enqueueMail(ctx context.Context, tx *store.Tx, m Mail) error {
 	if err != nil {
 		return fmt.Errorf("checkout: enqueue mail %q: %w", m.Key, err)
 	}
-	if !rowsChanged(res) { // the duplicate: its bodies are there already
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 { // the duplicate: its bodies are there already
 		return nil
 	}
-	id, err := res.LastInsertId()
+	var id int64
+	if err == nil {
+		id, err = res.LastInsertId()
+	}
 	if err == nil {
 		_, err = tx.ExecContext(ctx, `INSERT INTO outbox_bodies (outbox_id, text_body, html_body) VALUES (?, ?, ?)`,
 			id, m.Text, m.HTML)
@@ -95,6 +99,7 @@ type outboxRow struct {
 	Subject      string
 	Text         string
 	HTML         string
+	NoBody       bool // its outbox_bodies row is missing
 	Secret       []byte
 	Attempts     int
 	CreatedAt    time.Time
@@ -122,9 +127,12 @@ func claimDueMail(ctx context.Context, db *store.DB, token string, now, until ti
 		if err != nil {
 			return fmt.Errorf("checkout: claim mail: %w", err)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, key, order_ref, recipient, subject, b.text_body, b.html_body,
+		// A row without bodies (written by hand, say) is claimed too, and failed by the
+		// worker: left out here, it would be claimed again after every lease, unseen.
+		rows, err := tx.QueryContext(ctx, `SELECT id, key, order_ref, recipient, subject,
+			coalesce(b.text_body, ''), coalesce(b.html_body, ''), b.outbox_id IS NULL,
 			secret, attempts, created_at, claimed_until
-			FROM outbox JOIN outbox_bodies AS b ON b.outbox_id = outbox.id
+			FROM outbox LEFT JOIN outbox_bodies AS b ON b.outbox_id = outbox.id
 			WHERE claim_token = ? AND status = 'sending' ORDER BY id`, token)
 		if err != nil {
 			return fmt.Errorf("checkout: read claimed mail: %w", err)
@@ -132,7 +140,7 @@ func claimDueMail(ctx context.Context, db *store.DB, token string, now, until ti
 		defer rows.Close()
 		for rows.Next() {
 			var r outboxRow
-			if err := rows.Scan(&r.ID, &r.Key, &r.OrderRef, &r.To, &r.Subject, &r.Text, &r.HTML,
+			if err := rows.Scan(&r.ID, &r.Key, &r.OrderRef, &r.To, &r.Subject, &r.Text, &r.HTML, &r.NoBody,
 				&r.Secret, &r.Attempts, &r.CreatedAt, &r.ClaimedUntil); err != nil {
 				return fmt.Errorf("checkout: read claimed mail: %w", err)
 			}

@@ -639,3 +639,27 @@ func TestClaimDueMail_OldestDueFirstUpToTheLimit(t *testing.T) {
 		t.Errorf("third claim took %q; nothing else is due", got)
 	}
 }
+
+// A queued mail whose text is gone (a hand-made row, a damaged database) is failed where
+// a merchant sees it, not claimed again after every lease.
+func TestOutbox_MailWithoutItsTextFails(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openMailTestDB(t)
+	box := newTestOutbox(db, discardSender{}, newMailTestClock(), &lockedBuffer{})
+	mustEnqueue(t, db, plainTestMail("order/LOST/shopper-confirmation"))
+	mustEnqueue(t, db, plainTestMail("order/FINE/shopper-confirmation"))
+	if _, err := db.W.Exec(`DELETE FROM outbox_bodies WHERE outbox_id =
+		(SELECT id FROM outbox WHERE key = 'order/LOST/shopper-confirmation')`); err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := box.SendDue(ctx); err != nil || sent != 1 {
+		t.Fatalf("SendDue = %d, %v; want the whole mail sent", sent, err)
+	}
+	row := readOutboxRow(t, db, "order/LOST/shopper-confirmation")
+	if row.Status != mailFailed || !strings.Contains(row.LastError, "missing") {
+		t.Errorf("mail without text: %+v; want failed, saying its text is missing", row)
+	}
+	if row := readOutboxRow(t, db, "order/FINE/shopper-confirmation"); row.Status != mailSent {
+		t.Errorf("whole mail: %+v; want sent", row)
+	}
+}
