@@ -133,6 +133,8 @@ var adminEventWords = map[string]string{
 	"expired":                "Expired",
 	"payment_refused":        "Bank refused a payment attempt",
 	"paid_after_close":       "Paid after the order was closed",
+	"amount_mismatch":        "Bank confirmed a payment of the wrong amount",
+	"test_payment":           "Test payment on the live shop",
 	"card_digits_shown":      "Stored card digits shown",
 }
 
@@ -142,6 +144,7 @@ var adminOutcomeWords = map[string]string{
 	"duplicate":        "Duplicate: nothing changed",
 	"paid_after_close": "Payment after the order closed: you were mailed",
 	"amount_mismatch":  "Amount or currency did not match: ignored",
+	"test_payment":     "Test payment while live: ignored",
 	"bad_mac":          "Bad seal: ignored",
 	"bad_content":      "Unreadable: ignored",
 	"unknown_order":    "Unknown order: ignored",

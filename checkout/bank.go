@@ -44,11 +44,15 @@ func (m *BankPayments) Routes(g *echo.Group) {
 	g.GET("/orders/:ref/return", m.returned)
 }
 
+// NotifyPath is the bank's notification URL, under the shop's base URL: the address
+// the merchant registers with the bank.
+const NotifyPath = "/payment/cmcic/notify"
+
 // NotifyRoutes registers the bank's notification URL, which has no visitor session
 // and no CSRF token: the MAC authenticates it. GET serves the bank's replay link.
 func (m *BankPayments) NotifyRoutes(e *echo.Echo) {
-	e.POST("/payment/cmcic/notify", m.notify)
-	e.GET("/payment/cmcic/notify", m.notify)
+	e.POST(NotifyPath, m.notify)
+	e.GET(NotifyPath, m.notify)
 }
 
 // handoff shows the sealed form that the browser posts to the bank. The order gets the
@@ -120,13 +124,17 @@ func (m *BankPayments) returned(c echo.Context) error {
 // is sent here: mails wait in the outbox), cdr=0 whenever the seal is valid, whatever
 // the payment's outcome, and cdr=1 otherwise.
 func (m *BankPayments) notify(c echo.Context) error {
-	ctx := c.Request().Context()
-	values, err := c.FormParams()
-	if err != nil {
-		values = url.Values{}
-	}
-	if c.Request().Method == http.MethodGet {
-		values = c.QueryParams()
+	r := c.Request()
+	ctx := r.Context()
+	// The sealed fields are the body of a POST, the query of the replay link's GET: never
+	// both, or a query string on the registered URL would join the sealed fields.
+	values := r.URL.Query()
+	if r.Method == http.MethodPost {
+		if err := r.ParseForm(); err != nil {
+			values = url.Values{}
+		} else {
+			values = r.PostForm
+		}
 	}
 	n, verr := m.Bank.VerifyNotification(values)
 	if n.Fields == nil {
@@ -161,6 +169,10 @@ func (m *BankPayments) handle(ctx context.Context, rec *notificationRecord, verr
 	switch {
 	case !rec.MACValid:
 		rec.Outcome = "bad_mac"
+		// Kept with the order it names, so that a forged attempt shows on that order.
+		if ref := rec.N.Fields.Get("reference"); len(ref) <= 50 {
+			rec.N.Reference, rec.OrderID = ref, m.orderID(ctx, ref)
+		}
 		return m.record(ctx, rec)
 	case verr != nil:
 		rec.Outcome = "bad_content"
@@ -175,10 +187,22 @@ func (m *BankPayments) handle(ctx context.Context, rec *notificationRecord, verr
 		return err
 	}
 	rec.OrderID = o.ID
+	mismatch := rec.N.AmountCents != o.TotalCents || rec.N.Currency != o.Currency
 	switch {
-	case rec.N.AmountCents != o.TotalCents || rec.N.Currency != o.Currency:
+	case mismatch && rec.N.Paid():
+		rec.Outcome = "amount_mismatch"
+		return m.alert(ctx, rec, o, "Payment of the wrong amount", "The bank confirmed a payment of "+
+			store.FormatCents(rec.N.AmountCents)+" "+rec.N.Currency+
+			" (authorisation "+rec.N.AuthNumber+") for this order of "+store.FormatCents(o.TotalCents)+" "+o.Currency+
+			". The order stays unpaid: check the payment with the bank, then refund it or take the order by hand.")
+	case mismatch:
 		rec.Outcome = "amount_mismatch"
 		return m.record(ctx, rec)
+	case rec.N.Test() && m.Bank.Production():
+		rec.Outcome = "test_payment"
+		return m.alert(ctx, rec, o, "Test payment on the live shop", "The bank's test server reported a test "+
+			"payment for this order, which moves no money, while the shop takes payments on the bank's production "+
+			"page. The order stays unpaid. The payment form was sent to the test server, perhaps on purpose.")
 	case rec.N.Refused():
 		rec.Outcome = "refused"
 		return svc.DB.Tx(ctx, func(tx *store.Tx) error {
@@ -245,6 +269,39 @@ func (m *BankPayments) paidAfterClose(ctx context.Context, rec *notificationReco
 		}
 		return enqueueMail(ctx, tx, svc.Mails.PaidAfterCloseToMerchant(o, rec.N.AuthNumber))
 	})
+}
+
+// alert files a notification that speaks of money but leaves the order unpaid, and tells
+// the merchant: an event on the order and a mail, the first time for this order and
+// outcome (the bank may send it again).
+func (m *BankPayments) alert(ctx context.Context, rec *notificationRecord, o Order, title, text string) error {
+	svc := m.Orders.Service
+	return svc.DB.Tx(ctx, func(tx *store.Tx) error {
+		var told int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM order_events WHERE order_id = ? AND kind = ?`,
+			o.ID, rec.Outcome).Scan(&told); err != nil {
+			return err
+		}
+		if err := insertNotification(ctx, tx, svc, rec); err != nil || told > 0 {
+			return err
+		}
+		if err := addEvent(ctx, tx, o.ID, svc.Now(), rec.Outcome, title+": "+text, "bank"); err != nil {
+			return err
+		}
+		return enqueueMail(ctx, tx, svc.Mails.PaymentProblemToMerchant(o, strings.ReplaceAll(rec.Outcome, "_", "-"), title, text))
+	})
+}
+
+// orderID is the id of the order with this reference, or 0.
+func (m *BankPayments) orderID(ctx context.Context, ref string) int64 {
+	var id int64
+	if ref == "" {
+		return 0
+	}
+	if err := m.Orders.Service.DB.ReadRow(ctx, `SELECT id FROM orders WHERE reference = ?`, ref).Scan(&id); err != nil {
+		return 0
+	}
+	return id
 }
 
 func (m *BankPayments) record(ctx context.Context, rec *notificationRecord) error {

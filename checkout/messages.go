@@ -93,6 +93,19 @@ func (m *Mails) PaidAfterCloseToMerchant(o Order, auth string) Mail {
 	return m.render(o, "merchant-paid-after-close", m.Merchant, subject, v)
 }
 
+// PaymentProblemToMerchant tells the merchant of a bank notification that left the order
+// unpaid although it speaks of money: kind names the problem (one mail per order and
+// kind), title heads the mail and text says what happened and what to do.
+func (m *Mails) PaymentProblemToMerchant(o Order, kind, title, text string) Mail {
+	v := templates.MailView{Title: title + " — order " + o.Reference, Paragraphs: []string{text}}
+	order := m.orderView(o, true)
+	order.Customer = &templates.MailCustomer{Name: o.Name, Email: o.Email, Phone: o.Phone}
+	v.Order = &order
+	v.Link = templates.MailLink{Text: "Open the admin area", URL: m.BaseURL + "/admin"}
+	subject := fmt.Sprintf("[%s] %s — order %s, action needed", m.ShopName, title, o.Reference)
+	return m.render(o, "merchant-"+kind, m.Merchant, subject, v)
+}
+
 // OrderConfirmationToShopper confirms an order to the shopper once its payment went
 // through (or awaits the merchant's check). It never holds a card digit.
 func (m *Mails) OrderConfirmationToShopper(o Order) Mail {

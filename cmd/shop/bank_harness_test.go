@@ -24,6 +24,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"shop/checkout"
 	"shop/payment/cmcic"
 )
 
@@ -361,9 +362,15 @@ func newBankNotifier(t *testing.T, ts *testShop) *bankNotifier {
 // send posts v (method POST) or puts it in the query string (GET, the replay link). It
 // is safe from any goroutine; the caller counts concurrent sends itself.
 func (n *bankNotifier) send(method string, v url.Values) (bankAck, error) {
-	target := n.ts.URL + "/payment/cmcic/notify"
+	return n.sendTo("", method, v)
+}
+
+// sendTo is send to the notification URL followed by query ("?a=b" or empty), as the
+// URL a merchant registered with the bank may be.
+func (n *bankNotifier) sendTo(query, method string, v url.Values) (bankAck, error) {
+	target := n.ts.URL + checkout.NotifyPath + query
 	var body io.Reader
-	if method == http.MethodGet {
+	if method == http.MethodGet || method == http.MethodHead {
 		target += "?" + v.Encode()
 	} else {
 		body = strings.NewReader(v.Encode())

@@ -203,8 +203,8 @@ func TestBankNotify_Table(t *testing.T) {
 							t.Fatalf("%d notifications recorded, want %d", n, count+1)
 						}
 						last := bankLastNotification(t, ts)
-						if last.MACValid || last.Outcome != "bad_mac" || last.OrderID.Valid {
-							t.Errorf("recorded forged notification = %+v, want mac_valid=0, outcome bad_mac, no order", last)
+						if last.MACValid || last.Outcome != "bad_mac" || last.OrderID.Int64 != o.ID {
+							t.Errorf("recorded forged notification = %+v, want mac_valid=0, outcome bad_mac, kept with order %d", last, o.ID)
 						}
 						if last.Fields["reference"] == nil || last.Fields["reference"][0] != ref {
 							t.Errorf("recorded fields = %v, want what was received (reference %s)", last.Fields, ref)
@@ -214,36 +214,83 @@ func TestBankNotify_Table(t *testing.T) {
 				expectUnpaid(t, ref)
 			})
 
-			t.Run("valid seal with a wrong amount or currency is recorded and does not pay", func(t *testing.T) {
+			t.Run("valid seal with a wrong amount or currency is recorded, does not pay, and a payment alerts the merchant once", func(t *testing.T) {
 				ref, o := place(t)
 				before := bankOrderSnapshot(t, ts, ref)
-				for _, montant := range []string{
-					cmcic.FormatAmount(o.TotalCents+100, "EUR"),
-					cmcic.FormatAmount(o.TotalCents-1, "EUR"),
-					cmcic.FormatAmount(o.TotalCents, "USD"),
-				} {
-					fields := bankNoticeFields(format, paiement(ref, o))
+				wrong := func(n bankNotice, montant string) url.Values {
+					fields := bankNoticeFields(format, n)
 					for i := range fields {
 						if fields[i].Name == "montant" {
 							fields[i].Value = montant
 						}
 					}
-					v := bankValues(bankTerminal(t, format).SealNotification(fields))
-					expectBankAck(t, bn.notify(t, http.MethodPost, v), cmcic.AckOK)
+					return bankValues(bankTerminal(t, format).SealNotification(fields))
+				}
+				// A refusal of the wrong amount took no money: recorded, nobody told.
+				expectBankAck(t, bn.notify(t, http.MethodPost, wrong(annulation(ref, o), cmcic.FormatAmount(1, "EUR"))), cmcic.AckOK)
+				if n := bankMerchantMails(t, ts, ref); n != 0 {
+					t.Errorf("a refused wrong amount: %d merchant mails, want none", n)
+				}
+				for _, montant := range []string{
+					cmcic.FormatAmount(o.TotalCents+100, "EUR"),
+					cmcic.FormatAmount(o.TotalCents-1, "EUR"),
+					cmcic.FormatAmount(o.TotalCents, "USD"),
+				} {
+					expectBankAck(t, bn.notify(t, http.MethodPost, wrong(paiement(ref, o), montant)), cmcic.AckOK)
 				}
 				if got := bankOrderSnapshot(t, ts, ref); got != before {
 					t.Errorf("a mismatched amount changed the order:\nbefore %s\nafter %s", before, got)
 				}
-				expectUnpaid(t, ref)
+				if o := bankOrderRow(t, ts, ref); o.State != "awaiting_payment" {
+					t.Errorf("order state %q, want awaiting_payment", o.State)
+				}
+				if n := bankEvents(t, ts, ref, "paid"); n != 0 {
+					t.Errorf("%d paid events, want none", n)
+				}
+				if n := bankEvents(t, ts, ref, "amount_mismatch"); n != 1 {
+					t.Errorf("%d amount_mismatch events on the order, want 1", n)
+				}
+				if n := ts.queryInt(t, `SELECT count(*) FROM outbox WHERE recipient = ? AND order_ref = ?
+					AND key = ? AND subject LIKE '%wrong amount%'`,
+					ts.cfg.Merchant, ref, "order/"+ref+"/merchant-amount-mismatch"); n != 1 {
+					t.Errorf("%d wrong-amount mails to the merchant, want 1 (of %d merchant mails)", n, bankMerchantMails(t, ts, ref))
+				}
 				rows := bankNotificationsOf(t, ts, ref)
-				if len(rows) != 3 {
-					t.Fatalf("recorded %d notifications, want 3", len(rows))
+				if len(rows) != 4 {
+					t.Fatalf("recorded %d notifications, want 4", len(rows))
 				}
 				for _, r := range rows {
 					if r.Outcome != "amount_mismatch" || !r.MACValid || r.OrderID.Int64 != o.ID {
 						t.Errorf("recorded notification = %+v, want amount_mismatch for order %d", r, o.ID)
 					}
 				}
+			})
+
+			t.Run("a query string on the notification URL is not taken for sealed fields", func(t *testing.T) {
+				ref, o := place(t)
+				a, err := bn.sendTo("?from=bank", http.MethodPost, bankSealed(t, format, paiement(ref, o)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				bn.sent++
+				expectBankAck(t, a, cmcic.AckOK)
+				expectPaidOnce(t, ref)
+			})
+
+			t.Run("HEAD is not a notification", func(t *testing.T) {
+				ref, o := place(t)
+				count := ts.queryInt(t, `SELECT count(*) FROM gateway_notifications`)
+				a, err := bn.send(http.MethodHead, bankSealed(t, format, paiement(ref, o)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a.Status < 400 {
+					t.Errorf("HEAD answered %d, want a refusal", a.Status)
+				}
+				if n := ts.queryInt(t, `SELECT count(*) FROM gateway_notifications`); n != count {
+					t.Errorf("HEAD recorded %d notifications", n-count)
+				}
+				expectUnpaid(t, ref)
 			})
 
 			t.Run("valid seal from another terminal is recorded and does not pay", func(t *testing.T) {
@@ -432,5 +479,52 @@ func TestBankNotify_PaymentAfterExpiryIsFlaggedToTheMerchant(t *testing.T) {
 	}
 	if n := bankMerchantMails(t, ts, ref); n == 0 {
 		t.Errorf("no mail to the merchant about a payment taken for an expired order")
+	}
+}
+
+// With the bank's production page configured, "payetest" comes from the bank's test
+// server (which takes the same terminal's forms and moves no money): the order stays
+// unpaid and the merchant hears of it once; a real "paiement" still pays.
+func TestBankNotify_TestPaymentOnTheLiveShopDoesNotPay(t *testing.T) {
+	const key = "0123456789ABCDEF0123456789ABCDEF01234567"
+	ts := startShopWith(t, shopSetup{Env: map[string]string{
+		"SHOP_DEMO": "0", "SHOP_CARD_PAYMENTS": "off", "SHOP_CMCIC_URL": "https://p.monetico-services.com/paiement.cgi",
+		"SHOP_CMCIC_TPE": "7654321", "SHOP_CMCIC_KEY": key, "SHOP_CMCIC_SOCIETE": "myshop",
+	}})
+	bankSeedCatalogue(t, ts)
+	ref := bankPlaceOrder(t, ts, ts.newShopper(t))
+	o := bankOrderRow(t, ts, ref)
+	k, err := cmcic.ParseKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := cmcic.Config{TPE: "7654321", Key: k, Format: cmcic.Current}
+	sealed := func(code string) url.Values {
+		return bankValues(live.SealNotification(bankNoticeFields(cmcic.Current,
+			bankNotice{Ref: ref, Code: code, Auth: "A1B2C3", Cents: o.TotalCents, TPE: "7654321"})))
+	}
+	bn := newBankNotifier(t, ts)
+
+	for range 2 {
+		expectBankAck(t, bn.notify(t, http.MethodPost, sealed("payetest")), cmcic.AckOK)
+	}
+	if got := bankOrderRow(t, ts, ref); got.State != "awaiting_payment" {
+		t.Fatalf("after payetest on the live shop: state %q, want awaiting_payment", got.State)
+	}
+	if n := bankEvents(t, ts, ref, "test_payment"); n != 1 {
+		t.Errorf("%d test_payment events, want 1", n)
+	}
+	if n := ts.queryInt(t, `SELECT count(*) FROM outbox WHERE recipient = ? AND key = ?`,
+		ts.cfg.Merchant, "order/"+ref+"/merchant-test-payment"); n != 1 {
+		t.Errorf("%d test-payment mails to the merchant, want 1", n)
+	}
+	rows := bankNotificationsOf(t, ts, ref)
+	if len(rows) != 2 || rows[0].Outcome != "test_payment" || rows[1].Outcome != "test_payment" {
+		t.Errorf("recorded notifications = %+v, want two test_payment", rows)
+	}
+
+	expectBankAck(t, bn.notify(t, http.MethodPost, sealed("paiement")), cmcic.AckOK)
+	if got := bankOrderRow(t, ts, ref); got.State != "paid" {
+		t.Errorf("after paiement: state %q, want paid", got.State)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"shop/checkout"
 	"shop/payment/card"
 	"shop/payment/cmcic"
 	"shop/payment/cmcic/sandbox"
@@ -51,7 +52,7 @@ func (a *app) bank() (bankSetup, error) {
 		b.config = cmcic.Config{URL: a.cfg.BaseURL.String() + "/_bank/paiement.cgi", TPE: sandboxTPE, Key: key,
 			Societe: sandboxSociete, Format: seal}
 		b.sandbox = sandbox.New(sandbox.Config{Bank: b.config,
-			NotifyURL: a.cfg.BaseURL.String() + "/payment/cmcic/notify", Logger: a.log.With("component", "sandbox-bank"),
+			NotifyURL: a.cfg.BaseURL.String() + checkout.NotifyPath, Logger: a.log,
 			Now: a.now})
 	default:
 		return b, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"shop/checkout"
 	"shop/payment/card"
 	"shop/store"
 )
@@ -30,7 +31,7 @@ func newLogger(cfg *config, w io.Writer) *slog.Logger {
 // notification (by its MAC) and the sandbox bank's own pages.
 func noCSRF(c echo.Context) bool {
 	p := c.Request().URL.Path
-	return p == "/payment/cmcic/notify" || strings.HasPrefix(p, "/_bank/") ||
+	return p == checkout.NotifyPath || strings.HasPrefix(p, "/_bank/") ||
 		strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/media/") || p == "/healthz"
 }
 
@@ -134,7 +135,8 @@ func contentSecurityPolicy(formActions []string) string {
 // uptime checks use it) and drops the body the GET handler writes.
 func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if r := c.Request(); r.Method == http.MethodHead {
+		// Not the bank's notification URL: its GET changes an order, which a HEAD must not.
+		if r := c.Request(); r.Method == http.MethodHead && r.URL.Path != checkout.NotifyPath {
 			r.Method = http.MethodGet
 			c.Response().Writer = bodyless{c.Response().Writer}
 		}

@@ -50,6 +50,20 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// productionHosts are the banks' payment servers, whose test pages live under /test/.
+var productionHosts = map[string]bool{
+	"p.monetico-services.com": true, "ssl.paiement.cic-banques.fr": true,
+	"paiement.creditmutuel.fr": true, "ssl.paiement.banque-obc.fr": true,
+}
+
+// Production reports whether the form goes to a bank's real payment page, where a
+// "payetest" answer cannot be a payment: it comes from the bank's test server, which
+// takes the same terminal's forms (a shopper can post the form there) and moves no money.
+func (c Config) Production() bool {
+	u, err := url.Parse(c.URL)
+	return err == nil && productionHosts[strings.ToLower(u.Hostname())] && !strings.Contains(u.Path, "/test/")
+}
+
 // Address is a billing or shipping address. Current-format terminals must
 // send the billing address (3-D Secure v2 uses it).
 type Address struct {

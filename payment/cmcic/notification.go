@@ -60,6 +60,10 @@ func (n Notification) Paid() bool {
 	return code == "paiement" || code == "payetest"
 }
 
+// Test reports whether the bank's test server sent it: an accepted payment on a test
+// terminal, which moves no money.
+func (n Notification) Test() bool { return n.Code == "payetest" }
+
 // Refused reports whether the bank refused the payment (or one instalment).
 // A reference can be refused several times and then paid.
 func (n Notification) Refused() bool {
