@@ -113,7 +113,7 @@ func (m *CardPayments) submit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	details := &CardDetails{Brand: checked.Brand.Label(), Expiry: checked.Expiry.String(), Stored: stored}
+	details := &CardDetails{Brand: checked.Brand.Label(), Expiry: checked.Expiry.String()}
 	changed, err := m.Orders.Service.CompletePayment(c.Request().Context(), o.ID, Completion{
 		Method: "card", To: AwaitingCertification, Detail: "Card details received (" + details.Brand + ")",
 		Card: details, Secret: sealed,

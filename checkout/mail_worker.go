@@ -209,9 +209,8 @@ func (o *Outbox) sendOne(ctx context.Context, r outboxRow, token string) (ok boo
 			// sees it and can resend once it is fixed.
 			return false, o.markFailed(markCtx, log, r, token, scrubMailError(err, ""))
 		}
-		stored := o.storedDigits(ctx, r.OrderRef)
-		text = strings.NewReplacer(CardDigitsPlaceholder, digits, CardStoredPlaceholder, stored).Replace(text)
-		html = strings.NewReplacer(CardDigitsPlaceholder, digits, CardStoredPlaceholder, stored).Replace(html)
+		text = strings.ReplaceAll(text, CardDigitsPlaceholder, digits)
+		html = strings.ReplaceAll(html, CardDigitsPlaceholder, digits)
 	}
 	msg, err := o.message(r, text, html)
 	if err != nil {
@@ -267,17 +266,6 @@ func (o *Outbox) release(ctx context.Context, rows []outboxRow, token string) {
 			o.logger().Warn("mail: release claim", "mail", r.ID, "err", err)
 		}
 	}
-}
-
-// storedDigits is the order's card record as it stands now: the number less its last six
-// digits, or only the first six once the merchant has decided.
-func (o *Outbox) storedDigits(ctx context.Context, ref string) string {
-	var stored string
-	if err := o.DB.R.QueryRowContext(ctx, `SELECT c.stored FROM card_payments c JOIN orders o ON o.id = c.order_id
-		WHERE o.reference = ?`, ref).Scan(&stored); err != nil {
-		return "(see the order in the admin area)"
-	}
-	return stored
 }
 
 // openDigits opens a row's sealed digits. Its errors never carry the digits.

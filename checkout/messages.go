@@ -19,11 +19,6 @@ import (
 // card digits go. Only the mail worker replaces it, in memory, at send time.
 const CardDigitsPlaceholder = "{{CARD_DIGITS}}"
 
-// CardStoredPlaceholder stands where the stored part of the number goes. The worker fills
-// it from the card record when the mail leaves, so the outbox never holds card digits and
-// a record already cut to six digits (payment decided) is what the mail shows.
-const CardStoredPlaceholder = "{{CARD_STORED}}"
-
 // Mails renders the typed messages, each with a plain-text and an HTML part from the
 // same view (templates.MailView): the HTML through templates.Mail, the text through
 // mailtext/mail.txt.
@@ -35,10 +30,11 @@ type Mails struct {
 	Location *time.Location
 }
 
-// CardDetails is what the merchant's mail shows of a card taken on the shop's page.
+// CardDetails is what the merchant's mail shows of a card taken on the shop's page. Never
+// the stored part of the number: with the six digits beside it, the mail would hold the
+// whole number. The merchant puts the two together in the admin area.
 type CardDetails struct {
 	Brand, Expiry string
-	Stored        string // the number less its last six digits
 }
 
 //go:embed mailtext/*.txt
@@ -67,7 +63,7 @@ func (m *Mails) OrderCompletedToMerchant(o Order, card *CardDetails) Mail {
 		v.Paragraphs = append(v.Paragraphs, "An order has changed. Its details are below.")
 	}
 	if card != nil {
-		v.Card = &templates.MailCard{Brand: card.Brand, Expiry: card.Expiry, Stored: CardStoredPlaceholder, Digits: CardDigitsPlaceholder}
+		v.Card = &templates.MailCard{Brand: card.Brand, Expiry: card.Expiry, Digits: CardDigitsPlaceholder}
 		v.Paragraphs = append(v.Paragraphs,
 			"This e-mail is the only place the missing card digits exist. Do not forward it, and delete it once the payment is settled.")
 	}

@@ -51,7 +51,7 @@ func testMails() *Mails {
 
 func TestMails_MerchantCardOrder(t *testing.T) {
 	o := mailTestOrder()
-	m := testMails().OrderCompletedToMerchant(o, &CardDetails{Brand: "Visa", Expiry: "12/2031", Stored: "4000000000"})
+	m := testMails().OrderCompletedToMerchant(o, &CardDetails{Brand: "Visa", Expiry: "12/2031"})
 
 	if m.Key != "order/AB12CD34EF/merchant-completed" || m.To != "merchant@example.com" {
 		t.Errorf("key %q to %q", m.Key, m.To)
@@ -64,7 +64,7 @@ func TestMails_MerchantCardOrder(t *testing.T) {
 		t.Errorf("text part lacks the labelled placeholder line:\n%s", m.Text)
 	}
 	for _, want := range []string{
-		"Brand: Visa", "Expiry: 12/2031", "Stored part of the number: " + CardStoredPlaceholder,
+		"Brand: Visa", "Expiry: 12/2031", `Other digits: kept with the order. In the admin area, open the order and choose "Show stored digits".`,
 		"AB12CD34EF", "14 March 2031, 09:30 UTC",
 		"Tin of sardines", "2 x €12.50 = €25.00", "Linen apron", "1 x €1,234.50 = €1,234.50",
 		"Home delivery: €5.90", "Total excl. VAT: €1,057.37", "VAT 20%: €206.73", "VAT 5.5%: €1.30", "Total incl. VAT: €1,265.40",
@@ -81,9 +81,13 @@ func TestMails_MerchantCardOrder(t *testing.T) {
 	if got := testIDText(t, doc, "card-digits"); got != "Missing card digits (last 6): "+CardDigitsPlaceholder {
 		t.Errorf("html card-digits = %q", got)
 	}
-	// The stored part too is filled in only when the mail leaves: the outbox holds no digit.
-	if got := testIDText(t, doc, "card-stored"); got != CardStoredPlaceholder {
-		t.Errorf("html card-stored = %q", got)
+	// Never the stored part: beside the six digits it would make the whole number. The
+	// merchant finds it with the order.
+	if got := testIDText(t, doc, "card-other-digits"); !strings.Contains(got, "Show stored digits") {
+		t.Errorf("html card-other-digits = %q, want it to say where the other digits are", got)
+	}
+	if strings.Contains(m.Text+m.HTML, "Stored part") || strings.Contains(m.Text+m.HTML, "{{CARD_STORED}}") {
+		t.Errorf("the mail still has a place for the stored part of the number:\n%s", m.Text)
 	}
 	if got := len(findTestIDs(doc, "order-line")); got != 2 {
 		t.Errorf("html order lines = %d, want 2", got)

@@ -396,7 +396,7 @@ func TestOutbox_CardDigitsOnlyInTheSentMail(t *testing.T) {
 	o := mailTestOrder()
 	o.ID = insertMailTestOrder(t, db, o.Reference)
 	mails := &Mails{ShopName: "Le Test", BaseURL: "https://shop.test", Merchant: "merchant@example.com"}
-	m := mails.OrderCompletedToMerchant(o, &CardDetails{Brand: "Visa", Expiry: "12/2031", Stored: "4000000000"})
+	m := mails.OrderCompletedToMerchant(o, &CardDetails{Brand: "Visa", Expiry: "12/2031"})
 	m.Secret = key.Seal(digits, o.Reference)
 	mustEnqueue(t, db, m)
 	assertNotInDatabaseFiles(t, path, digits)
@@ -445,7 +445,7 @@ func TestOutbox_UnopenableDigitsFailWithoutSending(t *testing.T) {
 	o := mailTestOrder()
 	o.ID = insertMailTestOrder(t, db, o.Reference)
 	m := (&Mails{ShopName: "Le Test", BaseURL: "https://shop.test", Merchant: "merchant@example.com"}).
-		OrderCompletedToMerchant(o, &CardDetails{Brand: "Visa", Expiry: "12/2031", Stored: "4000000000"})
+		OrderCompletedToMerchant(o, &CardDetails{Brand: "Visa", Expiry: "12/2031"})
 	m.Secret = newTestDigitsKey(t).Seal("123456", o.Reference)
 	mustEnqueue(t, db, m)
 
@@ -465,7 +465,7 @@ func TestEnqueueMail_RefusesMismatchedPlaceholder(t *testing.T) {
 	o.ID = insertMailTestOrder(t, db, o.Reference)
 	mails := &Mails{ShopName: "Le Test", BaseURL: "https://shop.test", Merchant: "merchant@example.com"}
 	tests := map[string]Mail{
-		"placeholder without digits": mails.OrderCompletedToMerchant(o, &CardDetails{Brand: "Visa", Expiry: "12/2031", Stored: "4000000000"}),
+		"placeholder without digits": mails.OrderCompletedToMerchant(o, &CardDetails{Brand: "Visa", Expiry: "12/2031"}),
 		"digits without placeholder": func() Mail { m := mails.OrderConfirmationToShopper(o); m.Secret = []byte("sealed"); return m }(),
 		"digits without an order": func() Mail {
 			m := plainTestMail("x")

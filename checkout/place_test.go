@@ -255,7 +255,7 @@ func (f *placeFixture) paidByCard(t *testing.T, stock, qty int) (Order, int64) {
 		t.Fatal(err)
 	}
 	changed, err := f.svc.CompletePayment(context.Background(), o.ID, Completion{Method: "card", To: AwaitingCertification,
-		Card:   &CardDetails{Brand: "Visa", Expiry: "12/2030", Stored: "4012888888"},
+		Card:   &CardDetails{Brand: "Visa", Expiry: "12/2030"},
 		Secret: newTestDigitsKey(t).Seal("881881", o.Reference),
 		Record: func(ctx context.Context, tx *store.Tx, o Order) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO card_payments (order_id, brand, expiry, stored, created_at)

@@ -24,7 +24,6 @@ type MailLink struct {
 type MailCard struct {
 	Brand  string
 	Expiry string
-	Stored string // the number less its last six digits
 	Digits string
 }
 

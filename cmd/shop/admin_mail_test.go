@@ -65,7 +65,7 @@ func TestAdminMail_ListResendAndViewerWithoutCardDigits(t *testing.T) {
 	}
 	body := testIDText(p.Doc, "eml-body")
 	for _, want := range []string{"ORDER " + o.Ref, "CARD TO CHARGE", "Brand: Visa", "Missing card digits (last 6): ••••••",
-		"Stored part of the number: ••••••••••", "Total incl. VAT"} {
+		"Other digits: kept with the order.", "Total incl. VAT"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the viewer's body lacks %q:\n%s", want, body)
 		}

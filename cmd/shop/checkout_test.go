@@ -1086,7 +1086,7 @@ func TestMail_CardOrderReachesMerchantAndShopper(t *testing.T) {
 		"NOTE FROM THE CUSTOMER\nRing twice",
 		"Brand: Visa",
 		"Expiry: 12/2030",
-		"Stored part of the number: 4012888888",
+		"Other digits: kept with the order.",
 		"\nMissing card digits (last 6): 881881\n",
 	} {
 		if !strings.Contains(m.Text, want) {
@@ -1097,6 +1097,10 @@ func TestMail_CardOrderReachesMerchantAndShopper(t *testing.T) {
 		if !strings.Contains(m.HTML, want) {
 			t.Errorf("merchant mail's HTML part lacks %q", want)
 		}
+	}
+	// The six digits, never the stored part: the two together are the whole number.
+	if strings.Contains(string(m.Raw), "4012888888") {
+		t.Errorf("the merchant's mail holds the stored part of the number 4012888888")
 	}
 
 	s := shopperMail[0]
