@@ -72,7 +72,7 @@ func (h *Handler) renderForm(c echo.Context, status int, f Form, errs FieldError
 	m, ok := findMethod(methods, f.Delivery)
 	v := templates.CheckoutView{
 		Chrome: h.Site.ChromeWithCount(c, "Checkout", cart.Items(lines)), Form: formView(f), Errors: errs, Countries: countryOptions(),
-		Methods: methodOptions(methods), Cart: cartSummary(lines, m, ok), Submission: submission, Shown: shown,
+		Methods: methodOptions(methods, lines), Cart: cartSummary(lines, m, ok), Submission: submission, Shown: shown,
 	}
 	for _, field := range formFields {
 		if msg, bad := errs[field]; bad {

@@ -100,12 +100,18 @@ func formView(f Form) templates.CheckoutForm {
 	}
 }
 
-func methodOptions(ms []DeliveryMethod) []templates.DeliveryOption {
+// methodOptions are the delivery choices priced for this cart: free once its items reach
+// a method's threshold, as the order's total will be.
+func methodOptions(ms []DeliveryMethod, lines []cart.Line) []templates.DeliveryOption {
+	var items int64
+	for _, l := range lines {
+		items += l.Total()
+	}
 	out := make([]templates.DeliveryOption, 0, len(ms))
 	for _, m := range ms {
 		price := "free"
-		if m.PriceCents > 0 {
-			price = store.FormatCents(m.PriceCents)
+		if cents := m.PriceFor(items); cents > 0 {
+			price = store.FormatCents(cents)
 		}
 		out = append(out, templates.DeliveryOption{Code: m.Code, Name: m.Name, Description: m.Description,
 			Price: price, NeedsAddress: m.NeedsAddress})

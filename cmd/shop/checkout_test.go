@@ -1213,3 +1213,22 @@ func waitForOutbox(t *testing.T, ts *testShop, query string, want int64, within 
 		time.Sleep(25 * time.Millisecond)
 	}
 }
+
+// The order form prices each delivery method for this cart: home delivery is free from
+// €60 of items, and says so once the cart gets there, as the summary and the order do.
+func TestCheckout_DeliveryChoicesPricedForTheCart(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	sh.addToCart("espresso-beans", 1) // €12.90
+	_, doc := sh.get("/checkout")
+	if got := testIDText(doc, "delivery-price-home"); got != "€5.90" {
+		t.Errorf("home delivery for €12.90 of items shows %q, want €5.90", got)
+	}
+	sh.addToCart("espresso-beans", 4) // €64.50
+	_, doc = sh.get("/checkout")
+	for code, want := range map[string]string{"home": "free", "express": "€12.90", "pickup": "free"} {
+		if got := testIDText(doc, "delivery-price-"+code); got != want {
+			t.Errorf("%s delivery for €64.50 of items shows %q, want %q", code, got, want)
+		}
+	}
+}
