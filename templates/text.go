@@ -3,6 +3,7 @@ package templates
 import (
 	"context"
 	"io"
+	"strconv"
 
 	"github.com/a-h/templ"
 )
@@ -17,4 +18,12 @@ type textComponent string
 func (t textComponent) Render(_ context.Context, w io.Writer) error {
 	_, err := io.WriteString(w, templ.EscapeString(string(t)))
 	return err
+}
+
+// count is "1 order", "3 orders": n and the noun, singular for one.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
