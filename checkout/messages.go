@@ -106,6 +106,8 @@ func (m *Mails) PaymentProblemToMerchant(o Order, kind, title, text string) Mail
 // through (or awaits the merchant's check). It never holds a card digit.
 func (m *Mails) OrderConfirmationToShopper(o Order) Mail {
 	v := templates.MailView{Title: "Thank you for your order"}
+	// "Confirmed" only once paid: a card still to be checked by the merchant may be refused.
+	subject := "We have received your order " + o.Reference
 	switch o.PaymentState {
 	case AwaitingCertification:
 		v.Paragraphs = []string{
@@ -113,6 +115,7 @@ func (m *Mails) OrderConfirmationToShopper(o Order) Mail {
 			"Your card payment is being verified by the merchant. You will receive another e-mail as soon as it is confirmed; we prepare your order then.",
 		}
 	case Paid:
+		subject = "Your order " + o.Reference + " is confirmed"
 		v.Paragraphs = []string{
 			"We have received your order " + o.Reference + " and your payment.",
 			"We are preparing it and will write again when it " + m.shipsOrReady(o) + ".",
@@ -124,7 +127,7 @@ func (m *Mails) OrderConfirmationToShopper(o Order) Mail {
 	v.Order = &order
 	v.Link = m.orderLink(o)
 	v.Footer = m.shopperFooter()
-	return m.render(o, "shopper-confirmation", o.Email, "Your order "+o.Reference+" is confirmed", v)
+	return m.render(o, "shopper-confirmation", o.Email, subject, v)
 }
 
 // PaymentCertifiedToShopper tells the shopper the merchant has confirmed the card payment.

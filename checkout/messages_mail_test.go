@@ -121,8 +121,14 @@ func TestMails_MerchantBankOrder(t *testing.T) {
 func TestMails_ShopperConfirmation(t *testing.T) {
 	o := mailTestOrder()
 	m := testMails().OrderConfirmationToShopper(o)
-	if m.Key != "order/AB12CD34EF/shopper-confirmation" || m.To != o.Email || m.Subject != "Your order AB12CD34EF is confirmed" {
+	// The card still awaits the merchant's check: received, not yet confirmed.
+	if m.Key != "order/AB12CD34EF/shopper-confirmation" || m.To != o.Email || m.Subject != "We have received your order AB12CD34EF" {
 		t.Errorf("key %q to %q subject %q", m.Key, m.To, m.Subject)
+	}
+	paid := o
+	paid.PaymentState = Paid
+	if s := testMails().OrderConfirmationToShopper(paid).Subject; s != "Your order AB12CD34EF is confirmed" {
+		t.Errorf("paid order's subject %q, want it confirmed", s)
 	}
 	link := "https://shop.test/orders/AB12CD34EF?token=tok-Xy_za-Bcd"
 	if !strings.Contains(m.Text, link) {
