@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -81,11 +82,24 @@ func (m *CardPayments) render(c echo.Context, status int, o Order, brand, expiry
 	}
 	for _, field := range []string{"brand", "number", "expiry"} {
 		if err := errs[field]; err != nil {
-			v.Errors[field] = err.Error()
-			v.Summary = append(v.Summary, templates.FieldError{Field: field, Message: err.Error()})
+			msg := sentence(err.Error())
+			v.Errors[field] = msg
+			v.Summary = append(v.Summary, templates.FieldError{Field: field, Message: msg})
 		}
 	}
 	return m.Orders.Site.Render(c, status, templates.CardFormPage(v))
+}
+
+// sentence writes an error (lower case, no full stop, as Go's errors are) as the
+// sentences the shop's other forms show: "This card has expired."
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // submit checks the card and, in one transaction, records brand, expiry and the number

@@ -159,7 +159,7 @@ func TestBrowser_CardPaymentCorrectsExpiry(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#expiry"), "01/20"),
 	)
 	clickAndLoad(t, ctx, `[data-testid="card-form"] button[type="submit"]`)
-	if got := textAt(t, ctx, `[data-testid="expiry-error"]`); !strings.Contains(got, "this card has expired") {
+	if got := textAt(t, ctx, `[data-testid="expiry-error"]`); !strings.Contains(got, "This card has expired.") {
 		t.Errorf("expiry message = %q", got)
 	}
 	attrs, err := chromedp.Run(ctx, chromedp.Attributes(chromedp.CSS("#expiry")))

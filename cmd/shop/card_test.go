@@ -96,17 +96,17 @@ func TestCardForm_EachRefusalBesideItsFieldWithoutTheNumber(t *testing.T) {
 		field, want            string
 		numberPassesLuhnAndLen bool
 	}{
-		{"fails Luhn", "visa", "4242424242424241", "12/30", "number", "this is not a valid card number", false},
-		{"Visa number, Amex chosen", "amex", "4242424242424242", "12/30", "number", "the number is not an American Express card", true},
-		{"Mastercard number, Visa chosen", "visa", "5555 5555 5555 4444", "11/29", "number", "the number is not a Visa card", true},
-		{"expired", "visa", "4012888888881881", "01/20", "expiry", "this card has expired", true},
-		{"no month 13", "visa", "4012888888881881", "13/30", "expiry", "enter the expiry date as MM/YY", true},
-		{"expiry not a date", "visa", "4012888888881881", "soon", "expiry", "enter the expiry date as MM/YY", true},
+		{"fails Luhn", "visa", "4242424242424241", "12/30", "number", "This is not a valid card number: please check it and type it again.", false},
+		{"Visa number, Amex chosen", "amex", "4242424242424242", "12/30", "number", "The number is not an American Express card", true},
+		{"Mastercard number, Visa chosen", "visa", "5555 5555 5555 4444", "11/29", "number", "The number is not a Visa card", true},
+		{"expired", "visa", "4012888888881881", "01/20", "expiry", "This card has expired.", true},
+		{"no month 13", "visa", "4012888888881881", "13/30", "expiry", "Enter the expiry date as MM/YY", true},
+		{"expiry not a date", "visa", "4012888888881881", "soon", "expiry", "Enter the expiry date as MM/YY", true},
 		{"letters in the number", "visa", "4012 8888 abcd 1881", "12/30", "number", "may contain only digits", false},
-		{"twelve digits", "visa", twelve, "12/30", "number", "this type of card is not accepted", true},
-		{"no card type", "", "4012888888881881", "12/30", "brand", "choose the card type", true},
-		{"unknown card type", "jcb", "4012888888881881", "12/30", "brand", "choose one of the card types offered", true},
-		{"no number", "visa", "", "12/30", "number", "enter the card number", false},
+		{"twelve digits", "visa", twelve, "12/30", "number", "This type of card is not accepted", true},
+		{"no card type", "", "4012888888881881", "12/30", "brand", "Choose the card type.", true},
+		{"unknown card type", "jcb", "4012888888881881", "12/30", "brand", "Choose one of the card types offered.", true},
+		{"no number", "visa", "", "12/30", "number", "Enter the card number.", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -124,8 +124,8 @@ func TestCardForm_EachRefusalBesideItsFieldWithoutTheNumber(t *testing.T) {
 				t.Fatalf("want one %s-error, found %d; page says %q", c.field, len(msgs), textOf(p.Doc))
 			}
 			msg := msgs[0]
-			if got := textOf(msg); !strings.Contains(got, c.want) {
-				t.Errorf("%s-error = %q, want it to say %q", c.field, got, c.want)
+			if got := textOf(msg); !strings.Contains(got, c.want) || !strings.HasSuffix(got, ".") {
+				t.Errorf("%s-error = %q, want a sentence saying %q", c.field, got, c.want)
 			}
 			for _, other := range []string{"brand", "number", "expiry"} {
 				if other != c.field && len(byTestID(form, other+"-error")) != 0 {
