@@ -13,6 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"shop/payment/card"
+	"shop/payment/cmcic"
 )
 
 // config is every setting of the shop. Each one is a flag and a SHOP_* environment
@@ -71,8 +74,12 @@ type setting struct {
 func (c *config) settings() []setting {
 	return []setting{
 		{"addr", "SHOP_ADDR", "127.0.0.1:8080", "listen address (\":8080\" for every interface)", func(s string) error {
-			if _, _, err := net.SplitHostPort(s); err != nil {
+			_, port, err := net.SplitHostPort(s)
+			if err != nil {
 				return fmt.Errorf("not host:port")
+			}
+			if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+				return fmt.Errorf("the port must be a number from 1 to 65535")
 			}
 			c.Addr = s
 			return nil
@@ -183,7 +190,11 @@ func (c *config) settings() []setting {
 		{"card-payments", "SHOP_CARD_PAYMENTS", "on", "on or off: the card form on the shop's own page (puts the server in PCI DSS scope)", boolSetting(&c.CardPayments)},
 		{"card-key", "SHOP_CARD_KEY", "", "64 hex characters (or base64 of 32 bytes) encrypting the e-mailed card digits until their mail is sent", func(s string) error {
 			c.CardKey = s
-			return nil
+			if s == "" {
+				return nil
+			}
+			_, err := card.ParseKey(s) // checked now, before the data directory is touched
+			return err
 		}},
 		{"cmcic-url", "SHOP_CMCIC_URL", "", "the bank's payment page (CM-CIC / Monetico); unset: sandbox in demo, method not offered otherwise", func(s string) error {
 			c.CMCICURL = s
@@ -195,7 +206,11 @@ func (c *config) settings() []setting {
 		}},
 		{"cmcic-key", "SHOP_CMCIC_KEY", "", "the terminal's 40-character key given by the bank", func(s string) error {
 			c.CMCICKey = s
-			return nil
+			if s == "" {
+				return nil
+			}
+			_, err := cmcic.ParseKey(s)
+			return err
 		}},
 		{"cmcic-societe", "SHOP_CMCIC_SOCIETE", "", "site code given by the bank", func(s string) error {
 			c.CMCICSociete = s

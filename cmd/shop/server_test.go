@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"runtime/debug"
 	"strconv"
@@ -133,6 +137,10 @@ func TestSecurityHeaders_OnEveryKindOfResponse(t *testing.T) {
 func TestRun_ConfigErrorsAreOneLineNamingTheVariable(t *testing.T) {
 	tests := []struct{ env, value string }{
 		{"SHOP_ADDR", "nonsense"},
+		{"SHOP_ADDR", "127.0.0.1:99999"},
+		{"SHOP_ADDR", ":"},
+		{"SHOP_CARD_KEY", "short"},
+		{"SHOP_CMCIC_KEY", "short"},
 		{"SHOP_BASE_URL", "ftp://x"},
 		{"SHOP_BASE_URL", "not a url"},
 		{"SHOP_DEMO", "maybe"},
@@ -144,7 +152,8 @@ func TestRun_ConfigErrorsAreOneLineNamingTheVariable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
-			env := map[string]string{"SHOP_DATA_DIR": t.TempDir(), "SHOP_ADDR": "127.0.0.1:0", tt.env: tt.value}
+			dir := filepath.Join(t.TempDir(), "data")
+			env := map[string]string{"SHOP_DATA_DIR": dir, "SHOP_ADDR": "127.0.0.1:0", "SHOP_DEMO": "1", tt.env: tt.value}
 			var stdout, stderr strings.Builder
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			defer cancel()
@@ -159,8 +168,12 @@ func TestRun_ConfigErrorsAreOneLineNamingTheVariable(t *testing.T) {
 			if !strings.Contains(msg, tt.env) {
 				t.Errorf("error %q does not name %s", msg, tt.env)
 			}
-			if strings.Contains(tt.env, "SECRET") && strings.Contains(msg, tt.value) {
+			if (strings.Contains(tt.env, "SECRET") || strings.Contains(tt.env, "KEY")) && strings.Contains(msg, tt.value) {
 				t.Errorf("error %q shows the secret", msg)
+			}
+			// Refused before anything is done: no data directory, no database, no demo.
+			if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the data directory was created (%v) before the bad setting stopped the shop", err)
 			}
 			if stdout.Len() != 0 {
 				t.Errorf("run printed %q on a bad configuration", stdout.String())
