@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -230,9 +231,12 @@ func (db *DB) productRows(ctx context.Context, f ProductFilter, from, cond strin
 // or (prefix) as the beginning of a word, with FTS syntax characters dropped so no input
 // is a syntax error.
 func ftsQuery(q string, prefix bool) string {
-	words := strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	// A combining accent (an "é" typed as "e" then U+0301, as some keyboards and pasted
+	// text give it) belongs to its word and is dropped, as the index drops accents.
+	words := strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r) })
+	words = slices.DeleteFunc(words, func(w string) bool { return strings.IndexFunc(w, isNotMark) < 0 })
 	for i, w := range words {
-		words[i] = `"` + w + `"`
+		words[i] = `"` + strings.Map(dropMark, w) + `"`
 		if prefix {
 			words[i] += `*`
 		}
@@ -241,6 +245,15 @@ func ftsQuery(q string, prefix bool) string {
 		words = words[:8]
 	}
 	return strings.Join(words, " ")
+}
+
+func isNotMark(r rune) bool { return !unicode.Is(unicode.Mn, r) }
+
+func dropMark(r rune) rune {
+	if unicode.Is(unicode.Mn, r) {
+		return -1
+	}
+	return r
 }
 
 // PublishedProductBySlug finds a product shoppers may see, or returns NotFound.

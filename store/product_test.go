@@ -216,6 +216,10 @@ func TestProducts_SearchIgnoresCaseAndAccents(t *testing.T) {
 		{q: "caf", want: []string{"cafe-moulu"}},
 		{q: "café moulu", want: []string{"cafe-moulu"}},
 		{q: "  MOULU  ", want: []string{"cafe-moulu"}},
+		{q: "cafe\u0301", want: []string{"cafe-moulu"}},       // é typed as e and a combining accent
+		{q: "CAFE\u0301 MOULU", want: []string{"cafe-moulu"}}, // the same, then another word
+		{q: "mou\u0300lu", want: []string{"cafe-moulu"}},      // a combining mark inside a word
+		{q: "\u0301", none: true},                             // an accent alone is no word
 		{q: "tea", want: []string{"green-tea", "teapot"}},
 		{q: "french", want: []string{"cafe-moulu", "french-press"}},
 		{q: "zzzzqx", none: true},
