@@ -90,12 +90,12 @@ func ParseQuantity(s string) (int, error) {
 // Add puts qty more of a product in the visitor's cart. It refuses, leaving the cart as
 // it was, when the product is not for sale or the cart would hold more than the stock.
 func (s *Cart) Add(ctx context.Context, visitor string, productID int64, qty int) error {
-	return s.change(ctx, visitor, productID, func(current int) int { return current + qty })
+	return s.change(ctx, visitor, productID, true, func(current int) int { return current + qty })
 }
 
 // Set changes the quantity of a line already in the cart.
 func (s *Cart) Set(ctx context.Context, visitor string, productID int64, qty int) error {
-	return s.change(ctx, visitor, productID, func(current int) int {
+	return s.change(ctx, visitor, productID, false, func(current int) int {
 		if current == 0 {
 			return 0
 		}
@@ -103,7 +103,9 @@ func (s *Cart) Set(ctx context.Context, visitor string, productID int64, qty int
 	})
 }
 
-func (s *Cart) change(ctx context.Context, visitor string, productID int64, next func(int) int) error {
+// change sets a line to next(its quantity); adding says the shopper adds to the line
+// rather than sets it, which the stock message speaks of.
+func (s *Cart) change(ctx context.Context, visitor string, productID int64, adding bool, next func(int) int) error {
 	return s.DB.LightTx(ctx, func(tx *store.Tx) error {
 		var name string
 		var stock int
@@ -130,7 +132,7 @@ func (s *Cart) change(ctx context.Context, visitor string, productID int64, next
 			return store.Errorf(store.Invalid, "%s is sold out.", name)
 		case want > MaxQuantity:
 			return store.Errorf(store.Invalid, "You can order at most %d at a time.", MaxQuantity)
-		case want > stock && current > 0 && want > current:
+		case want > stock && adding && current > 0:
 			return store.Errorf(store.Invalid, "Only %d left in stock, and your cart already holds %d.", stock, current)
 		case want > stock:
 			return store.Errorf(store.Invalid, "Only %d left in stock.", stock)
