@@ -115,7 +115,7 @@ func (m *CardPayments) submit(c echo.Context) error {
 		return err
 	}
 	if !ok {
-		return c.Redirect(http.StatusSeeOther, OrderURL(c, o, ""))
+		return m.notPayable(c, o)
 	}
 	in := card.Input{Number: c.FormValue("number"), Expiry: c.FormValue("expiry"), Brand: c.FormValue("brand")}
 	checked, errs := card.Check(in, m.Orders.Service.Now())
@@ -140,10 +140,25 @@ func (m *CardPayments) submit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if changed {
-		m.Wake()
-		m.Orders.Site.Sessions.AddFlash(c, "Thank you! Your card details were received.")
+	if !changed { // another request paid it, or it expired, since it was read
+		if o, err = m.Orders.Service.OrderByID(c.Request().Context(), o.ID); err != nil {
+			return err
+		}
+		return m.notPayable(c, o)
 	}
+	m.Wake()
+	m.Orders.Site.Sessions.AddFlash(c, "Thank you! Your card details were received.")
+	return c.Redirect(http.StatusSeeOther, OrderURL(c, o, ""))
+}
+
+// notPayable sends a card that came too late back to the order page, saying why it was
+// not recorded: the order was paid (a second tab, a double click) or has closed.
+func (m *CardPayments) notPayable(c echo.Context, o Order) error {
+	msg := "This order can no longer be paid: the card you entered was not recorded."
+	if o.PaymentState == AwaitingCertification || o.PaymentState == Paid {
+		msg = "This order's payment was already received: the card you entered was not recorded."
+	}
+	m.Orders.Site.Sessions.AddFlash(c, msg)
 	return c.Redirect(http.StatusSeeOther, OrderURL(c, o, ""))
 }
 

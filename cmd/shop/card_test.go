@@ -707,3 +707,29 @@ func TestCardPayment_CertifyOrRejectOnceAndReduceTheStoredPart(t *testing.T) {
 		})
 	}
 }
+
+// A second card for an order whose card was already taken (another tab, the back
+// button) is not recorded, and the shopper is told so rather than sent back silently.
+func TestCardPayment_SecondCardIsRefusedWithAMessage(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	o := placeOrder(t, ts, sh, "espresso-beans", 1)
+	if p := payByCard(t, sh, o.Ref, "visa", "4012888888881881", "12/30"); p.Status != http.StatusSeeOther {
+		t.Fatalf("first card: status %d", p.Status)
+	}
+	sh.get("/orders/" + o.Ref) // shows, and so clears, the first card's thank-you
+	p := sh.submit("/orders/"+o.Ref+"/pay/card", url.Values{"brand": {"mastercard"}, "number": {"5555555555554444"}, "expiry": {"11/29"}})
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/orders/"+o.Ref {
+		t.Fatalf("second card: status %d to %q, want 303 to the order", p.Status, p.Header.Get("Location"))
+	}
+	_, doc := sh.get("/orders/" + o.Ref)
+	if flash := textOf(adminFirst(byTestID(doc, "flash"))); !strings.Contains(flash, "already received") {
+		t.Errorf("the order page says %q, want it to say the payment was already received", flash)
+	}
+	if n := ts.queryInt(t, `SELECT count(*) FROM card_payments`); n != 1 {
+		t.Errorf("%d card records, want the first card's only", n)
+	}
+	if got := ts.queryText(t, `SELECT brand FROM card_payments`); got != "visa" {
+		t.Errorf("recorded brand %q, want the first card's (visa)", got)
+	}
+}
