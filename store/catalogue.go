@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -62,6 +63,10 @@ func (h *Catalogue) search(c echo.Context) error {
 	}
 	if q == "" {
 		v := templates.ListingView{Chrome: h.Site.Chrome(c, "Search"), Heading: "Search", Empty: "Type a word to search the shop."}
+		var err error
+		if v.Categories, err = h.categoryLinks(c.Request().Context(), ""); err != nil {
+			return err
+		}
 		return h.Site.Render(c, http.StatusOK, templates.Listing(v))
 	}
 	v := templates.ListingView{Heading: "Results for “" + q + "”", SearchQuery: q, Empty: "No product matches “" + q + "”."}
@@ -79,22 +84,35 @@ func (h *Catalogue) listing(c echo.Context, v templates.ListingView, f ProductFi
 	if err != nil {
 		return err
 	}
-	cats, err := h.DB.ShopCategories(ctx)
-	if err != nil {
+	if v.Categories, err = h.categoryLinks(ctx, base); err != nil {
 		return err
 	}
 	v.Chrome = h.Site.Chrome(c, v.Heading)
 	v.Chrome.Query = v.SearchQuery
-	for _, cat := range cats {
-		u := "/categories/" + url.PathEscape(cat.Slug)
-		v.Categories = append(v.Categories, templates.CategoryLink{Name: cat.Name, URL: u, Current: u == base})
-	}
 	v.Products = make([]templates.ProductCard, 0, len(products))
 	for _, p := range products {
 		v.Products = append(v.Products, h.card(p))
 	}
 	v.Pager = nextPager(base, page, more)
+	if len(products) == 0 && page > 1 { // an old link or a typed address past the last page
+		v.Empty = "This page is past the end of the list."
+		v.Pager = templates.Pager{Page: page, FirstURL: base}
+	}
 	return h.Site.Render(c, http.StatusOK, templates.Listing(v))
+}
+
+// categoryLinks is the category navigation of the shop's pages, marking the one at base.
+func (h *Catalogue) categoryLinks(ctx context.Context, base string) ([]templates.CategoryLink, error) {
+	cats, err := h.DB.ShopCategories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	links := make([]templates.CategoryLink, 0, len(cats))
+	for _, cat := range cats {
+		u := "/categories/" + url.PathEscape(cat.Slug)
+		links = append(links, templates.CategoryLink{Name: cat.Name, URL: u, Current: u == base})
+	}
+	return links, nil
 }
 
 func (h *Catalogue) card(p Product) templates.ProductCard {

@@ -22,6 +22,7 @@ type Pager struct {
 	Page, Pages int
 	PrevURL     string
 	NextURL     string
+	FirstURL    string // set on a page past the end of the list, instead of PrevURL
 }
 
 // ProductCard is a product in a grid.

@@ -236,3 +236,28 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// A page past the end of a listing (an old link, a typed address) says so and links back
+// to the first page; the empty search keeps the category navigation of every shop page.
+func TestListing_PastTheEndAndEmptySearchKeepTheirWayBack(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	st, doc := sh.get("/?page=999")
+	if st != http.StatusOK {
+		t.Fatalf("GET /?page=999: status %d", st)
+	}
+	if len(cardNames(doc)) != 0 || !strings.Contains(textOf(doc), "past the end of the list") {
+		t.Errorf("page 999 shows %d products and says %q", len(cardNames(doc)), textOf(doc))
+	}
+	first := adminFirst(byTestID(doc, "first-page"))
+	if href, _ := attr(first, "href"); first == nil || href != "/" || textOf(first) != "Back to the first page" {
+		t.Errorf("page 999 links back with %v to %q, want \"Back to the first page\" to /", first, href)
+	}
+	categoryNav := func(n *html.Node) bool { return isElem(n, "nav") && attrIs(n, "aria-label", "Categories") }
+	for _, path := range []string{"/?page=999", "/search?q=", "/search"} {
+		_, doc := sh.get(path)
+		if navs := findAll(doc, categoryNav); len(navs) != 1 || len(findAll(navs[0], func(n *html.Node) bool { return isElem(n, "a") })) == 0 {
+			t.Errorf("%s: no category navigation", path)
+		}
+	}
+}
