@@ -102,9 +102,10 @@ func (s *Service) AdminOrders(ctx context.Context, f OrderFilter) ([]OrderRow, i
 }
 
 // notificationsFor lists every notification received about an order, oldest first:
-// those matched to it, and those that named its reference but were not matched: an
-// unreadable one, or one with a bad seal, whose reference is only in the fields as
-// received (anyone may have sent it; the merchant should still see it).
+// those matched to it (a bad seal naming it included: anyone may have sent it, the
+// merchant should still see it), and those that named its reference but were not
+// matched, whose reference is only in the fields as received: an unreadable one, or one
+// with a bad seal recorded before such were matched to their order.
 func (s *Service) notificationsFor(ctx context.Context, o Order) ([]Notification, error) {
 	rows, err := s.DB.R.QueryContext(ctx, `SELECT received_at, code, outcome, auth_number, status_3ds, mac_valid
 		FROM gateway_notifications WHERE order_id = ?1 OR reference = ?2

@@ -126,15 +126,9 @@ func (m *BankPayments) returned(c echo.Context) error {
 func (m *BankPayments) notify(c echo.Context) error {
 	r := c.Request()
 	ctx := r.Context()
-	// The sealed fields are the body of a POST, the query of the replay link's GET: never
-	// both, or a query string on the registered URL would join the sealed fields.
-	values := r.URL.Query()
+	values := r.URL.Query() // the replay link's GET
 	if r.Method == http.MethodPost {
-		if err := r.ParseForm(); err != nil {
-			values = url.Values{}
-		} else {
-			values = r.PostForm
-		}
+		values = postedFields(r)
 	}
 	n, verr := m.Bank.VerifyNotification(values)
 	if n.Fields == nil {
@@ -154,6 +148,21 @@ func (m *BankPayments) notify(c echo.Context) error {
 	return c.String(http.StatusOK, cmcic.AckOK)
 }
 
+// postedFields are the fields of a POST body alone, form-encoded or multipart. A query
+// string on the registered URL neither joins the sealed fields nor, when the parser
+// refuses it, drops them.
+func postedFields(r *http.Request) url.Values {
+	if strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+		_ = r.ParseMultipartForm(64 << 10)
+	} else {
+		_ = r.ParseForm()
+	}
+	if r.PostForm == nil {
+		return url.Values{}
+	}
+	return r.PostForm
+}
+
 type notificationRecord struct {
 	Method   string
 	N        cmcic.Notification
@@ -170,8 +179,10 @@ func (m *BankPayments) handle(ctx context.Context, rec *notificationRecord, verr
 	case !rec.MACValid:
 		rec.Outcome = "bad_mac"
 		// Kept with the order it names, so that a forged attempt shows on that order.
-		if ref := rec.N.Fields.Get("reference"); len(ref) <= 50 {
-			rec.N.Reference, rec.OrderID = ref, m.orderID(ctx, ref)
+		if ref := rec.N.Fields.Get("reference"); ref != "" {
+			if id := m.orderID(ctx, ref); id != 0 {
+				rec.N.Reference, rec.OrderID = ref, id
+			}
 		}
 		return m.record(ctx, rec)
 	case verr != nil:
@@ -189,20 +200,19 @@ func (m *BankPayments) handle(ctx context.Context, rec *notificationRecord, verr
 	rec.OrderID = o.ID
 	mismatch := rec.N.AmountCents != o.TotalCents || rec.N.Currency != o.Currency
 	switch {
+	case rec.N.Test() && m.Bank.Production():
+		rec.Outcome = "test_payment"
+		return m.alert(ctx, rec, o, "A test payment, which moved no money: not a payment of this order",
+			svc.Mails.TestPaymentToMerchant(o, rec.N.AuthNumber))
 	case mismatch && rec.N.Paid():
 		rec.Outcome = "amount_mismatch"
-		return m.alert(ctx, rec, o, "Payment of the wrong amount", "The bank confirmed a payment of "+
-			store.FormatCents(rec.N.AmountCents)+" "+rec.N.Currency+
-			" (authorisation "+rec.N.AuthNumber+") for this order of "+store.FormatCents(o.TotalCents)+" "+o.Currency+
-			". The order stays unpaid: check the payment with the bank, then refund it or take the order by hand.")
+		paid := store.FormatCents(rec.N.AmountCents) + " " + rec.N.Currency
+		return m.alert(ctx, rec, o, "The bank confirmed a payment of "+paid+" instead of "+
+			store.FormatCents(o.TotalCents)+" "+o.Currency+": not counted as this order's payment",
+			svc.Mails.WrongAmountToMerchant(o, paid, rec.N.AuthNumber))
 	case mismatch:
 		rec.Outcome = "amount_mismatch"
 		return m.record(ctx, rec)
-	case rec.N.Test() && m.Bank.Production():
-		rec.Outcome = "test_payment"
-		return m.alert(ctx, rec, o, "Test payment on the live shop", "The bank's test server reported a test "+
-			"payment for this order, which moves no money, while the shop takes payments on the bank's production "+
-			"page. The order stays unpaid. The payment form was sent to the test server, perhaps on purpose.")
 	case rec.N.Refused():
 		rec.Outcome = "refused"
 		return svc.DB.Tx(ctx, func(tx *store.Tx) error {
@@ -271,33 +281,31 @@ func (m *BankPayments) paidAfterClose(ctx context.Context, rec *notificationReco
 	})
 }
 
-// alert files a notification that speaks of money but leaves the order unpaid, and tells
-// the merchant: an event on the order and a mail, the first time for this order and
-// outcome (the bank may send it again).
-func (m *BankPayments) alert(ctx context.Context, rec *notificationRecord, o Order, title, text string) error {
+// alert files a notification that speaks of money but does not pay the order, and tells
+// the merchant with an event (detail) on the order and mail: once per payment (outcome
+// and authorisation), since the bank may send the same one again, while a second such
+// payment is a second sum to sort out.
+func (m *BankPayments) alert(ctx context.Context, rec *notificationRecord, o Order, detail string, mail Mail) error {
 	svc := m.Orders.Service
 	return svc.DB.Tx(ctx, func(tx *store.Tx) error {
 		var told int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM order_events WHERE order_id = ? AND kind = ?`,
-			o.ID, rec.Outcome).Scan(&told); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM gateway_notifications
+			WHERE order_id = ? AND outcome = ? AND auth_number = ?`, o.ID, rec.Outcome, rec.N.AuthNumber).Scan(&told); err != nil {
 			return err
 		}
 		if err := insertNotification(ctx, tx, svc, rec); err != nil || told > 0 {
 			return err
 		}
-		if err := addEvent(ctx, tx, o.ID, svc.Now(), rec.Outcome, title+": "+text, "bank"); err != nil {
+		if err := addEvent(ctx, tx, o.ID, svc.Now(), rec.Outcome, detail+" (authorisation "+rec.N.AuthNumber+")", "bank"); err != nil {
 			return err
 		}
-		return enqueueMail(ctx, tx, svc.Mails.PaymentProblemToMerchant(o, strings.ReplaceAll(rec.Outcome, "_", "-"), title, text))
+		return enqueueMail(ctx, tx, mail)
 	})
 }
 
 // orderID is the id of the order with this reference, or 0.
 func (m *BankPayments) orderID(ctx context.Context, ref string) int64 {
 	var id int64
-	if ref == "" {
-		return 0
-	}
 	if err := m.Orders.Service.DB.ReadRow(ctx, `SELECT id FROM orders WHERE reference = ?`, ref).Scan(&id); err != nil {
 		return 0
 	}

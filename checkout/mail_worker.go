@@ -189,6 +189,14 @@ func (o *Outbox) sendBatch(ctx context.Context, rows []outboxRow, token string) 
 	return sent, stopped || len(errs) > 0, errors.Join(errs...)
 }
 
+// A merchant's mail queued by an older version holds storedPlaceholder where it showed the
+// stored part of the number; the mail now says where to find it instead (the two halves
+// in one mail were the whole number).
+const (
+	storedPlaceholder = "{{CARD_STORED}}"
+	storedHint        = "kept with the order (admin area, Show stored digits)"
+)
+
 // sendOne sends one claimed row and records the outcome; ok reports a delivery.
 func (o *Outbox) sendOne(ctx context.Context, r outboxRow, token string) (ok bool, err error) {
 	// The outcome must be recorded even when ctx ends during the send: a mail delivered
@@ -209,8 +217,8 @@ func (o *Outbox) sendOne(ctx context.Context, r outboxRow, token string) (ok boo
 			// sees it and can resend once it is fixed.
 			return false, o.markFailed(markCtx, log, r, token, scrubMailError(err, ""))
 		}
-		text = strings.ReplaceAll(text, CardDigitsPlaceholder, digits)
-		html = strings.ReplaceAll(html, CardDigitsPlaceholder, digits)
+		fill := strings.NewReplacer(CardDigitsPlaceholder, digits, storedPlaceholder, storedHint)
+		text, html = fill.Replace(text), fill.Replace(html)
 	}
 	msg, err := o.message(r, text, html)
 	if err != nil {

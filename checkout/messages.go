@@ -89,17 +89,38 @@ func (m *Mails) PaidAfterCloseToMerchant(o Order, auth string) Mail {
 	return m.render(o, "merchant-paid-after-close", m.Merchant, subject, v)
 }
 
-// PaymentProblemToMerchant tells the merchant of a bank notification that left the order
-// unpaid although it speaks of money: kind names the problem (one mail per order and
-// kind), title heads the mail and text says what happened and what to do.
-func (m *Mails) PaymentProblemToMerchant(o Order, kind, title, text string) Mail {
+// WrongAmountToMerchant tells the merchant that the bank took paid (amount and currency)
+// under authorisation auth for order o, whose total is another: the shop did not count
+// it as the order's payment. One mail per authorisation.
+func (m *Mails) WrongAmountToMerchant(o Order, paid, auth string) Mail {
+	text := "The bank confirmed a payment of " + paid + " (authorisation " + auth + ") for this order, whose total is " +
+		store.FormatCents(o.TotalCents) + " " + o.Currency + ". The shop did not count it as the order's payment."
+	if o.PaymentState == Paid {
+		text += " The order had already been paid: refund this payment with the bank."
+	} else {
+		text += " Check it with the bank, then refund it, or settle the difference with the customer and mark the order by hand."
+	}
+	return m.paymentProblem(o, "merchant-wrong-amount-"+auth, "Payment of the wrong amount", text)
+}
+
+// TestPaymentToMerchant tells the merchant that the bank's test server reported a test
+// payment for an order of the live shop: no money moved, and the order was not marked
+// paid by it. The shop's payment form was sent to the test server, perhaps on purpose.
+func (m *Mails) TestPaymentToMerchant(o Order, auth string) Mail {
+	return m.paymentProblem(o, "merchant-test-payment-"+auth, "Test payment on the live shop",
+		"The bank's test server reported a test payment (authorisation "+auth+") for this order. A test payment moves no "+
+			"money and the shop takes payments on the bank's production page, so it did not count it as the order's payment. "+
+			"The payment form was sent to the test server, perhaps on purpose: ship only once a real payment is recorded.")
+}
+
+func (m *Mails) paymentProblem(o Order, kind, title, text string) Mail {
 	v := templates.MailView{Title: title + " — order " + o.Reference, Paragraphs: []string{text}}
 	order := m.orderView(o, true)
 	order.Customer = &templates.MailCustomer{Name: o.Name, Email: o.Email, Phone: o.Phone}
 	v.Order = &order
 	v.Link = templates.MailLink{Text: "Open the admin area", URL: m.BaseURL + "/admin"}
 	subject := fmt.Sprintf("[%s] %s — order %s, action needed", m.ShopName, title, o.Reference)
-	return m.render(o, "merchant-"+kind, m.Merchant, subject, v)
+	return m.render(o, kind, m.Merchant, subject, v)
 }
 
 // OrderConfirmationToShopper confirms an order to the shopper once its payment went

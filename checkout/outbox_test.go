@@ -398,6 +398,8 @@ func TestOutbox_CardDigitsOnlyInTheSentMail(t *testing.T) {
 	mails := &Mails{ShopName: "Le Test", BaseURL: "https://shop.test", Merchant: "merchant@example.com"}
 	m := mails.OrderCompletedToMerchant(o, &CardDetails{Brand: "Visa", Expiry: "12/2031"})
 	m.Secret = key.Seal(digits, o.Reference)
+	// As an older version queued it, with a place for the stored part of the number.
+	m.Text += "Stored part of the number: {{CARD_STORED}}\n"
 	mustEnqueue(t, db, m)
 	assertNotInDatabaseFiles(t, path, digits)
 
@@ -416,6 +418,9 @@ func TestOutbox_CardDigitsOnlyInTheSentMail(t *testing.T) {
 		if strings.Contains(body, CardDigitsPlaceholder) {
 			t.Errorf("%s part still holds the placeholder", part)
 		}
+	}
+	if !strings.Contains(p.Text, "Stored part of the number: kept with the order (admin area, Show stored digits)") {
+		t.Errorf("an older mail's place for the stored part is not filled with where to find it:\n%s", p.Text)
 	}
 	if row := readOutboxRow(t, db, m.Key); row.Status != mailSent || row.HasSecret {
 		t.Errorf("row after delivery = %+v; want sent with the secret erased", row)

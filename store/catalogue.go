@@ -94,11 +94,14 @@ func (h *Catalogue) listing(c echo.Context, v templates.ListingView, f ProductFi
 		v.Products = append(v.Products, h.card(p))
 	}
 	v.Pager = nextPager(base, page, more)
+	status := http.StatusOK
 	if len(products) == 0 && page > 1 { // an old link or a typed address past the last page
+		// 404, so that a search engine forgets the address, with a way back for a person.
+		status = http.StatusNotFound
 		v.Empty = "This page is past the end of the list."
 		v.Pager = templates.Pager{Page: page, FirstURL: base}
 	}
-	return h.Site.Render(c, http.StatusOK, templates.Listing(v))
+	return h.Site.Render(c, status, templates.Listing(v))
 }
 
 // categoryLinks is the category navigation of the shop's pages, marking the one at base.

@@ -247,17 +247,28 @@ func TestBankNotify_Table(t *testing.T) {
 				if n := bankEvents(t, ts, ref, "paid"); n != 0 {
 					t.Errorf("%d paid events, want none", n)
 				}
+				// The same payment three times (one authorisation): one event, one mail.
 				if n := bankEvents(t, ts, ref, "amount_mismatch"); n != 1 {
 					t.Errorf("%d amount_mismatch events on the order, want 1", n)
 				}
-				if n := ts.queryInt(t, `SELECT count(*) FROM outbox WHERE recipient = ? AND order_ref = ?
-					AND key = ? AND subject LIKE '%wrong amount%'`,
-					ts.cfg.Merchant, ref, "order/"+ref+"/merchant-amount-mismatch"); n != 1 {
+				wrongAmountMails := func(auth string) int64 {
+					return ts.queryInt(t, `SELECT count(*) FROM outbox WHERE recipient = ? AND order_ref = ?
+						AND key = ? AND subject LIKE '%wrong amount%'`,
+						ts.cfg.Merchant, ref, "order/"+ref+"/merchant-wrong-amount-"+auth)
+				}
+				if n := wrongAmountMails("A1B2C3"); n != 1 {
 					t.Errorf("%d wrong-amount mails to the merchant, want 1 (of %d merchant mails)", n, bankMerchantMails(t, ts, ref))
 				}
+				// Another payment of a wrong amount is another sum to sort out: told again.
+				second := paiement(ref, o)
+				second.Auth = "D4E5F6"
+				expectBankAck(t, bn.notify(t, http.MethodPost, wrong(second, cmcic.FormatAmount(o.TotalCents+1, "EUR"))), cmcic.AckOK)
+				if n, m := bankEvents(t, ts, ref, "amount_mismatch"), wrongAmountMails("D4E5F6"); n != 2 || m != 1 {
+					t.Errorf("after a second wrong amount: %d events (want 2), %d mails about it (want 1)", n, m)
+				}
 				rows := bankNotificationsOf(t, ts, ref)
-				if len(rows) != 4 {
-					t.Fatalf("recorded %d notifications, want 4", len(rows))
+				if len(rows) != 5 {
+					t.Fatalf("recorded %d notifications, want 5", len(rows))
 				}
 				for _, r := range rows {
 					if r.Outcome != "amount_mismatch" || !r.MACValid || r.OrderID.Int64 != o.ID {
@@ -267,14 +278,47 @@ func TestBankNotify_Table(t *testing.T) {
 			})
 
 			t.Run("a query string on the notification URL is not taken for sealed fields", func(t *testing.T) {
-				ref, o := place(t)
-				a, err := bn.sendTo("?from=bank", http.MethodPost, bankSealed(t, format, paiement(ref, o)))
-				if err != nil {
-					t.Fatal(err)
+				send := func(query string, v url.Values) {
+					t.Helper()
+					a, err := bn.sendTo(query, http.MethodPost, v)
+					if err != nil {
+						t.Fatal(err)
+					}
+					bn.sent++
+					expectBankAck(t, a, cmcic.AckOK)
 				}
-				bn.sent++
-				expectBankAck(t, a, cmcic.AckOK)
+				ref, o := place(t)
+				send("?from=bank", bankSealed(t, format, paiement(ref, o)))
 				expectPaidOnce(t, ref)
+
+				// A refusal does not turn into a payment by a query naming a sealed field.
+				ref, o = place(t)
+				send("?code-retour=paiement", bankSealed(t, format, annulation(ref, o)))
+				expectUnpaid(t, ref)
+				if rows := bankNotificationsOf(t, ts, ref); len(rows) != 1 || rows[0].Outcome != "refused" || !rows[0].MACValid {
+					t.Errorf("recorded = %+v, want the sealed refusal", rows)
+				}
+
+				// A query the parser refuses does not lose the body.
+				ref, o = place(t)
+				send("?x=%zz;y", bankSealed(t, format, paiement(ref, o)))
+				expectPaidOnce(t, ref)
+			})
+
+			t.Run("a wrong amount on an order already paid tells the merchant to refund it", func(t *testing.T) {
+				ref, o := place(t)
+				expectBankAck(t, bn.notify(t, http.MethodPost, bankSealed(t, format, paiement(ref, o))), cmcic.AckOK)
+				extra := paiement(ref, o)
+				extra.Auth, extra.Cents = "778899", o.TotalCents*2
+				expectBankAck(t, bn.notify(t, http.MethodPost, bankSealed(t, format, extra)), cmcic.AckOK)
+				if got := bankOrderRow(t, ts, ref); got.State != "paid" || got.Auth != "A1B2C3" {
+					t.Errorf("order: state %q auth %q, want still paid under A1B2C3", got.State, got.Auth)
+				}
+				text := ts.queryText(t, `SELECT b.text_body FROM outbox m JOIN outbox_bodies b ON b.outbox_id = m.id WHERE m.key = ?`,
+					"order/"+ref+"/merchant-wrong-amount-778899")
+				if !strings.Contains(text, "already been paid: refund this payment") {
+					t.Errorf("the merchant's mail does not say to refund the extra payment:\n%s", text)
+				}
 			})
 
 			t.Run("HEAD is not a notification", func(t *testing.T) {
@@ -508,6 +552,9 @@ func TestBankNotify_TestPaymentOnTheLiveShopDoesNotPay(t *testing.T) {
 	for range 2 {
 		expectBankAck(t, bn.notify(t, http.MethodPost, sealed("payetest")), cmcic.AckOK)
 	}
+	// A test of the wrong amount is a test all the same, not a payment to refund.
+	wrongTest := bankNoticeFields(cmcic.Current, bankNotice{Ref: ref, Code: "payetest", Auth: "A1B2C3", Cents: 1, TPE: "7654321"})
+	expectBankAck(t, bn.notify(t, http.MethodPost, bankValues(live.SealNotification(wrongTest))), cmcic.AckOK)
 	if got := bankOrderRow(t, ts, ref); got.State != "awaiting_payment" {
 		t.Fatalf("after payetest on the live shop: state %q, want awaiting_payment", got.State)
 	}
@@ -515,12 +562,20 @@ func TestBankNotify_TestPaymentOnTheLiveShopDoesNotPay(t *testing.T) {
 		t.Errorf("%d test_payment events, want 1", n)
 	}
 	if n := ts.queryInt(t, `SELECT count(*) FROM outbox WHERE recipient = ? AND key = ?`,
-		ts.cfg.Merchant, "order/"+ref+"/merchant-test-payment"); n != 1 {
+		ts.cfg.Merchant, "order/"+ref+"/merchant-test-payment-A1B2C3"); n != 1 {
 		t.Errorf("%d test-payment mails to the merchant, want 1", n)
 	}
+	if n := bankEvents(t, ts, ref, "amount_mismatch"); n != 0 {
+		t.Errorf("%d amount_mismatch events for a test payment, want none", n)
+	}
 	rows := bankNotificationsOf(t, ts, ref)
-	if len(rows) != 2 || rows[0].Outcome != "test_payment" || rows[1].Outcome != "test_payment" {
-		t.Errorf("recorded notifications = %+v, want two test_payment", rows)
+	if len(rows) != 3 {
+		t.Fatalf("recorded notifications = %+v, want three", rows)
+	}
+	for _, r := range rows {
+		if r.Outcome != "test_payment" {
+			t.Errorf("recorded outcome %q, want test_payment", r.Outcome)
+		}
 	}
 
 	expectBankAck(t, bn.notify(t, http.MethodPost, sealed("paiement")), cmcic.AckOK)

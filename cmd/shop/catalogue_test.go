@@ -243,8 +243,8 @@ func TestListing_PastTheEndAndEmptySearchKeepTheirWayBack(t *testing.T) {
 	shop := startShop(t)
 	sh := shop.newShopper(t)
 	st, doc := sh.get("/?page=999")
-	if st != http.StatusOK {
-		t.Fatalf("GET /?page=999: status %d", st)
+	if st != http.StatusNotFound {
+		t.Fatalf("GET /?page=999: status %d, want 404 (with the page)", st)
 	}
 	if len(cardNames(doc)) != 0 || !strings.Contains(textOf(doc), "past the end of the list") {
 		t.Errorf("page 999 shows %d products and says %q", len(cardNames(doc)), textOf(doc))

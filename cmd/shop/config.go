@@ -79,7 +79,7 @@ func (c *config) settings() []setting {
 				return fmt.Errorf("not host:port")
 			}
 			if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-				return fmt.Errorf("the port must be a number from 1 to 65535")
+				return fmt.Errorf("the port must be a number from 0 to 65535 (0: any free port)")
 			}
 			c.Addr = s
 			return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -50,18 +51,22 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// productionHosts are the banks' payment servers, whose test pages live under /test/.
-var productionHosts = map[string]bool{
-	"p.monetico-services.com": true, "ssl.paiement.cic-banques.fr": true,
-	"paiement.creditmutuel.fr": true, "ssl.paiement.banque-obc.fr": true,
-}
-
 // Production reports whether the form goes to a bank's real payment page, where a
 // "payetest" answer cannot be a payment: it comes from the bank's test server, which
 // takes the same terminal's forms (a shopper can post the form there) and moves no money.
+// A real page is any HTTPS page off this machine outside /test/ (the banks' test pages,
+// https://p.monetico-services.com/test/paiement.cgi and the like); the sandbox and a
+// development bank on plain HTTP or on loopback are test pages.
 func (c Config) Production() bool {
 	u, err := url.Parse(c.URL)
-	return err == nil && productionHosts[strings.ToLower(u.Hostname())] && !strings.Contains(u.Path, "/test/")
+	if err != nil || u.Scheme != "https" || strings.Contains(u.Path, "/test/") {
+		return false
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return !ip.IsLoopback()
+	}
+	return host != "localhost" && !strings.HasSuffix(host, ".localhost")
 }
 
 // Address is a billing or shipping address. Current-format terminals must

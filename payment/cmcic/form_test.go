@@ -300,19 +300,23 @@ func TestConfig_VerifyForm_Legacy(t *testing.T) {
 	}
 }
 
-func TestConfigProduction_OnlyTheBanksLivePages(t *testing.T) {
+func TestConfigProduction_LivePagesOnly(t *testing.T) {
 	for url, want := range map[string]bool{
-		"https://p.monetico-services.com/paiement.cgi":              true,
-		"https://P.Monetico-Services.com/paiement.cgi":              true,
-		"https://ssl.paiement.cic-banques.fr/paiement.cgi":          true,
-		"https://paiement.creditmutuel.fr/paiement.cgi":             true,
-		"https://ssl.paiement.banque-obc.fr/paiement.cgi":           true,
-		"https://p.monetico-services.com/test/paiement.cgi":         false,
-		"https://ssl.paiement.cic-banques.fr/test/paiement.cgi":     false,
-		"http://127.0.0.1:8080/_bank/paiement.cgi":                  false,
-		"http://localhost:9090/paiement.cgi":                        false,
-		"https://bank.example/paiement.cgi":                         false,
-		"https://p.monetico-services.com.evil.example/paiement.cgi": false,
+		"https://p.monetico-services.com/paiement.cgi":           true,
+		"https://P.Monetico-Services.com/paiement.cgi":           true,
+		"https://ssl.paiement.cic-banques.fr/paiement.cgi":       true,
+		"https://paiement.creditmutuel.fr/paiement.cgi":          true,
+		"https://ssl.paiement.banque-obc.fr/paiement.cgi":        true,
+		"https://p.monetico-services.com/test/paiement.cgi":      false,
+		"https://ssl.paiement.cic-banques.fr/test/paiement.cgi":  false,
+		"http://127.0.0.1:8080/_bank/paiement.cgi":               false,
+		"http://localhost:9090/paiement.cgi":                     false,
+		"https://paiement.white-label-bank.example/paiement.cgi": true, // any live HTTPS page
+		"https://p.monetico-services.com./paiement.cgi":          true,
+		"https://localhost/paiement.cgi":                         false,
+		"https://127.0.0.1:8443/paiement.cgi":                    false,
+		"https://[::1]/paiement.cgi":                             false,
+		"http://bank.example/paiement.cgi":                       false, // plain HTTP: a development bank
 	} {
 		if got := (Config{URL: url}).Production(); got != want {
 			t.Errorf("Production() for %s = %v, want %v", url, got, want)
