@@ -41,12 +41,13 @@ func (h *Handler) form(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.renderForm(c, http.StatusOK, f, nil, token, "")
+	return h.renderForm(c, http.StatusOK, f, nil, token, "", "")
 }
 
-// renderForm shows the order form; shown is the cart snapshot the first rendering
-// carried, kept on a re-render so a change in between is still noticed.
-func (h *Handler) renderForm(c echo.Context, status int, f Form, errs FieldErrors, submission, shown string) error {
+// renderForm shows the order form; shown and shownDelivery are the cart and delivery
+// snapshots the first rendering carried, kept on a re-render so a change in between is
+// still noticed.
+func (h *Handler) renderForm(c echo.Context, status int, f Form, errs FieldErrors, submission, shown, shownDelivery string) error {
 	ctx := c.Request().Context()
 	lines, err := h.Cart.Lines(ctx, store.VisitorID(c))
 	if err != nil {
@@ -69,10 +70,15 @@ func (h *Handler) renderForm(c echo.Context, status int, f Form, errs FieldError
 	if shown == "" {
 		shown = Snapshot(lines)
 	}
+	items := cartItems(lines)
+	if shownDelivery == "" {
+		shownDelivery = DeliverySnapshot(methods, items)
+	}
 	m, ok := findMethod(methods, f.Delivery)
 	v := templates.CheckoutView{
 		Chrome: h.Site.ChromeWithCount(c, "Checkout", cart.Items(lines)), Form: formView(f), Errors: errs, Countries: countryOptions(),
-		Methods: methodOptions(methods, lines), Cart: cartSummary(lines, m, ok), Submission: submission, Shown: shown,
+		Methods: methodOptions(methods, items), Cart: cartSummary(lines, m, ok), Submission: submission, Shown: shown,
+		ShownDelivery: shownDelivery,
 	}
 	for _, field := range formFields {
 		if msg, bad := errs[field]; bad {
@@ -91,7 +97,7 @@ func (h *Handler) place(c echo.Context) error {
 		return store.Errorf(store.Invalid, "The form could not be read.")
 	}
 	f := FormFromValues(values)
-	submission, shown := values.Get("submission"), values.Get("shown")
+	submission, shown, shownDelivery := values.Get("submission"), values.Get("shown"), values.Get("shown_delivery")
 	if o, ok := h.placedAlready(c, submission); ok {
 		return h.landOn(c, o)
 	}
@@ -105,10 +111,10 @@ func (h *Handler) place(c echo.Context) error {
 		if err := h.Service.SaveForm(ctx, visitor, f); err != nil {
 			return err
 		}
-		return h.renderForm(c, http.StatusUnprocessableEntity, f, errs, submission, shown)
+		return h.renderForm(c, http.StatusUnprocessableEntity, f, errs, submission, shown, shownDelivery)
 	}
 	o, _, err := h.Service.Place(ctx, PlaceRequest{Visitor: visitor, NewOwner: store.NewVisitorID(),
-		Submission: submission, Shown: shown, Form: f})
+		Submission: submission, Shown: shown, ShownDelivery: shownDelivery, Form: f})
 	var changed *ChangedError
 	if errors.As(err, &changed) {
 		if err := h.Service.SaveForm(ctx, visitor, f); err != nil {

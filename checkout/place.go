@@ -20,7 +20,10 @@ type PlaceRequest struct {
 	NewOwner   string // the visitor id the shopper gets once the order is placed
 	Submission string // the form's one-time token
 	Shown      string // the cart as the form showed it (see Snapshot)
-	Form       Form
+	// ShownDelivery is the delivery prices as the form showed them (see DeliverySnapshot);
+	// empty, they are not compared.
+	ShownDelivery string
+	Form          Form
 }
 
 // ChangedError says which lines could not be ordered as shown; nothing was placed.
@@ -42,6 +45,37 @@ func Snapshot(lines []cart.Line) string {
 		fmt.Fprintf(&b, "%d:%d:%d", l.ProductID, l.Quantity, l.PriceCents)
 	}
 	return b.String()
+}
+
+// DeliverySnapshot writes each delivery method's price for a cart of itemsCents as the
+// order form shows it ("home:590,pickup:0"), so that placing the order can tell whether
+// the price of the chosen one changed in between. Like Snapshot, it is only compared.
+func DeliverySnapshot(methods []DeliveryMethod, itemsCents int64) string {
+	var b strings.Builder
+	for i, m := range methods {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(m.Code + ":" + strconv.FormatInt(m.PriceFor(itemsCents), 10))
+	}
+	return b.String()
+}
+
+// deliveryChange says what changed for the chosen method since the form showed shown
+// (a DeliverySnapshot), or "".
+func deliveryChange(shown string, m DeliveryMethod, itemsCents int64) string {
+	for _, part := range strings.Split(shown, ",") {
+		code, cents, ok := strings.Cut(part, ":")
+		if !ok || code != m.Code {
+			continue
+		}
+		before, err := strconv.ParseInt(cents, 10, 64)
+		if now := m.PriceFor(itemsCents); err != nil || before != now {
+			return m.Name + ": the delivery price is now " + deliveryPrice(now) + "."
+		}
+		return ""
+	}
+	return m.Name + ": this delivery method was not offered when this page was shown."
 }
 
 // Place turns the visitor's cart into an order in one IMMEDIATE transaction: it re-reads
@@ -100,6 +134,11 @@ func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (int6
 			problems = []string{"Your cart changed since this page was shown."}
 		}
 		changed.Problems = append(changed.Problems, problems...)
+	}
+	if r.ShownDelivery != "" {
+		if problem := deliveryChange(r.ShownDelivery, method, cartItems(lines)); problem != "" {
+			changed.Problems = append(changed.Problems, problem)
+		}
 	}
 	orderLines := make([]Line, 0, len(lines))
 	for _, l := range lines {

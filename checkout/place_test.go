@@ -400,3 +400,55 @@ func TestExpiryEcho_NeverReturnsANumber(t *testing.T) {
 		}
 	}
 }
+
+// The delivery price the form showed is checked like the cart's: a merchant's change in
+// between (price or free threshold) places nothing and says what it is now.
+func TestPlace_RefusesADeliveryPriceChangedSinceTheForm(t *testing.T) {
+	f := newPlaceFixture(t)
+	ctx := context.Background()
+	tea := f.product(t, "tea", 1000, 550, 10)
+	methods, err := f.svc.DeliveryMethods(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := DeliverySnapshot(methods, 1000)
+	if !strings.Contains(shown, "home:590") {
+		t.Fatalf("delivery snapshot %q, want home at 590 for €10.00 of items", shown)
+	}
+	base := f.fill(t, "v1", map[int64]int{tea: 1})
+	if _, err := f.db.W.Exec(`UPDATE delivery_methods SET price_cents = 900 WHERE code = 'home'`); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct{ shown, want string }{
+		"price changed":       {shown, "Home delivery: the delivery price is now €9.00."},
+		"method not shown":    {"pickup:0", "Home delivery: this delivery method was not offered"},
+		"unreadable snapshot": {"home:lots", "Home delivery: the delivery price is now €9.00."},
+	} {
+		t.Run(name, func(t *testing.T) {
+			req := base
+			req.ShownDelivery = c.shown
+			_, _, err := f.svc.Place(ctx, req)
+			var changed *ChangedError
+			if !errors.As(err, &changed) || len(changed.Problems) != 1 || !strings.Contains(changed.Problems[0], c.want) {
+				t.Fatalf("err = %v, want a ChangedError saying %q", err, c.want)
+			}
+			if n := f.count(t, `SELECT count(*) FROM orders`); n != 0 {
+				t.Errorf("%d orders placed, want none", n)
+			}
+			if s := f.stock(t, tea); s != 10 {
+				t.Errorf("stock %d, want 10", s)
+			}
+		})
+	}
+
+	methods, err = f.svc.DeliveryMethods(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := base
+	req.ShownDelivery = DeliverySnapshot(methods, 1000) // the form shown again
+	o, _, err := f.svc.Place(ctx, req)
+	if err != nil || o.Delivery.Cents != 900 {
+		t.Fatalf("placed with the new price shown: %+v, %v; want delivery at 900", o.Delivery, err)
+	}
+}

@@ -100,19 +100,21 @@ func formView(f Form) templates.CheckoutForm {
 	}
 }
 
-// methodOptions are the delivery choices priced for this cart: free once its items reach
-// a method's threshold, as the order's total will be.
-func methodOptions(ms []DeliveryMethod, lines []cart.Line) []templates.DeliveryOption {
+// cartItems is what the cart's items cost, before delivery.
+func cartItems(lines []cart.Line) int64 {
 	var items int64
 	for _, l := range lines {
 		items += l.Total()
 	}
+	return items
+}
+
+// methodOptions are the delivery choices priced for a cart of items: free once it reaches
+// a method's threshold, as the order's total will be.
+func methodOptions(ms []DeliveryMethod, items int64) []templates.DeliveryOption {
 	out := make([]templates.DeliveryOption, 0, len(ms))
 	for _, m := range ms {
-		price := "free"
-		if cents := m.PriceFor(items); cents > 0 {
-			price = store.FormatCents(cents)
-		}
+		price := deliveryPrice(m.PriceFor(items))
 		out = append(out, templates.DeliveryOption{Code: m.Code, Name: m.Name, Description: m.Description,
 			Price: price, NeedsAddress: m.NeedsAddress})
 	}

@@ -60,6 +60,9 @@ type CheckoutView struct {
 	Cart       OrderSummary
 	Submission string
 	Shown      string
+	// ShownDelivery is the delivery prices shown (checkout.DeliverySnapshot), compared
+	// when the order is placed.
+	ShownDelivery string
 }
 
 // ChangedView explains why an order could not be placed as shown.

@@ -69,15 +69,16 @@ func validOrderForm() url.Values {
 	}
 }
 
-// checkoutTokens are the order form's hidden fields: its one-time submission token and
-// the cart as the form showed it.
-type checkoutTokens struct{ Submission, Shown string }
+// checkoutTokens are the order form's hidden fields: its one-time submission token, and
+// the cart and the delivery prices as the form showed them.
+type checkoutTokens struct{ Submission, Shown, ShownDelivery string }
 
 // form is a valid order form carrying these tokens, with changes applied.
 func (tok checkoutTokens) form(changes url.Values) url.Values {
 	f := validOrderForm()
 	f.Set("submission", tok.Submission)
 	f.Set("shown", tok.Shown)
+	f.Set("shown_delivery", tok.ShownDelivery)
 	for k, v := range changes {
 		f[k] = v
 	}
@@ -96,8 +97,9 @@ func checkoutTokensOf(p *page) (checkoutTokens, error) {
 	}
 	tok.Submission, _ = controlValue(forms[0], "submission")
 	tok.Shown, _ = controlValue(forms[0], "shown")
-	if tok.Submission == "" || tok.Shown == "" {
-		return tok, fmt.Errorf("GET /checkout: the form lacks its submission token or cart snapshot")
+	tok.ShownDelivery, _ = controlValue(forms[0], "shown_delivery")
+	if tok.Submission == "" || tok.Shown == "" || tok.ShownDelivery == "" {
+		return tok, fmt.Errorf("GET /checkout: the form lacks its submission token, cart or delivery snapshot")
 	}
 	return tok, nil
 }
@@ -722,6 +724,27 @@ func TestCheckout_NewPriceAcceptedOnceShown(t *testing.T) {
 	o := checkoutCart(t, ts, sh)
 	if o.ItemsCents != 2*1390 || o.Total != 2*1390+590 {
 		t.Errorf("items %d, total %d; want %d and %d", o.ItemsCents, o.Total, 2*1390, 2*1390+590)
+	}
+}
+
+// A delivery price the merchant changes while the shopper fills the form is refused like
+// a product's: nothing placed, the new price said, and accepted once the form shows it.
+func TestCheckout_DeliveryPriceChangedSinceTheFormPlacesNothing(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	sh.addToCart("espresso-beans", 1)
+	old := openCheckout(t, sh)
+	ts.exec(t, `UPDATE delivery_methods SET price_cents = 900 WHERE code = 'home'`)
+	p := sh.submit("/checkout", old.form(nil))
+	if p.Status != http.StatusConflict || !strings.Contains(textOf(p.Doc), "Home delivery: the delivery price is now €9.00.") {
+		t.Fatalf("status %d, page %q; want 409 saying the new delivery price", p.Status, textOf(p.Doc))
+	}
+	if n := ts.queryInt(t, `SELECT count(*) FROM orders`); n != 0 {
+		t.Fatalf("%d orders placed, want none", n)
+	}
+	o := checkoutCart(t, ts, sh)
+	if o.Total != 1290+900 {
+		t.Errorf("total %d once the new price was shown, want %d", o.Total, 1290+900)
 	}
 }
 
