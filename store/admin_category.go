@@ -28,6 +28,23 @@ func (db *DB) CategoryByID(ctx context.Context, id int64) (Category, error) {
 	return c, err
 }
 
+// ErrCategoryNameTaken refuses a second category of the same name: the shop's menu would
+// show it twice.
+var ErrCategoryNameTaken = Errorf(Conflict, "Another category already has this name.")
+
+// checkCategoryNames checks c's name against the others (letter case aside) and settles its slug.
+func checkCategoryNames(ctx context.Context, tx *Tx, c *Category) error {
+	var same int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM categories WHERE lower(name) = lower(?) AND id != ?`,
+		c.Name, c.ID).Scan(&same); err != nil {
+		return err
+	}
+	if same > 0 {
+		return ErrCategoryNameTaken
+	}
+	return categorySlug(ctx, tx, c)
+}
+
 func categorySlug(ctx context.Context, tx *Tx, c *Category) error {
 	if c.Slug == "" {
 		var err error
@@ -45,7 +62,7 @@ func categorySlug(ctx context.Context, tx *Tx, c *Category) error {
 func (db *DB) CreateCategory(ctx context.Context, c *Category) error {
 	defer db.categories.forget()
 	return db.Tx(ctx, func(tx *Tx) error {
-		if err := categorySlug(ctx, tx, c); err != nil {
+		if err := checkCategoryNames(ctx, tx, c); err != nil {
 			return err
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(position), 0) + 1 FROM categories`).Scan(&c.Position); err != nil {
@@ -59,7 +76,7 @@ func (db *DB) CreateCategory(ctx context.Context, c *Category) error {
 func (db *DB) UpdateCategory(ctx context.Context, c *Category) error {
 	defer db.categories.forget()
 	return db.Tx(ctx, func(tx *Tx) error {
-		if err := categorySlug(ctx, tx, c); err != nil {
+		if err := checkCategoryNames(ctx, tx, c); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE categories SET slug = ?, name = ?, description = ? WHERE id = ?`,
@@ -72,6 +89,40 @@ func (db *DB) UpdateCategory(ctx context.Context, c *Category) error {
 		}
 		return nil
 	})
+}
+
+// DeleteCategory removes an empty category. One that still holds products is refused
+// rather than emptied: its products would leave the shop's menu unnoticed.
+func (db *DB) DeleteCategory(ctx context.Context, id int64) (Category, error) {
+	defer db.categories.forget()
+	var c Category
+	err := db.Tx(ctx, func(tx *Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT id, slug, name FROM categories WHERE id = ?`, id).Scan(&c.ID, &c.Slug, &c.Name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Errorf(NotFound, "This category does not exist.")
+		}
+		if err != nil {
+			return err
+		}
+		var held int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM products WHERE category_id = ?`, id).Scan(&held); err != nil {
+			return err
+		}
+		if held > 0 {
+			return Errorf(Conflict, "“%s” still holds %d %s: move %s to another category first, then delete it.",
+				c.Name, held, plural(held, "product", "products"), plural(held, "it", "them"))
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM categories WHERE id = ?`, id)
+		return err
+	})
+	return c, err
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // MoveCategory swaps a category with its neighbour above (up) or below, then numbers all
@@ -203,6 +254,8 @@ func (a *Admin) createCategory(c echo.Context) error {
 		err := a.DB.CreateCategory(c.Request().Context(), &cat)
 		if errors.Is(err, ErrSlugTaken) {
 			errs["slug"] = ErrSlugTaken.Message
+		} else if errors.Is(err, ErrCategoryNameTaken) {
+			errs["name"] = ErrCategoryNameTaken.Message
 		} else if err != nil {
 			return err
 		}
@@ -233,6 +286,8 @@ func (a *Admin) updateCategory(c echo.Context) error {
 		err := a.DB.UpdateCategory(c.Request().Context(), &cat)
 		if errors.Is(err, ErrSlugTaken) {
 			errs["slug"] = ErrSlugTaken.Message
+		} else if errors.Is(err, ErrCategoryNameTaken) {
+			errs["name"] = ErrCategoryNameTaken.Message
 		} else if err != nil {
 			return err
 		}
@@ -248,10 +303,26 @@ func (a *Admin) moveCategory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.DB.MoveCategory(c.Request().Context(), id, c.FormValue("direction") == "up"); err != nil {
+	dir := c.FormValue("direction")
+	if dir != "up" && dir != "down" {
+		return Errorf(Invalid, "Choose to move the category up or down.")
+	}
+	if err := a.DB.MoveCategory(c.Request().Context(), id, dir == "up"); err != nil {
 		return err
 	}
 	return a.seeOther(c, "/admin/categories", "")
+}
+
+func (a *Admin) deleteCategory(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	cat, err := a.DB.DeleteCategory(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return a.seeOther(c, "/admin/categories", fmt.Sprintf("Category “%s” deleted.", cat.Name))
 }
 
 func (a *Admin) pathCategory(c echo.Context) (Category, error) {

@@ -71,6 +71,7 @@ func (a *Admin) Routes(public, guarded *echo.Group) {
 	guarded.GET("/categories/:id", a.editCategory)
 	guarded.POST("/categories/:id", a.updateCategory)
 	guarded.POST("/categories/:id/move", a.moveCategory)
+	guarded.POST("/categories/:id/delete", a.deleteCategory)
 }
 
 // Chrome is the admin frame of a page in section, for this request: the layout with

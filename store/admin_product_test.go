@@ -270,7 +270,10 @@ func TestMoveCategory_SwapsWithItsNeighbour(t *testing.T) {
 	if err := db.MoveCategory(ctx, 9999, false); ErrorCode(err) != NotFound {
 		t.Errorf("unknown category: %v", err)
 	}
-	c := Category{Name: "Kitchen"}
+	if err := db.CreateCategory(ctx, &Category{Name: "KITCHEN"}); !errors.Is(err, ErrCategoryNameTaken) {
+		t.Errorf("a second Kitchen: %v, want ErrCategoryNameTaken", err)
+	}
+	c := Category{Name: "Kitchen!"} // another name, the same slug: the next free one
 	if err := db.CreateCategory(ctx, &c); err != nil || c.Slug != "kitchen-2" || c.Position != len(before)+1 {
 		t.Errorf("CreateCategory = %+v, %v; want slug kitchen-2 at the end", c, err)
 	}

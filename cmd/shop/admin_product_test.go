@@ -411,4 +411,57 @@ func TestAdminCategories_CreateEditAndReorder(t *testing.T) {
 	if st, _ := ts.newShopper(t).get("/categories/fine-food"); st != http.StatusOK {
 		t.Errorf("the shop's page of the renamed category: %d", st)
 	}
+	// A second category of the same name (letter case aside) would show twice in the menu.
+	sh.get("/admin/categories/new")
+	if p := sh.submit("/admin/categories", url.Values{"name": {"FINE FOOD"}}); p.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(fieldError(p.Doc, "name"), "already has this name") {
+		t.Errorf("same name: %d, name error %q", p.Status, fieldError(p.Doc, "name"))
+	}
+	sh.get("/admin/categories")
+	if p := sh.submit(fmt.Sprintf("/admin/categories/%d/move", id), url.Values{"direction": {"sideways"}}); p.Status != http.StatusUnprocessableEntity {
+		t.Errorf("move sideways: %d, want 422", p.Status)
+	}
+}
+
+// A category is deleted only once empty; one that holds products is refused, saying how
+// many and what to do, and stays in the shop's menu.
+func TestAdminCategories_DeleteOnlyWhenEmpty(t *testing.T) {
+	ts := startAdminShop(t)
+	sh := ts.newShopper(t)
+	adminLogin(t, sh, adminEmail)
+	full := ts.queryInt(t, `SELECT category_id FROM products WHERE category_id IS NOT NULL GROUP BY category_id ORDER BY count(*) DESC LIMIT 1`)
+	held := ts.queryInt(t, `SELECT count(*) FROM products WHERE category_id = ?`, full)
+	_, doc := sh.get(fmt.Sprintf("/admin/categories/%d", full))
+	if len(byTestID(doc, "delete-category")) != 1 {
+		t.Fatal("the category's page has no delete button")
+	}
+	p := sh.submit(fmt.Sprintf("/admin/categories/%d/delete", full), nil)
+	if p.Status != http.StatusConflict || !strings.Contains(textOf(p.Doc), fmt.Sprintf("still holds %d products", held)) {
+		t.Errorf("deleting a category of %d products: %d, page %q", held, p.Status, textOf(p.Doc))
+	}
+	if n := ts.queryInt(t, `SELECT count(*) FROM categories WHERE id = ?`, full); n != 1 {
+		t.Fatal("the category holding products was deleted")
+	}
+
+	sh.get("/admin/categories/new")
+	if p := sh.submit("/admin/categories", url.Values{"name": {"Seasonal"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d", p.Status)
+	}
+	id := ts.queryInt(t, `SELECT id FROM categories WHERE slug = 'seasonal'`)
+	if _, doc := ts.newShopper(t).get("/"); !strings.Contains(textOf(doc), "Seasonal") {
+		t.Fatal("the new category is not in the shop's menu")
+	}
+	sh.get(fmt.Sprintf("/admin/categories/%d", id))
+	if p := sh.submit(fmt.Sprintf("/admin/categories/%d/delete", id), nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("deleting the empty category: %d %q", p.Status, textOf(p.Doc))
+	}
+	if n := ts.queryInt(t, `SELECT count(*) FROM categories WHERE id = ?`, id); n != 0 {
+		t.Error("the empty category is still there")
+	}
+	if _, doc := ts.newShopper(t).get("/"); strings.Contains(textOf(doc), "Seasonal") {
+		t.Error("the deleted category is still in the shop's menu")
+	}
+	if st, _ := ts.newShopper(t).get("/categories/seasonal"); st != http.StatusNotFound {
+		t.Errorf("the deleted category's page: %d, want 404", st)
+	}
 }
