@@ -98,7 +98,7 @@ func (m *Mails) WrongAmountToMerchant(o Order, paid, auth string) Mail {
 	if o.PaymentState == Paid {
 		text += " The order had already been paid: refund this payment with the bank."
 	} else {
-		text += " Check it with the bank, then refund it, or settle the difference with the customer and mark the order by hand."
+		text += " Check it with the bank, then refund it, or settle the difference with the customer before you ship."
 	}
 	return m.paymentProblem(o, "merchant-wrong-amount-"+auth, "Payment of the wrong amount", text)
 }
