@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"shop/payment/card"
 )
 
 // Form is what the shopper types in the order form. Nothing priced comes from it.
@@ -47,6 +49,64 @@ func FormFromValues(v url.Values) Form {
 		Delivery:    get("delivery"), Note: strings.TrimSpace(v.Get("note")),
 		AcceptTerms: v.Get("terms") != "",
 	}
+}
+
+// texts are the form's typed fields by name, to check or clean them all alike.
+func (f *Form) texts() []struct {
+	name string
+	v    *string
+} {
+	return []struct {
+		name string
+		v    *string
+	}{
+		{"email", &f.Email}, {"name", &f.Name}, {"phone", &f.Phone},
+		{"billing_line1", &f.BillingLine1}, {"billing_line2", &f.BillingLine2},
+		{"billing_postcode", &f.BillingPostcode}, {"billing_city", &f.BillingCity},
+		{"billing_country", &f.BillingCountry}, {"ship_name", &f.ShipName}, {"ship_line1", &f.ShipLine1},
+		{"ship_line2", &f.ShipLine2}, {"ship_postcode", &f.ShipPostcode}, {"ship_city", &f.ShipCity},
+		{"ship_country", &f.ShipCountry}, {"delivery", &f.Delivery}, {"note", &f.Note},
+	}
+}
+
+// holdsCardNumber says whether a field's value holds what looks like a card number (13
+// to 19 digits passing the Luhn check), which shoppers sometimes type in the order form
+// thinking they pay there. A phone number that starts with 0 or + is never one: no card
+// number does, and an international number can be long enough to pass for one.
+func holdsCardNumber(field, v string) bool {
+	if field == "phone" && (strings.HasPrefix(v, "0") || strings.HasPrefix(v, "+")) {
+		return false
+	}
+	return card.Scrub(v) != v
+}
+
+const cardNumberMessage = "This looks like a card number: card details are asked for on the payment page, after the order is placed."
+
+// withoutCardNumbers is the form as it may be echoed back and kept for the visitor's
+// next visit: a field holding a card number is emptied, as the number goes to the card
+// form alone, never to a page or the database.
+func (f Form) withoutCardNumbers() Form {
+	for _, t := range f.texts() {
+		if holdsCardNumber(t.name, *t.v) {
+			*t.v = ""
+		}
+	}
+	return f
+}
+
+// draftLimit bounds each value kept of a form that was not placed: the longest field a
+// valid form has (the note), so that a hostile post cannot store tens of kilobytes.
+const draftLimit = 1000
+
+// draft is the form as kept for the visitor's next visit: each value cut to draftLimit
+// characters.
+func (f Form) draft() Form {
+	for _, t := range f.texts() {
+		if utf8.RuneCountInString(*t.v) > draftLimit {
+			*t.v = string([]rune(*t.v)[:draftLimit])
+		}
+	}
+	return f
 }
 
 // Country is a destination the shop delivers to.
@@ -142,9 +202,14 @@ func (f Form) Validate(methods []DeliveryMethod) FieldErrors {
 		check("ship_name", f.ShipName, "recipient's name", true, 100)
 		f.validateAddress(errs, "ship_", f.ShipLine1, f.ShipLine2, f.ShipPostcode, f.ShipCity, f.ShipCountry)
 	}
-	check("note", f.Note, "note", false, 1000)
+	check("note", f.Note, "note", false, draftLimit)
 	if !f.AcceptTerms {
 		errs["terms"] = "Accept the terms of sale to place your order."
+	}
+	for _, t := range f.texts() {
+		if holdsCardNumber(t.name, *t.v) {
+			errs[t.name] = cardNumberMessage
+		}
 	}
 	return errs
 }

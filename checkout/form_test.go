@@ -120,3 +120,56 @@ func TestForm_NeverReadsPricedFields(t *testing.T) {
 		t.Errorf("extra fields changed the form: %+v vs %+v", a, b)
 	}
 }
+
+// A card number typed in any field of the order form is refused on that field, and the
+// form as echoed and kept no longer holds it; ordinary numbers (a phone, a postcode, a
+// flat number) are not taken for one.
+func TestForm_RefusesCardNumbersAnywhere(t *testing.T) {
+	const number = "4111 1111 1111 1111"
+	for _, field := range []string{"email", "name", "phone", "billing_line1", "billing_line2", "billing_city", "note"} {
+		t.Run(field, func(t *testing.T) {
+			v := validValues()
+			value := number
+			switch field {
+			case "email":
+				value = "4111111111111111@example.com"
+			case "note":
+				value = "Please charge card " + number + ", thanks"
+			}
+			v.Set(field, value)
+			f := FormFromValues(v)
+			errs := f.Validate(testMethods)
+			if !strings.Contains(errs[field], "looks like a card number") {
+				t.Fatalf("%s = %q: errors %v, want the card-number message on %s", field, value, errs, field)
+			}
+			kept := f.withoutCardNumbers()
+			for _, tx := range kept.texts() {
+				if strings.Contains(strings.ReplaceAll(*tx.v, " ", ""), "4111111111111111") {
+					t.Errorf("kept form still holds the number in %s: %q", tx.name, *tx.v)
+				}
+			}
+			if kept.Email == "" && field != "email" || kept.Name == "" && field != "name" {
+				t.Errorf("kept form lost fields other than %s: %+v", field, kept)
+			}
+		})
+	}
+	for _, phone := range []string{"+49 1512 3456 7890", "0049151234567890", "06 12 34 56 78"} {
+		v := validValues()
+		v.Set("phone", phone)
+		if msg := FormFromValues(v).Validate(testMethods)["phone"]; strings.Contains(msg, "card number") {
+			t.Errorf("phone %q taken for a card number", phone)
+		}
+	}
+}
+
+func TestForm_DraftCutsLongValues(t *testing.T) {
+	v := validValues()
+	v.Set("billing_city", strings.Repeat("Z", 50_000))
+	kept := FormFromValues(v).draft()
+	if n := len(kept.BillingCity); n != draftLimit {
+		t.Errorf("draft city is %d bytes, want %d", n, draftLimit)
+	}
+	if kept.Name != "Marie Curie" {
+		t.Errorf("draft name = %q", kept.Name)
+	}
+}

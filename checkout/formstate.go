@@ -25,9 +25,10 @@ func (s *Service) SavedForm(ctx context.Context, visitor string) (Form, error) {
 	return f, err
 }
 
-// SaveForm keeps the visitor's order form values (never anything about payment).
+// SaveForm keeps the visitor's order form values (never anything about payment), each
+// cut to draftLimit characters.
 func (s *Service) SaveForm(ctx context.Context, visitor string, f Form) error {
-	data, err := json.Marshal(f)
+	data, err := json.Marshal(f.draft())
 	if err != nil {
 		return err
 	}

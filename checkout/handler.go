@@ -108,6 +108,7 @@ func (h *Handler) place(c echo.Context) error {
 	// The values are kept only when the order is not placed: a placed order ends the
 	// visitor's checkout, and saving first would cost every order one more disk sync.
 	if errs := f.Validate(methods); len(errs) > 0 {
+		f = f.withoutCardNumbers()
 		if err := h.Service.SaveForm(ctx, visitor, f); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ package main
 // SQLite file, real router) on 127.0.0.1; mail goes to a real SMTP server (smtp_test.go).
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -1254,4 +1255,43 @@ func TestCheckout_DeliveryChoicesPricedForTheCart(t *testing.T) {
 			t.Errorf("%s delivery for €64.50 of items shows %q, want %q", code, got, want)
 		}
 	}
+}
+
+// A shopper who types a card number in the order form (in the name, or in the note "for
+// the courier") is told where card details go. The number comes back on no page, not
+// even on the next visit to the form, and reaches neither the database nor the logs;
+// the other values are kept.
+func TestCheckout_CardNumberInTheOrderFormIsRefusedAndKeptNowhere(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	sh.addToCart("espresso-beans", 1)
+	tok := openCheckout(t, sh)
+	cards := distinctTestCards(t, 2)
+	p := sh.submit("/checkout", tok.form(url.Values{
+		"name": {cards[0].Number}, "note": {"Card: " + spaced(cards[1].Number, " ") + ", ring twice"},
+	}))
+	if p.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d, want 422", p.Status)
+	}
+	for _, field := range []string{"name", "note"} {
+		if msg := byTestID(p.Doc, field+"-error"); len(msg) != 1 || !strings.Contains(textOf(msg[0]), "card number") {
+			t.Errorf("no card-number message beside %s", field)
+		}
+	}
+	for _, page := range []*page{p, sh.getPage("/checkout")} {
+		for _, c := range cards {
+			for _, s := range []string{c.Number, spaced(c.Number, " "), spaced(c.Number, "-")} {
+				if bytes.Contains(page.Body, []byte(s)) {
+					t.Errorf("a page shows the card number %q", s)
+				}
+			}
+		}
+		if v, _ := controlValue(byTestID(page.Doc, "checkout-form")[0], "email"); v != "ada@example.com" {
+			t.Errorf("e-mail came back as %q, want it kept", v)
+		}
+	}
+	if n := ts.queryInt(t, `SELECT count(*) FROM orders`); n != 0 {
+		t.Errorf("%d orders placed", n)
+	}
+	searchForCards(t, ts, cards, "after the refused order form")
 }
