@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"shop/payment/card"
 	"shop/templates"
 )
 
@@ -60,6 +61,11 @@ func (h *Catalogue) search(c echo.Context) error {
 	q := c.QueryParam("q")
 	if len(q) > 100 {
 		q = strings.ToValidUTF8(q[:100], "") // never cut a character in half
+	}
+	// A card number typed in the search box (it happens) is dropped: it would be shown
+	// back in the title, the heading and the box. The page searches for the other words.
+	if s := card.Scrub(q); s != q {
+		q = strings.Join(strings.Fields(strings.ReplaceAll(s, card.Redacted, " ")), " ")
 	}
 	if q == "" {
 		v := templates.ListingView{Chrome: h.Site.Chrome(c, "Search"), Heading: "Search", Empty: "Type a word to search the shop."}

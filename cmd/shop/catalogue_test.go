@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -225,6 +226,30 @@ func TestSearch_LongQueryStaysValidUTF8(t *testing.T) {
 	}
 	if !strings.HasPrefix(q, v) || len(v) < 99 {
 		t.Errorf("search box value %q is not the start of what was typed", v)
+	}
+}
+
+// A card number typed in the search box is shown back nowhere on the results page (not
+// in the title, the heading or the box), and the words beside it are still searched.
+func TestSearch_DoesNotShowBackACardNumber(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	for q, box := range map[string]string{"4242424242424242": "", "espresso 4242 4242 4242 4242": "espresso"} {
+		p := sh.getPage("/search?q=" + url.QueryEscape(q))
+		if p.Status != http.StatusOK {
+			t.Fatalf("%q: status %d", q, p.Status)
+		}
+		for _, s := range []string{"4242424242424242", "4242 4242 4242 4242"} {
+			if bytes.Contains(p.Body, []byte(s)) {
+				t.Errorf("searching %q: the page shows %q", q, s)
+			}
+		}
+		if v, _ := attr(byID(p.Doc, "site-search"), "value"); v != box {
+			t.Errorf("searching %q: the box holds %q, want %q", q, v, box)
+		}
+	}
+	if _, doc := sh.get("/search?q=espresso+4242424242424242"); len(byTestID(doc, "product-card")) == 0 {
+		t.Errorf("the words beside the number found nothing")
 	}
 }
 

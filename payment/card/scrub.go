@@ -4,7 +4,7 @@ import "strings"
 
 // Redacted replaces anything that looks like a full card number in Scrub's
 // output.
-const redacted = "[redacted card number]"
+const Redacted = "[redacted card number]"
 
 // Lengths of the digit sequences Scrub treats as card numbers (cards.md).
 const (
@@ -41,7 +41,7 @@ func Scrub(s string) string {
 			changed = true
 		}
 		b.WriteString(s[copied:from])
-		b.WriteString(redacted)
+		b.WriteString(Redacted)
 		copied = to
 	}
 	for i := 0; i < len(s); {

@@ -157,7 +157,7 @@ func FuzzScrub_AroundCard(f *testing.F) {
 			card = groupBy4(card, "-")
 		}
 		got := Scrub(before + "|" + card + "|" + after)
-		want := Scrub(before) + "|" + redacted + "|" + Scrub(after)
+		want := Scrub(before) + "|" + Redacted + "|" + Scrub(after)
 		if got != want {
 			t.Fatalf("Scrub around %s = %q, want %q", card, got, want)
 		}
