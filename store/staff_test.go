@@ -145,6 +145,42 @@ func TestStaff_ThrottlesAnAccountAfterFailures(t *testing.T) {
 	}
 }
 
+// What was typed in the e-mail field of a failed login (sometimes a password, or a card
+// number) is not stored in clear: the throttle keeps a digest of it.
+func TestStaff_FailuresDoNotKeepWhatWasTyped(t *testing.T) {
+	s, _ := mustStaff(t)
+	s.Limits = LoginLimits{Window: 15 * time.Minute, PerAccount: 2, PerIP: 100}
+	ctx := context.Background()
+	const typed = "4111111111111111@example.com"
+	for range 2 {
+		if _, err := s.Authenticate(ctx, typed, "guess", "192.0.2.1"); !errors.Is(err, ErrBadLogin) {
+			t.Fatalf("Authenticate: %v, want ErrBadLogin", err)
+		}
+	}
+	rows, err := s.DB.R.Query(`SELECT key FROM login_failures`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if strings.Contains(key, "4111") || strings.Contains(key, "example.com") {
+			t.Errorf("login_failures keeps %q", key)
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d failures recorded, want 4 (2 by account, 2 by address)", n)
+	}
+	if _, err := s.Authenticate(ctx, " "+strings.ToUpper(typed), "guess", "198.51.100.7"); !errors.Is(err, ErrLoginThrottled) {
+		t.Errorf("the same account typed again (other case, spaces): %v, want ErrLoginThrottled", err)
+	}
+}
+
 func TestStaff_ThrottlesAnAddressAfterFailures(t *testing.T) {
 	s, _ := mustStaff(t)
 	s.Limits = LoginLimits{Window: 15 * time.Minute, PerAccount: 100, PerIP: 4}
