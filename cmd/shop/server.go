@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -68,7 +69,7 @@ func newEcho(cfg *config, logger *slog.Logger, site *store.Site, formActions ...
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			// The path only: query strings may carry tokens and must not reach the logs.
 			logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
-				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
+				slog.String("method", v.Method), slog.String("path", logPath(v.URIPath)), slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
 			return nil
 		},
@@ -87,6 +88,20 @@ func newEcho(cfg *config, logger *slog.Logger, site *store.Site, formActions ...
 	e.Use(middleware.CSRFWithConfig(csrfConfig(secure,
 		func(c echo.Context) bool { return noCSRF(c) || isUpload(c) })))
 	return e
+}
+
+// logPathLimit bounds the path a request log line shows: the shop's own addresses are
+// far shorter, and a 100 KB address (a probe, a broken client) must not make a 100 KB
+// line.
+const logPathLimit = 300
+
+// logPath is the path as the request log shows it: cut to logPathLimit bytes, saying
+// how long it was.
+func logPath(p string) string {
+	if len(p) <= logPathLimit {
+		return p
+	}
+	return strings.ToValidUTF8(p[:logPathLimit], "") + "…(" + strconv.Itoa(len(p)) + " bytes)"
 }
 
 func csrfConfig(secure bool, skip middleware.Skipper) middleware.CSRFConfig {

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/net/html"
@@ -399,6 +400,30 @@ func TestHead_AnswersLikeGetWithoutABody(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || len(body) != 0 {
 			t.Errorf("HEAD %s: status %d, %d body bytes; want 200 and none", path, resp.StatusCode, len(body))
 		}
+	}
+}
+
+// A very long address is answered (404) and logged on a line of bounded length that
+// says how long the path was.
+func TestRequestLog_CutsAVeryLongPath(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	long := "/products/" + strings.Repeat("é", 50_000)
+	if p := sh.getPage(long); p.Status != http.StatusNotFound {
+		t.Fatalf("status %d, want 404", p.Status)
+	}
+	var line string
+	for _, l := range strings.Split(ts.logs.String(), "\n") {
+		if strings.Contains(l, `path="/products/é`) {
+			line = l
+		}
+	}
+	if line == "" {
+		t.Fatalf("no request line for the long path in the logs: %.600s", ts.logs.String())
+	}
+	if len(line) > 1000 || !strings.Contains(line, "(100010 bytes)") || !utf8.ValidString(line) {
+		t.Errorf("log line of %d bytes (valid UTF-8: %v), want under 1000 saying the path's 100010 bytes: %.200s",
+			len(line), utf8.ValidString(line), line)
 	}
 }
 
