@@ -148,15 +148,23 @@ func (s *Cart) change(ctx context.Context, visitor string, productID int64, addi
 	})
 }
 
-// Remove takes a product out of the cart; removing what is not there is not an error.
-func (s *Cart) Remove(ctx context.Context, visitor string, productID int64) error {
-	return s.DB.LightTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM cart_lines WHERE visitor_id = ? AND product_id = ?`, visitor, productID)
-		if err == nil {
-			_, err = tx.ExecContext(ctx, `UPDATE carts SET updated_at = ? WHERE visitor_id = ?`, s.Now().UTC(), visitor)
+// Remove takes a product out of the cart and says whether it was there; removing what
+// is not there (a second click, an old tab) is not an error.
+func (s *Cart) Remove(ctx context.Context, visitor string, productID int64) (removed bool, err error) {
+	err = s.DB.LightTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM cart_lines WHERE visitor_id = ? AND product_id = ?`, visitor, productID)
+		if err != nil {
+			return err
 		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		removed = true
+		_, err = tx.ExecContext(ctx, `UPDATE carts SET updated_at = ? WHERE visitor_id = ?`, s.Now().UTC(), visitor)
 		return err
 	})
+	return removed && err == nil, err
 }
 
 // Lines reads the visitor's cart with current catalogue values.

@@ -162,6 +162,16 @@ func TestCart_AddSetRemove(t *testing.T) {
 	a := mustAddProduct(t, c.DB, testProduct{"a", 250, 10, true})
 	b := mustAddProduct(t, c.DB, testProduct{"b", 1000, 10, true})
 
+	// remove removes id from alice's cart, checking whether Remove says it was there.
+	remove := func(id int64, wasThere bool) func() error {
+		return func() error {
+			removed, err := c.Remove(ctx, alice, id)
+			if err == nil && removed != wasThere {
+				err = fmt.Errorf("Remove says removed=%v, want %v", removed, wasThere)
+			}
+			return err
+		}
+	}
 	steps := []struct {
 		name string
 		do   func() error
@@ -172,9 +182,9 @@ func TestCart_AddSetRemove(t *testing.T) {
 		{"add 1 b", func() error { return c.Add(ctx, alice, b, 1) }, map[int64]int{a: 3, b: 1}},
 		{"set a to 5", func() error { return c.Set(ctx, alice, a, 5) }, map[int64]int{a: 5, b: 1}},
 		{"set a to 1", func() error { return c.Set(ctx, alice, a, 1) }, map[int64]int{a: 1, b: 1}},
-		{"remove b", func() error { return c.Remove(ctx, alice, b) }, map[int64]int{a: 1}},
-		{"remove b again", func() error { return c.Remove(ctx, alice, b) }, map[int64]int{a: 1}},
-		{"remove a", func() error { return c.Remove(ctx, alice, a) }, map[int64]int{}},
+		{"remove b", remove(b, true), map[int64]int{a: 1}},
+		{"remove b again", remove(b, false), map[int64]int{a: 1}},
+		{"remove a", remove(a, true), map[int64]int{}},
 	}
 	for _, s := range steps {
 		if err := s.do(); err != nil {
@@ -403,8 +413,8 @@ func TestCart_LinesFlagProblemsAfterCatalogueChanges(t *testing.T) {
 	if err := c.Set(ctx, alice, gone, 1); store.ErrorCode(err) != store.NotFound {
 		t.Errorf("Set on an unpublished line = %v, want NotFound", err)
 	}
-	if err := c.Remove(ctx, alice, gone); err != nil {
-		t.Errorf("Remove an unpublished line: %v", err)
+	if removed, err := c.Remove(ctx, alice, gone); err != nil || !removed {
+		t.Errorf("Remove an unpublished line: removed=%v, %v", removed, err)
 	}
 }
 
@@ -459,7 +469,7 @@ func TestCart_DeleteIdleDeletesOnlyOldCarts(t *testing.T) {
 	if err := c.Set(ctx, touched, id, 2); err != nil { // a change keeps a cart alive
 		t.Fatal(err)
 	}
-	if err := c.Remove(ctx, removed, id); err != nil { // so does a removal
+	if _, err := c.Remove(ctx, removed, id); err != nil { // so does a removal
 		t.Fatal(err)
 	}
 

@@ -98,10 +98,15 @@ func (h *Handler) remove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Cart.Remove(c.Request().Context(), store.VisitorID(c), id); err != nil {
+	removed, err := h.Cart.Remove(c.Request().Context(), store.VisitorID(c), id)
+	if err != nil {
 		return err
 	}
-	h.Site.Sessions.AddFlash(c, "The item was removed from your cart.")
+	if removed {
+		h.Site.Sessions.AddFlash(c, "The item was removed from your cart.")
+	} else {
+		h.Site.Sessions.AddFlash(c, "This item was not in your cart (any more).")
+	}
 	return c.Redirect(http.StatusSeeOther, "/cart")
 }
 

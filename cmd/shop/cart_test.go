@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -91,6 +92,21 @@ func TestCartPage_AddUpdateRemove(t *testing.T) {
 	}
 	if got := cartCount(t, doc); got != "0" {
 		t.Errorf("header count after remove = %q, want 0", got)
+	}
+	flashes := func(doc *html.Node) (out []string) {
+		for _, n := range byTestID(doc, "flash") {
+			out = append(out, textOf(n))
+		}
+		return out
+	}
+	if got := flashes(doc); len(got) != 1 || got[0] != "The item was removed from your cart." {
+		t.Errorf("after remove the page says %q", got)
+	}
+
+	// Removing it again (a second click, an old tab) says it was not there.
+	sh.submit("/cart/remove", url.Values{"product_id": {id}})
+	if _, doc = sh.get("/cart"); !slices.Equal(flashes(doc), []string{"This item was not in your cart (any more)."}) {
+		t.Errorf("after a second remove the page says %q", flashes(doc))
 	}
 }
 
