@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -86,8 +87,14 @@ func (c *config) settings() []setting {
 		}},
 		{"base-url", "SHOP_BASE_URL", "http://localhost:8080", "public URL of the shop, used in links and bank return URLs", func(s string) error {
 			u, err := url.Parse(strings.TrimSuffix(s, "/"))
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" ||
+				u.Fragment != "" || u.User != nil {
 				return fmt.Errorf("must be an absolute http(s) URL such as https://shop.example.com")
+			}
+			// The shop serves its pages from the root of its host; a path would be put in
+			// mailed links and bank return URLs that lead nowhere.
+			if u.Path != "" {
+				return fmt.Errorf("must be the shop's origin, without a path: the shop is served from / (e.g. https://shop.example.com)")
 			}
 			c.BaseURL = u
 			return nil
@@ -115,9 +122,13 @@ func (c *config) settings() []setting {
 			return nil
 		}},
 		{"log-level", "SHOP_LOG_LEVEL", "info", "debug, info, warn or error", func(s string) error {
-			return c.LogLevel.UnmarshalText([]byte(s))
+			if c.LogLevel.UnmarshalText([]byte(s)) != nil {
+				return fmt.Errorf("must be debug, info, warn or error")
+			}
+			return nil
 		}},
 		{"log-format", "SHOP_LOG_FORMAT", "text", "text or json", func(s string) error {
+			s = strings.ToLower(s)
 			if s != "text" && s != "json" {
 				return fmt.Errorf("must be text or json")
 			}
@@ -149,6 +160,9 @@ func (c *config) settings() []setting {
 		{"payment-minutes", "SHOP_PAYMENT_MINUTES", "30", "an unpaid order keeps its stock this long", minutes(&c.PaymentWindow)},
 		{"bank-payment-minutes", "SHOP_BANK_PAYMENT_MINUTES", "120", "the same once the shopper has left for the bank's page", minutes(&c.BankWindow)},
 		{"smtp-host", "SHOP_SMTP_HOST", "", "SMTP server; unset: mails are written as .eml files under <data-dir>/mail", func(s string) error {
+			if s != "" && !hostName.MatchString(s) && net.ParseIP(s) == nil {
+				return fmt.Errorf("must be a host name or IP address, the port going in SHOP_SMTP_PORT")
+			}
 			c.SMTPHost = s
 			return nil
 		}},
@@ -169,6 +183,7 @@ func (c *config) settings() []setting {
 			return nil
 		}},
 		{"smtp-tls", "SHOP_SMTP_TLS", "mandatory", "mandatory, opportunistic or none (STARTTLS policy)", func(s string) error {
+			s = strings.ToLower(s)
 			if s != "mandatory" && s != "opportunistic" && s != "none" {
 				return fmt.Errorf("must be mandatory, opportunistic or none")
 			}
@@ -217,6 +232,7 @@ func (c *config) settings() []setting {
 			return nil
 		}},
 		{"cmcic-seal", "SHOP_CMCIC_SEAL", "current", "current (Monetico, sorted fields) or legacy (CM-CIC 3.0 positional)", func(s string) error {
+			s = strings.ToLower(s)
 			if s != "current" && s != "legacy" {
 				return fmt.Errorf("must be current or legacy")
 			}
@@ -237,15 +253,21 @@ func (c *config) settings() []setting {
 				c.PprofAddr = ""
 				return nil
 			}
-			host, _, err := net.SplitHostPort(s)
+			host, port, err := net.SplitHostPort(s)
 			if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
 				return fmt.Errorf("must be a loopback host:port such as 127.0.0.1:6060")
+			}
+			if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+				return fmt.Errorf("the port must be a number from 0 to 65535")
 			}
 			c.PprofAddr = s
 			return nil
 		}},
 	}
 }
+
+// hostName is a DNS name: dot-separated labels of letters, digits and inner hyphens.
+var hostName = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
 
 func minutes(dst *time.Duration) func(string) error {
 	return func(s string) error {
@@ -272,6 +294,13 @@ func checkAddress(s string) error {
 func (c *config) finish() error {
 	if c.SMTPHost != "" && (c.MailFrom == "" || c.Merchant == "") {
 		return fmt.Errorf("SHOP_MAIL_FROM and SHOP_MERCHANT_EMAIL are required when SHOP_SMTP_HOST is set")
+	}
+	if c.SMTPHost == "" {
+		for _, v := range []string{"SHOP_SMTP_USER", "SHOP_SMTP_PASSWORD", "SHOP_SMTP_CA_FILE"} {
+			if c.explicit[v] {
+				return fmt.Errorf("%s is set but SHOP_SMTP_HOST is not: set the host, or unset %s", v, v)
+			}
+		}
 	}
 	if c.MailFrom == "" {
 		c.MailFrom = "shop@" + c.BaseURL.Hostname()
@@ -350,6 +379,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			}
 		}
 		if err := s.parse(v); err != nil {
+			if set[s.flag] {
+				return nil, fmt.Errorf("-%s=%q (%s): %w", s.flag, redact(s.env, v), s.env, err)
+			}
 			return nil, fmt.Errorf("%s=%q: %w", s.env, redact(s.env, v), err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -150,6 +151,16 @@ func TestRun_ConfigErrorsAreOneLineNamingTheVariable(t *testing.T) {
 		{"SHOP_LOG_FORMAT", "xml"},
 		{"SHOP_SESSION_SECRET", "short-secret"},
 		{"SHOP_TRUSTED_PROXIES", "10.0.0.0/8,nope"},
+		{"SHOP_BASE_URL", "http://127.0.0.1:8080/shop"},
+		{"SHOP_BASE_URL", "http://127.0.0.1:8080/#top"},
+		{"SHOP_BASE_URL", "https://user:pw@shop.example.com"},
+		{"SHOP_SMTP_HOST", "127.0.0.1:25"},
+		{"SHOP_SMTP_HOST", "bad_host!!"},
+		{"SHOP_SMTP_USER", "mailer"}, // without a host
+		{"SHOP_SMTP_CA_FILE", "/etc/ssl/certs/none.pem"},
+		{"SHOP_PPROF_ADDR", "127.0.0.1:abc"},
+		{"SHOP_PPROF_ADDR", "127.0.0.1:99999"},
+		{"SHOP_LOG_LEVEL", "verbose"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
@@ -216,6 +227,19 @@ func TestParseConfig_DefaultsAndPrecedence(t *testing.T) {
 	}
 	if _, err := parseConfig([]string{"extra"}, func(k string) string { return env[k] }, io.Discard); err == nil {
 		t.Errorf("an unexpected argument was accepted")
+	}
+
+	// Words are read whatever their case; a bad flag is named as the flag it was.
+	env = map[string]string{"SHOP_LOG_FORMAT": "JSON", "SHOP_LOG_LEVEL": "WARN", "SHOP_SMTP_TLS": "None",
+		"SHOP_CARD_PAYMENTS": "off", "SHOP_SMTP_HOST": "mail.example.com", "SHOP_MAIL_FROM": "shop@example.com",
+		"SHOP_MERCHANT_EMAIL": "boss@example.com"}
+	cfg, err = parseConfig(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || cfg.LogFormat != "json" || cfg.SMTPTLS != "none" || cfg.LogLevel != slog.LevelWarn {
+		t.Errorf("upper-case words: %+v, %v", cfg, err)
+	}
+	_, err = parseConfig([]string{"-addr", "127.0.0.1:99999"}, func(string) string { return "" }, io.Discard)
+	if err == nil || !strings.HasPrefix(err.Error(), `-addr="127.0.0.1:99999" (SHOP_ADDR): `) {
+		t.Errorf("bad -addr flag: %v, want an error naming the flag first", err)
 	}
 }
 
