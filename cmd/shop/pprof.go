@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/pprof"
 	"time"
@@ -18,7 +19,14 @@ func (a *app) servePprof(ctx context.Context) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	srv := &http.Server{Addr: a.cfg.PprofAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	// Bound here, so that the log says "listening" only once it is, or why it is not
+	// (a port in use): the profiler is a developer's tool, and the shop runs without it.
+	ln, err := net.Listen("tcp", a.cfg.PprofAddr)
+	if err != nil {
+		a.log.Error("profiler not started", "addr", a.cfg.PprofAddr, "err", err)
+		return
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	a.jobs.Add(1)
 	go func() {
 		defer a.jobs.Done()
@@ -26,9 +34,9 @@ func (a *app) servePprof(ctx context.Context) {
 		srv.Close()
 	}()
 	go func() {
-		if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+		if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
 			a.log.Error("pprof server", "err", err)
 		}
 	}()
-	a.log.Info("profiler listening", "addr", a.cfg.PprofAddr)
+	a.log.Info("profiler listening", "addr", ln.Addr().String())
 }
