@@ -198,7 +198,9 @@ func (f Form) Validate(methods []DeliveryMethod) FieldErrors {
 	if !ok {
 		errs["delivery"] = "Choose a delivery method."
 	}
-	if ok && method.NeedsAddress && f.ShipDifferent {
+	// A delivery address typed for an unknown method is checked too, so that every
+	// error shows at once rather than one round after the other.
+	if f.ShipDifferent && (!ok || method.NeedsAddress) {
 		check("ship_name", f.ShipName, "recipient's name", true, 100)
 		f.validateAddress(errs, "ship_", f.ShipLine1, f.ShipLine2, f.ShipPostcode, f.ShipCity, f.ShipCountry)
 	}

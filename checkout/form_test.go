@@ -173,3 +173,17 @@ func TestForm_DraftCutsLongValues(t *testing.T) {
 		t.Errorf("draft name = %q", kept.Name)
 	}
 }
+
+// Every error shows at once: the delivery address asked for is checked even when the
+// delivery method is wrong too.
+func TestForm_DeliveryAddressCheckedWithAnUnknownMethod(t *testing.T) {
+	v := validValues()
+	v.Set("delivery", "warp")
+	v.Set("ship_different", "1")
+	errs := FormFromValues(v).Validate(testMethods)
+	for _, field := range []string{"delivery", "ship_name", "ship_line1", "ship_postcode", "ship_city", "ship_country"} {
+		if errs[field] == "" {
+			t.Errorf("no error on %s; errors: %v", field, errs)
+		}
+	}
+}
