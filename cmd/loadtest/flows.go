@@ -82,9 +82,12 @@ func asMissing(err error, route string) error {
 }
 
 // orderForm is what the benchmark shopper types; fill sets only the fields the form has.
+// The e-mail's number has at most 12 digits: the shop refuses a run of 13 to 19 digits
+// that passes the Luhn check anywhere in the form, as a card number typed in the wrong
+// place, and a whole 64-bit number would be one in ten times.
 func orderForm(n uint64) map[string]string {
 	return map[string]string{
-		"email": "shopper" + strconv.FormatUint(n, 10) + "@example.com", "name": "Camille Martin",
+		"email": "shopper" + strconv.FormatUint(n%1e12, 10) + "@example.com", "name": "Camille Martin",
 		"phone": "06 12 34 56 78", "billing_line1": "12 rue des Tanneurs", "billing_postcode": "75011",
 		"billing_city": "Paris", "billing_country": "FR", "delivery": "home", "terms": "1",
 	}
