@@ -51,15 +51,15 @@ func FormFromValues(v url.Values) Form {
 	}
 }
 
-// texts are the form's typed fields by name, to check or clean them all alike.
-func (f *Form) texts() []struct {
+// formText is one typed field of the form: its name and where its value is.
+type formText struct {
 	name string
 	v    *string
-} {
-	return []struct {
-		name string
-		v    *string
-	}{
+}
+
+// texts are the form's typed fields, to check or clean them all alike.
+func (f *Form) texts() []formText {
+	return []formText{
 		{"email", &f.Email}, {"name", &f.Name}, {"phone", &f.Phone},
 		{"billing_line1", &f.BillingLine1}, {"billing_line2", &f.BillingLine2},
 		{"billing_postcode", &f.BillingPostcode}, {"billing_city", &f.BillingCity},
