@@ -27,4 +27,6 @@ type Service struct {
 	// once the shopper has left for the bank's page, which can take longer.
 	PaymentWindow time.Duration
 	BankWindow    time.Duration
+
+	orders orderCache // the orders this process wrote lately, for the shopper's pages
 }

@@ -2,6 +2,8 @@ package checkout
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"shop/store"
 )
@@ -49,6 +51,7 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
+			s.remember(tx, o)
 			return enqueueMail(ctx, tx, s.Mails.ExpiredToShopper(o))
 		})
 		if err != nil {
@@ -63,8 +66,16 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 func (s *Service) ExtendForBank(ctx context.Context, orderID int64) error {
 	return s.DB.Tx(ctx, func(tx *store.Tx) error {
 		deadline := s.Now().UTC().Add(s.BankWindow)
-		_, err := tx.ExecContext(ctx, `UPDATE orders SET expires_at = max(expires_at, ?), payment_method = 'cmcic', updated_at = ?
-			WHERE id = ? AND payment_state = ?`, deadline, s.Now().UTC(), orderID, AwaitingPayment)
-		return err
+		var ref string
+		err := tx.QueryRowContext(ctx, `UPDATE orders SET expires_at = max(expires_at, ?), payment_method = 'cmcic', updated_at = ?
+			WHERE id = ? AND payment_state = ? RETURNING reference`, deadline, s.Now().UTC(), orderID, AwaitingPayment).Scan(&ref)
+		if errors.Is(err, sql.ErrNoRows) { // paid, expired or gone meanwhile: nothing changed
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		tx.AfterCommit(func() { s.orders.forget(ref) })
+		return nil
 	})
 }

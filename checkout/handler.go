@@ -161,7 +161,7 @@ func Authorized(c echo.Context, o Order) bool {
 
 // LoadAuthorized reads the order named in the URL, answering 404 to anyone else.
 func (h *Handler) LoadAuthorized(c echo.Context) (Order, error) {
-	o, err := h.Service.OrderByReference(c.Request().Context(), c.Param("ref"))
+	o, err := h.Service.ShopperOrder(c.Request().Context(), c.Param("ref"))
 	if err != nil {
 		return o, err
 	}

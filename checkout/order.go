@@ -177,6 +177,21 @@ func (s *Service) OrderByReference(ctx context.Context, ref string) (Order, erro
 	return loadOrder(ctx, s.DB.Prepared(), "reference = ?", ref)
 }
 
+// ShopperOrder is OrderByReference for the shopper's pages: the order as this process
+// last wrote it, when that was moments ago (see orderCache), or as read.
+func (s *Service) ShopperOrder(ctx context.Context, ref string) (Order, error) {
+	if o, ok := s.orders.get(ref, time.Now()); ok {
+		return o, nil
+	}
+	return s.OrderByReference(ctx, ref)
+}
+
+// remember leaves o, as this write has made it, for the shopper's next pages once the
+// write commits.
+func (s *Service) remember(tx *store.Tx, o Order) {
+	tx.AfterCommit(func() { s.orders.put(o, time.Now()) })
+}
+
 // OrderByID reads an order by its id.
 func (s *Service) OrderByID(ctx context.Context, id int64) (Order, error) {
 	return loadOrder(ctx, s.DB.Prepared(), "id = ?", id)

@@ -96,19 +96,22 @@ func (s *Service) Place(ctx context.Context, r PlaceRequest) (o Order, dup bool,
 				return store.Errorf(store.NotFound, "This order does not exist.")
 			}
 			dup = true
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		} else if id, err = s.place(ctx, tx, r); err != nil {
 			return err
 		}
-		id, err = s.place(ctx, tx, r)
-		return err
+		// Read here, on the writer's connection, whose pages are all at hand.
+		if o, err = loadOrder(ctx, tx, "id = ?", id); err != nil {
+			return err
+		}
+		s.remember(tx, o)
+		return nil
 	})
 	if err != nil {
-		return o, false, err
+		return Order{}, false, err
 	}
-	o, err = loadOrder(ctx, s.DB.Prepared(), "id = ?", id)
-	return o, dup, err
+	return o, dup, nil
 }
 
 func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (int64, error) {

@@ -54,6 +54,7 @@ func (s *Service) CompletePayment(ctx context.Context, orderID int64, c Completi
 		if err := addEvent(ctx, tx, orderID, now, string(c.To), c.Detail, c.Method); err != nil {
 			return err
 		}
+		s.remember(tx, o)
 		merchant := s.Mails.OrderCompletedToMerchant(o, c.Card)
 		merchant.Secret = c.Secret
 		if err := enqueueMail(ctx, tx, merchant); err != nil {
@@ -158,6 +159,7 @@ func (s *Service) move(ctx context.Context, orderID int64, a Action, kind, set, 
 		if err := addEvent(ctx, tx, orderID, now, kind, a.Reason, a.Actor); err != nil {
 			return err
 		}
+		s.remember(tx, o)
 		return enqueueMail(ctx, tx, mail(s.Mails, o))
 	})
 }

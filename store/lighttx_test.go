@@ -280,3 +280,58 @@ func TestTx_WriterSurvivesMisuse(t *testing.T) {
 		t.Errorf("its batch neighbour: %v, %d", err, count("kept"))
 	}
 }
+
+// TestTx_AfterCommitRunsForCommittedWritesInOrder: in one batch, the functions of the
+// writes that committed run once, in batch order, before each caller hears back; those
+// of a write rolled back to its savepoint never run, nor do any when the batch is alone
+// and fails.
+func TestTx_AfterCommitRunsForCommittedWritesInOrder(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	var ran []string
+	write := func(key string, fail bool) *writeRequest {
+		return &writeRequest{ctx: ctx, full: true, done: make(chan error, 1), fn: func(tx *Tx) error {
+			tx.AfterCommit(func() { ran = append(ran, key+" first") })
+			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, 'v')`, key); err != nil {
+				return err
+			}
+			tx.AfterCommit(func() {
+				var n int
+				db.R.QueryRow(`SELECT count(*) FROM settings WHERE key = ?`, key).Scan(&n)
+				ran = append(ran, fmt.Sprintf("%s then (%d visible)", key, n))
+			})
+			if fail {
+				return errors.New("rolled back")
+			}
+			return nil
+		}}
+	}
+	batch := []*writeRequest{write("a", false), write("b", true), write("c", false)}
+	db.runBatch(batch)
+	for i, r := range batch {
+		if err := <-r.done; (err != nil) != (i == 1) {
+			t.Errorf("write %d: %v", i, err)
+		}
+	}
+	want := "[a first a then (1 visible) c first c then (1 visible)]"
+	if got := fmt.Sprint(ran); got != want {
+		t.Errorf("after the batch ran %s, want %s", got, want)
+	}
+
+	ran = nil
+	if err := db.Tx(ctx, func(tx *Tx) error {
+		tx.AfterCommit(func() { ran = append(ran, "alone") })
+		return errors.New("no")
+	}); err == nil {
+		t.Fatal("a failing write succeeded")
+	}
+	if err := db.LightTx(ctx, func(tx *Tx) error {
+		tx.AfterCommit(func() { ran = append(ran, "light") })
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(ran); got != "[light]" {
+		t.Errorf("single writes ran %s, want [light]", got)
+	}
+}

@@ -88,7 +88,14 @@ type Tx struct {
 	*sql.Tx
 	db      *DB
 	queried map[string]bool // texts this write has run QueryContext with
+	after   []func()        // this write's AfterCommit functions
 }
+
+// AfterCommit runs fn once this write is committed, on the writer's goroutine, before
+// Tx returns to the caller and before any later write starts: functions run in the
+// order their writes committed. A write rolled back never runs its functions. fn must
+// be short and must not write.
+func (tx *Tx) AfterCommit(fn func()) { tx.after = append(tx.after, fn) }
 
 // Commit is refused: a write commits when its function returns nil, with the others of
 // its batch, which a commit or rollback of its own would take along.

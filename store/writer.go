@@ -140,8 +140,13 @@ func (db *DB) writeLoop() {
 
 func (db *DB) runBatch(batch []*writeRequest) {
 	results := make([]error, len(batch))
-	err := db.commitBatch(batch, results)
+	after, err := db.commitBatch(batch, results)
 	db.watch.committed()
+	if err == nil {
+		for _, fn := range after {
+			fn()
+		}
+	}
 	db.prepareWrites(context.Background()) // before answering: the next write finds them
 	for i, r := range batch {
 		if results[i] == nil {
@@ -152,12 +157,13 @@ func (db *DB) runBatch(batch []*writeRequest) {
 }
 
 // commitBatch runs the batch in one transaction and records each write's own error in
-// results; it returns the error that undid the writes recorded as successful.
-func (db *DB) commitBatch(batch []*writeRequest, results []error) error {
+// results; it returns the AfterCommit functions of the writes that succeeded, in order,
+// and the error that undid the writes recorded as successful.
+func (db *DB) commitBatch(batch []*writeRequest, results []error) (after []func(), err error) {
 	ctx := context.Background() // one shopper leaving must not interrupt the others' writes
 	conn, err := db.W.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("store: writer: %w", err)
+		return nil, fmt.Errorf("store: writer: %w", err)
 	}
 	defer conn.Close()
 	full := false
@@ -173,13 +179,13 @@ func (db *DB) commitBatch(batch []*writeRequest, results []error) error {
 			// Drop the connection: the pool opens a new one at the DSN's FULL.
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 			db.wr.normal = false
-			return fmt.Errorf("store: synchronous %s: %w", mode, err)
+			return nil, fmt.Errorf("store: synchronous %s: %w", mode, err)
 		}
 		db.wr.normal = !full
 	}
 	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return nil, fmt.Errorf("store: begin: %w", err)
 	}
 	// Runs before conn.Close, even if a write ends the goroutine: an open transaction
 	// would keep the connection from ever closing. After a commit it does nothing.
@@ -195,35 +201,38 @@ func (db *DB) commitBatch(batch []*writeRequest, results []error) error {
 		if !alone {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT write"); err != nil {
 				sqlTx.Rollback()
-				return fmt.Errorf("store: savepoint: %w", err)
+				return nil, fmt.Errorf("store: savepoint: %w", err)
 			}
 		}
-		tx.queried = nil
+		tx.queried, tx.after = nil, nil
 		results[i] = runWrite(r, tx)
+		if results[i] == nil {
+			after = append(after, tx.after...)
+		}
 		if alone {
 			break
 		}
 		if results[i] != nil {
 			if _, err := tx.ExecContext(ctx, "ROLLBACK TO write"); err != nil {
 				sqlTx.Rollback()
-				return fmt.Errorf("store: roll back a write: %w", err)
+				return nil, fmt.Errorf("store: roll back a write: %w", err)
 			}
 		} else {
 			committed++
 		}
 		if _, err := tx.ExecContext(ctx, "RELEASE write"); err != nil {
 			sqlTx.Rollback()
-			return fmt.Errorf("store: release a write: %w", err)
+			return nil, fmt.Errorf("store: release a write: %w", err)
 		}
 	}
 	if (alone && results[0] != nil) || (!alone && committed == 0) {
 		sqlTx.Rollback()
-		return nil
+		return nil, nil
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
+		return nil, fmt.Errorf("store: commit: %w", err)
 	}
-	return nil
+	return after, nil
 }
 
 // runWrite runs one write, turning a panic into an error that write panics with again
