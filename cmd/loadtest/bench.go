@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -228,10 +229,15 @@ func measureHello(ctx context.Context, o *options, tr *http.Transport, bin, tmp,
 }
 
 // shopEnv is the shop's configuration under load: demo mode for the payment methods
-// (sandbox bank, development card key; it seeds nothing, the catalogue being there).
-func shopEnv(o *options, addr, dataDir, pprofAddr string) []string {
+// (sandbox bank, development card key; it seeds nothing, the catalogue being there),
+// and mails to the driver's SMTP sink when there is one (smtpPort > 0).
+func shopEnv(o *options, addr, dataDir, pprofAddr string, smtpPort int) []string {
 	env := []string{"SHOP_ADDR=" + addr, "SHOP_BASE_URL=http://" + addr, "SHOP_DATA_DIR=" + dataDir,
 		"SHOP_DEMO=1", "SHOP_LOG_LEVEL=" + o.logLevel}
+	if smtpPort > 0 {
+		env = append(env, "SHOP_SMTP_HOST=127.0.0.1", "SHOP_SMTP_PORT="+strconv.Itoa(smtpPort), "SHOP_SMTP_TLS=none",
+			"SHOP_MAIL_FROM=shop@example.com", "SHOP_MERCHANT_EMAIL=merchant@example.com")
+	}
 	if pprofAddr != "" {
 		env = append(env, "SHOP_PPROF_ADDR="+pprofAddr)
 	}
@@ -267,10 +273,21 @@ func runShop(ctx context.Context, o *options, tr *http.Transport, bin, tmp strin
 		}
 	}
 	logPath := filepath.Join(tmp, fmt.Sprintf("shop-%d.log", run.Size))
-	env := shopEnv(o, addr, dir, "")
-	if prof != nil {
-		env = shopEnv(o, addr, dir, prof.addr)
+	smtpPort := 0
+	if o.mail == "smtp" {
+		sink, err := startMailSink()
+		if err != nil {
+			return fmt.Errorf("mail sink: %w", err)
+		}
+		defer func() { run.Mails = sink.received.Load() }()
+		defer sink.close() // after the shop has stopped: it may still be sending
+		smtpPort = sink.port()
 	}
+	pprofAddr := ""
+	if prof != nil {
+		pprofAddr = prof.addr
+	}
+	env := shopEnv(o, addr, dir, pprofAddr, smtpPort)
 	srv, err := startServer(ctx, "shop", bin, nil, env, addr, logPath)
 	if err != nil {
 		return fmt.Errorf("%w%s", err, logTail(logPath))

@@ -28,6 +28,7 @@ type options struct {
 	flashStock   int
 	addsPerVisit int
 	logLevel     string
+	mail         string // smtp or folder
 	goBench      bool
 	benchtime    string
 	benchPkgs    []string
@@ -73,6 +74,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.flashStock, "flash-stock", 50, "stock of the flash-sale product")
 	fs.IntVar(&o.addsPerVisit, "adds-per-visit", 5, "adds to cart per visit in the add-to-cart scenario")
 	fs.StringVar(&o.logLevel, "shop-log-level", "info", "SHOP_LOG_LEVEL of the shop under load (its log goes to a file)")
+	fs.StringVar(&o.mail, "mail", "smtp", "where the shop's mails go: smtp (a sink the driver runs on 127.0.0.1) or folder (.eml files in its data directory)")
 	fs.BoolVar(&o.goBench, "gobench", true, "also run the Go benchmarks of the hot paths")
 	fs.StringVar(&o.benchtime, "benchtime", "500ms", "-benchtime of the Go benchmarks")
 	pkgs := fs.String("bench-pkgs", "./templates/ ./cart/ ./checkout/ ./payment/...", "packages whose Go benchmarks run")
@@ -113,6 +115,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("durations must be positive")
 	case o.conns < 1 || o.openWorkers < 1 || o.maxOps < 1 || o.addsPerVisit < 1 || o.orderRate <= 0:
 		return nil, fmt.Errorf("-c, -open-workers, -max-ops, -adds-per-visit and -order-rate must be positive")
+	case o.mail != "smtp" && o.mail != "folder":
+		return nil, fmt.Errorf("-mail: %q is neither smtp nor folder", o.mail)
 	case o.flashStock < 1 || o.flashBuyers < o.flashStock:
 		return nil, fmt.Errorf("the flash sale needs a stock of at least 1 and at least as many buyers")
 	}
@@ -122,6 +126,6 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 func (o *options) settings() Settings {
 	return Settings{ScenarioSeconds: o.dur.Seconds(), BaselineSeconds: o.baseDur.Seconds(), Connections: o.conns,
 		OpenWorkers: o.openWorkers, MaxRequests: o.maxOps, ProductRates: o.productRates, OrderRate: o.orderRate,
-		FlashBuyers: o.flashBuyers, FlashStock: o.flashStock, ShopLogLevel: o.logLevel, AddsPerVisit: o.addsPerVisit,
+		FlashBuyers: o.flashBuyers, FlashStock: o.flashStock, ShopLogLevel: o.logLevel, Mail: o.mail, AddsPerVisit: o.addsPerVisit,
 		GoBenchtime: o.benchtime}
 }

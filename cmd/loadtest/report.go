@@ -76,8 +76,12 @@ func printReport(w io.Writer, res *Result) {
 }
 
 func printRun(w io.Writer, res *Result, run *Run) {
-	fmt.Fprintf(w, "\nCatalogue of %d products: seeded in %.1f s, first 200 on /healthz %.0f ms after start, peak RSS %.1f MiB; %s\n",
-		run.Size, run.SeedSeconds, run.StartupMS, float64(run.PeakRSS)/mib, run.Checkout)
+	mails := "mails written as .eml files"
+	if res.Settings.Mail == "smtp" {
+		mails = fmt.Sprintf("%d mails received over SMTP", run.Mails)
+	}
+	fmt.Fprintf(w, "\nCatalogue of %d products: seeded in %.1f s, first 200 on /healthz %.0f ms after start, peak RSS %.1f MiB; %s; %s\n",
+		run.Size, run.SeedSeconds, run.StartupMS, float64(run.PeakRSS)/mib, run.Checkout, mails)
 	t := &table{left: 2}
 	t.add("scenario", "loop", "throughput", "×hello", "p50", "p95", "p99", "×hello p99", "errors", "peak RSS",
 		"CPU shop/driver/other")

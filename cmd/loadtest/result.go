@@ -47,6 +47,7 @@ type Settings struct {
 	FlashBuyers     int       `json:"flash_buyers"`
 	FlashStock      int       `json:"flash_stock"`
 	ShopLogLevel    string    `json:"shop_log_level"`
+	Mail            string    `json:"mail"` // smtp (the driver's sink) or folder
 	AddsPerVisit    int       `json:"adds_per_visit"`
 	GoBenchtime     string    `json:"go_benchtime"`
 }
@@ -68,6 +69,7 @@ type Run struct {
 	Before      int        `json:"baseline_before"` // indexes into Result.Baselines
 	After       int        `json:"baseline_after"`
 	Checkout    string     `json:"checkout"` // what the probe found: routes and payment methods
+	Mails       int64      `json:"mails_received,omitempty"` // by the driver's SMTP sink
 	Scenarios   []Scenario `json:"scenarios"`
 }
 
