@@ -151,12 +151,27 @@ func claimDueMail(ctx context.Context, db *store.DB, token string, now, until ti
 	return claimed, err
 }
 
-// markMailSent records a delivery and erases the sealed card digits: once the merchant
-// has the mail, the database keeps nothing of them.
-func markMailSent(ctx context.Context, db *store.DB, id int64, token string, at time.Time) (bool, error) {
-	return execClaimed(ctx, db, `UPDATE outbox SET status = 'sent', sent_at = ?, secret = NULL,
-		attempts = attempts + 1, last_error = '', claim_token = '', claimed_until = NULL
-		WHERE id = ? AND claim_token = ?`, at, id, token)
+// markMailSent records deliveries and erases their sealed card digits: once the
+// merchant has the mail, the database keeps nothing of them. held[i] reports whether
+// rows[i]'s claim still held.
+func markMailSent(ctx context.Context, db *store.DB, rows []outboxRow, token string, at time.Time) (held []bool, err error) {
+	err = db.Tx(ctx, func(tx *store.Tx) error {
+		held = make([]bool, len(rows))
+		for i, r := range rows {
+			res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, secret = NULL,
+				attempts = attempts + 1, last_error = '', claim_token = '', claimed_until = NULL
+				WHERE id = ? AND claim_token = ?`, at, r.ID, token)
+			if err != nil {
+				return err
+			}
+			held[i] = rowsChanged(res)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("checkout: update mail: %w", err)
+	}
+	return held, nil
 }
 
 // markMailRetry puts a row back in the queue after a temporary failure, due at next.
