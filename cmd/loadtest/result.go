@@ -68,7 +68,7 @@ type Run struct {
 	PeakRSS     int64      `json:"peak_rss_bytes"`  // the highest of every scenario's
 	Before      int        `json:"baseline_before"` // indexes into Result.Baselines
 	After       int        `json:"baseline_after"`
-	Checkout    string     `json:"checkout"` // what the probe found: routes and payment methods
+	Checkout    string     `json:"checkout"`                 // what the probe found: routes and payment methods
 	Mails       int64      `json:"mails_received,omitempty"` // by the driver's SMTP sink
 	Scenarios   []Scenario `json:"scenarios"`
 }
