@@ -29,6 +29,11 @@ type cachedOrder struct {
 	at time.Time
 }
 
+// stale says the copy is too old to use (or the clock went back past it).
+func (e cachedOrder) stale(now time.Time) bool {
+	return now.Sub(e.at) >= orderCacheTTL || now.Before(e.at)
+}
+
 type orderCache struct {
 	mu sync.Mutex
 	m  map[string]cachedOrder // by reference
@@ -40,7 +45,7 @@ func (c *orderCache) get(ref string, now time.Time) (Order, bool) {
 	c.mu.Lock()
 	e, ok := c.m[ref]
 	c.mu.Unlock()
-	if !ok || now.Sub(e.at) >= orderCacheTTL || now.Before(e.at) {
+	if !ok || e.stale(now) {
 		return Order{}, false
 	}
 	o := e.o
@@ -73,7 +78,7 @@ func (c *orderCache) forget(ref string) {
 // a miss only costs a read).
 func (c *orderCache) sweep(now time.Time) {
 	for ref, e := range c.m {
-		if now.Sub(e.at) >= orderCacheTTL || now.Before(e.at) {
+		if e.stale(now) {
 			delete(c.m, ref)
 		}
 	}
