@@ -189,6 +189,15 @@ type testSMTPBackend struct {
 	inData    int
 	gathered  chan struct{}
 	didGather bool
+	// sessions counts the connections the server took; ended, those that ended.
+	sessions, ended int
+}
+
+// Connections reports how many connections the server took and how many have ended.
+func (b *testSMTPBackend) Connections() (taken, ended int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sessions, b.ended
 }
 
 func (b *testSMTPBackend) Received() []receivedMail {
@@ -204,6 +213,9 @@ func (b *testSMTPBackend) SetRejectRcpt(e *smtp.SMTPError) {
 }
 
 func (b *testSMTPBackend) NewSession(*smtp.Conn) (smtp.Session, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.sessions++
 	return &testSMTPSession{b: b}, nil
 }
 
@@ -271,8 +283,13 @@ func (s *testSMTPSession) Data(r io.Reader) error {
 	return nil
 }
 
-func (s *testSMTPSession) Reset()        { s.from, s.to = "", nil }
-func (s *testSMTPSession) Logout() error { return nil }
+func (s *testSMTPSession) Reset() { s.from, s.to = "", nil }
+func (s *testSMTPSession) Logout() error {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	s.b.ended++
+	return nil
+}
 
 // startTestSMTP serves be on addr ("127.0.0.1:0" for any port) until the test ends, or
 // until the returned stop is called; it returns the address it listens on.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -65,9 +66,13 @@ func MailHost(baseURL string) string {
 
 // Run sends due mail every poll, and at once when woken, until ctx is done. Its first
 // round resumes whatever an earlier run left: queued rows and claims whose lease ran out.
+// When it ends, it closes the connections the sender keeps open (an io.Closer).
 func (o *Outbox) Run(ctx context.Context, poll time.Duration) {
 	if poll <= 0 {
 		poll = 30 * time.Second
+	}
+	if c, ok := o.Sender.(io.Closer); ok {
+		defer c.Close()
 	}
 	ticker := time.NewTicker(poll)
 	defer ticker.Stop()

@@ -3,9 +3,6 @@ package checkout
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -26,97 +23,6 @@ var (
 	_ Sender = (*SMTPSender)(nil)
 	_ Sender = (*DirSender)(nil)
 )
-
-// SMTPConfig is how to reach the SMTP server (SHOP_SMTP_*).
-type SMTPConfig struct {
-	Host     string
-	Port     int    // 0: 587, the submission port
-	User     string // empty: no SMTP AUTH
-	Password string
-	// TLS is "mandatory" (STARTTLS or nothing; the default), "opportunistic" (STARTTLS
-	// when offered) or "none" (plain text: a local test server only).
-	TLS string
-	// CAPEM holds extra trusted root certificates in PEM, for a server with a private or
-	// self-signed certificate (the file named by SHOP_SMTP_CA_FILE).
-	CAPEM []byte
-	// Timeout bounds the connection and each SMTP command; 0: 15 seconds.
-	Timeout time.Duration
-}
-
-// SMTPSender sends each message over its own SMTP connection with go-mail.
-type SMTPSender struct {
-	client *mail.Client
-	addr   string
-}
-
-// NewSMTPSender checks cfg and builds the client; it does not connect.
-func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
-	if cfg.Host == "" {
-		return nil, errors.New("smtp: no host")
-	}
-	policy, err := parseTLSPolicy(cfg.TLS)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Port == 0 {
-		cfg.Port = mail.DefaultPortTLS
-	}
-	tlsConfig := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}
-	if len(cfg.CAPEM) > 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(cfg.CAPEM) {
-			return nil, errors.New("smtp: the CA file holds no PEM certificate")
-		}
-		tlsConfig.RootCAs = pool
-	}
-	opts := []mail.Option{
-		mail.WithPort(cfg.Port),
-		mail.WithTLSPolicy(policy),
-		mail.WithTLSConfig(tlsConfig),
-	}
-	if cfg.Timeout > 0 {
-		opts = append(opts, mail.WithTimeout(cfg.Timeout))
-	}
-	if cfg.User != "" {
-		// Auto-discovery picks the best mechanism the server offers, and PLAIN or LOGIN
-		// only once the connection is encrypted.
-		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover),
-			mail.WithUsername(cfg.User), mail.WithPassword(cfg.Password))
-	}
-	client, err := mail.NewClient(cfg.Host, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("smtp: %w", err)
-	}
-	return &SMTPSender{client: client, addr: client.ServerAddr()}, nil
-}
-
-func parseTLSPolicy(s string) (mail.TLSPolicy, error) {
-	switch s {
-	case "", "mandatory":
-		return mail.TLSMandatory, nil
-	case "opportunistic":
-		return mail.TLSOpportunistic, nil
-	case "none":
-		return mail.NoTLS, nil
-	}
-	return 0, fmt.Errorf("smtp: TLS policy %q: want mandatory, opportunistic or none", s)
-}
-
-// Send dials, sends msg and quits. go-mail's *mail.SendError stays in the chain, so the
-// worker can tell a temporary failure from a permanent one.
-func (s *SMTPSender) Send(ctx context.Context, msg *mail.Msg) error {
-	if err := s.client.DialAndSendWithContext(ctx, msg); err != nil {
-		var verr *tls.CertificateVerificationError
-		if errors.As(err, &verr) {
-			return fmt.Errorf("smtp %s: the server's TLS certificate is not trusted (give its CA as the SMTP CA file): %w", s.addr, err)
-		}
-		return fmt.Errorf("smtp %s: %w", s.addr, err)
-	}
-	return nil
-}
 
 // DirSender writes each message as an .eml file in Dir instead of sending it: the
 // development default when no SMTP server is configured. Open the files with any mail
