@@ -98,9 +98,6 @@ func (h *Handler) place(c echo.Context) error {
 	}
 	f := FormFromValues(values)
 	submission, shown, shownDelivery := values.Get("submission"), values.Get("shown"), values.Get("shown_delivery")
-	if o, ok := h.placedAlready(c, submission); ok {
-		return h.landOn(c, o)
-	}
 	methods, err := h.Service.DeliveryMethods(ctx, false)
 	if err != nil {
 		return err
@@ -108,6 +105,12 @@ func (h *Handler) place(c echo.Context) error {
 	// The values are kept only when the order is not placed: a placed order ends the
 	// visitor's checkout, and saving first would cost every order one more disk sync.
 	if errs := f.Validate(methods); len(errs) > 0 {
+		// A second submission of a form that placed its order (double click, back and
+		// resubmit, two tabs) lands on that order, even if the form no longer passes
+		// (a delivery method withdrawn since). A valid one finds it in Place.
+		if o, ok := h.placedAlready(c, submission); ok {
+			return h.landOn(c, o)
+		}
 		f = f.withoutCardNumbers()
 		if err := h.Service.SaveForm(ctx, visitor, f); err != nil {
 			return err

@@ -654,6 +654,30 @@ func TestCheckout_ResubmitAfterSuccessLandsOnTheSameOrder(t *testing.T) {
 	}
 }
 
+// The same form again after the merchant withdrew its delivery method still lands on
+// the order it placed, rather than asking to choose another delivery for an empty cart.
+func TestCheckout_ResubmitAfterTheMethodWasWithdrawnLandsOnTheOrder(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	sh.addToCart("french-press", 1)
+	form := openCheckout(t, sh).form(url.Values{"_csrf": {sh.token()}})
+	first, err := payRedirectRef(sh.submit("/checkout", form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.exec(t, `UPDATE delivery_methods SET active = 0 WHERE code = ?`, form.Get("delivery"))
+	again, err := payRedirectRef(sh.submit("/checkout", form))
+	if err != nil {
+		t.Fatalf("the same form again: %v", err)
+	}
+	if again != first {
+		t.Errorf("resubmitting went to order %s, want %s", again, first)
+	}
+	if n := ts.queryInt(t, `SELECT count(*) FROM orders`); n != 1 {
+		t.Errorf("%d orders, want 1", n)
+	}
+}
+
 // A price that changes, or stock that runs out, between the form and its submission
 // places nothing and says what changed; the cart and stock stay as they were.
 func TestCheckout_CartChangedSinceTheFormPlacesNothing(t *testing.T) {
