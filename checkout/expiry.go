@@ -47,7 +47,7 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 			if err := addEvent(ctx, tx, id, now, "expired", "Not paid in time; stock returned", "system"); err != nil {
 				return err
 			}
-			o, err := loadOrder(ctx, tx, "id = ?", id)
+			o, err := s.orderInTx(ctx, tx, id)
 			if err != nil {
 				return err
 			}

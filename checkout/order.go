@@ -132,44 +132,72 @@ func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
 // loadOrder reads an order with its lines and VAT breakdown through q (the reader pool or
 // a write transaction).
 func loadOrder(ctx context.Context, q queryRower, where string, arg any) (Order, error) {
+	o, err := loadOrderRow(ctx, q, where, arg)
+	if err != nil {
+		return o, err
+	}
+	return o, loadOrderParts(ctx, q, &o)
+}
+
+// loadOrderRow reads an order without its lines and VAT breakdown.
+func loadOrderRow(ctx context.Context, q queryRower, where string, arg any) (Order, error) {
 	o, err := scanOrder(q.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, store.Errorf(store.NotFound, "This order does not exist.")
 	}
-	if err != nil {
-		return o, err
-	}
+	return o, err
+}
+
+// loadOrderParts reads the lines and VAT breakdown of o, which are written once, when
+// the order is placed.
+func loadOrderParts(ctx context.Context, q queryRower, o *Order) error {
 	rows, err := q.QueryContext(ctx, `SELECT product_id, name, unit_cents, vat_rate, quantity, total_cents
 		FROM order_lines WHERE order_id = ? ORDER BY position`, o.ID)
 	if err != nil {
-		return o, err
+		return err
 	}
 	for rows.Next() {
 		var l Line
 		if err := rows.Scan(&l.ProductID, &l.Name, &l.UnitCents, &l.VATRate, &l.Quantity, &l.TotalCents); err != nil {
 			rows.Close()
-			return o, err
+			return err
 		}
 		o.Lines = append(o.Lines, l)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return o, err
+		return err
 	}
 	rows, err = q.QueryContext(ctx, `SELECT vat_rate, ttc_cents, ht_cents, vat_cents FROM order_vat
 		WHERE order_id = ? ORDER BY vat_rate DESC`, o.ID)
 	if err != nil {
-		return o, err
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var v VATLine
 		if err := rows.Scan(&v.Rate, &v.TTC, &v.HT, &v.VAT); err != nil {
-			return o, err
+			return err
 		}
 		o.VAT = append(o.VAT, v)
 	}
-	return o, rows.Err()
+	return rows.Err()
+}
+
+// orderInTx reads an order inside a write that changes it: its row from the
+// transaction, its lines and VAT from the copy this process keeps when there is one
+// (they never change once placed, so a copy of any age is right), else from the
+// transaction too.
+func (s *Service) orderInTx(ctx context.Context, tx *store.Tx, id int64) (Order, error) {
+	o, err := loadOrderRow(ctx, tx, "id = ?", id)
+	if err != nil {
+		return o, err
+	}
+	if lines, vat, ok := s.orders.parts(o.Reference, o.ID); ok {
+		o.Lines, o.VAT = lines, vat
+		return o, nil
+	}
+	return o, loadOrderParts(ctx, tx, &o)
 }
 
 // OrderByReference reads an order by its public reference.

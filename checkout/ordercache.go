@@ -53,6 +53,18 @@ func (c *orderCache) get(ref string, now time.Time) (Order, bool) {
 	return o, true
 }
 
+// parts returns copies of the lines and VAT breakdown of the order with that reference
+// and id, if a copy of it is kept, however old.
+func (c *orderCache) parts(ref string, id int64) ([]Line, []VATLine, bool) {
+	c.mu.Lock()
+	e, ok := c.m[ref]
+	c.mu.Unlock()
+	if !ok || e.o.ID != id {
+		return nil, nil, false
+	}
+	return slices.Clone(e.o.Lines), slices.Clone(e.o.VAT), true
+}
+
 // put keeps o as its reference's latest state. Call it only from AfterCommit.
 func (c *orderCache) put(o Order, now time.Time) {
 	c.mu.Lock()

@@ -79,6 +79,21 @@ func TestShopperOrder_EveryWriteLeavesTheOrderAsStored(t *testing.T) {
 	}
 	check("rejected", rejected.Reference, true)
 
+	// Several lines at two VAT rates: placing keeps them in the order it wrote them.
+	mug := f.product(t, "mug", 1250, 2000, 10)
+	mixed, _, err := f.svc.Place(ctx, f.fill(t, "v5", map[int64]int{tea: 1, mug: 3}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mixed.Lines) != 2 || len(mixed.VAT) != 2 { // 5.5 % and 20 % (with the delivery's)
+		t.Fatalf("%d lines, %d VAT lines; want 2 and 2", len(mixed.Lines), len(mixed.VAT))
+	}
+	check("placed, two rates", mixed.Reference, true)
+	if _, err := f.svc.CompletePayment(ctx, mixed.ID, Completion{Method: "card", To: AwaitingCertification}); err != nil {
+		t.Fatal(err)
+	}
+	check("card details received, two rates", mixed.Reference, true)
+
 	// A page that changes its copy changes nobody else's.
 	got, _ := f.svc.ShopperOrder(ctx, o.Reference)
 	got.Lines[0].Quantity = 99

@@ -91,6 +91,7 @@ func (s *Service) Place(ctx context.Context, r PlaceRequest) (o Order, dup bool,
 		var placedBy, owner string
 		err := tx.QueryRowContext(ctx, `SELECT id, placed_by, owner FROM orders WHERE submission = ?`, r.Submission).
 			Scan(&id, &placedBy, &owner)
+		var placed placedParts
 		if err == nil {
 			if placedBy != r.Visitor && owner != r.Visitor {
 				return store.Errorf(store.NotFound, "This order does not exist.")
@@ -98,11 +99,22 @@ func (s *Service) Place(ctx context.Context, r PlaceRequest) (o Order, dup bool,
 			dup = true
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
-		} else if id, err = s.place(ctx, tx, r); err != nil {
+		} else if placed, err = s.place(ctx, tx, r); err != nil {
+			return err
+		} else {
+			id = placed.id
+		}
+		// Read here, on the writer's connection, whose pages are all at hand. The lines
+		// and VAT just written are taken as written.
+		if o, err = loadOrderRow(ctx, tx, "id = ?", id); err != nil {
 			return err
 		}
-		// Read here, on the writer's connection, whose pages are all at hand.
-		if o, err = loadOrder(ctx, tx, "id = ?", id); err != nil {
+		if dup {
+			err = loadOrderParts(ctx, tx, &o)
+		} else {
+			o.Lines, o.VAT = placed.lines, placed.vat
+		}
+		if err != nil {
 			return err
 		}
 		s.remember(tx, o)
@@ -114,21 +126,29 @@ func (s *Service) Place(ctx context.Context, r PlaceRequest) (o Order, dup bool,
 	return o, dup, nil
 }
 
-func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (int64, error) {
+// placedParts is what place wrote: the order's id, its lines and VAT breakdown as
+// loadOrderParts would read them back.
+type placedParts struct {
+	id    int64
+	lines []Line
+	vat   []VATLine
+}
+
+func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (placedParts, error) {
 	lines, err := cart.LinesTx(ctx, tx, r.Visitor)
 	if err != nil {
-		return 0, err
+		return placedParts{}, err
 	}
 	if len(lines) == 0 {
-		return 0, store.Errorf(store.Invalid, "Your cart is empty.")
+		return placedParts{}, store.Errorf(store.Invalid, "Your cart is empty.")
 	}
 	methods, err := queryDeliveryMethods(ctx, tx, false)
 	if err != nil {
-		return 0, err
+		return placedParts{}, err
 	}
 	method, ok := findMethod(methods, r.Form.Delivery)
 	if !ok {
-		return 0, store.Errorf(store.Invalid, "Choose a delivery method.")
+		return placedParts{}, store.Errorf(store.Invalid, "Choose a delivery method.")
 	}
 	var changed ChangedError
 	if Snapshot(lines) != r.Shown {
@@ -153,7 +173,7 @@ func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (int6
 		res, err := tx.ExecContext(ctx, `UPDATE products SET stock = stock - ?, updated_at = ?
 			WHERE id = ? AND published = 1 AND stock >= ?`, l.Quantity, s.Now().UTC(), l.ProductID, l.Quantity)
 		if err != nil {
-			return 0, err
+			return placedParts{}, err
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			changed.Problems = append(changed.Problems, l.Name+": only "+strconv.Itoa(l.Stock)+" left.")
@@ -163,7 +183,7 @@ func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (int6
 			VATRate: l.VATRate, Quantity: l.Quantity, TotalCents: l.Total()})
 	}
 	if len(changed.Problems) > 0 {
-		return 0, &changed
+		return placedParts{}, &changed
 	}
 	var items int64
 	for _, l := range orderLines {
@@ -174,13 +194,13 @@ func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (int6
 	ship := r.Form.shipping(method)
 	token, err := randomHex(16)
 	if err != nil {
-		return 0, err
+		return placedParts{}, err
 	}
 	var id int64
 	for attempt := 0; ; attempt++ {
 		ref, err := newReference()
 		if err != nil {
-			return 0, err
+			return placedParts{}, err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO orders (reference, access_token, submission, placed_by, owner,
 			email, name, phone, billing_line1, billing_line2, billing_postcode, billing_city, billing_country,
@@ -196,40 +216,40 @@ func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (int6
 			method.Code, method.Name, totals.Delivery, method.VATRate, r.Form.Note,
 			totals.Items, totals.Total, totals.HT, totals.VATAmount, now.Add(s.PaymentWindow), now, now)
 		if err != nil {
-			return 0, err
+			return placedParts{}, err
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
 			id, err = res.LastInsertId()
 			if err != nil {
-				return 0, err
+				return placedParts{}, err
 			}
 			break
 		}
 		if attempt > 5 {
-			return 0, errors.New("checkout: no free order reference")
+			return placedParts{}, errors.New("checkout: no free order reference")
 		}
 	}
 	for i, l := range orderLines {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO order_lines (order_id, position, product_id, name, unit_cents,
 			vat_rate, quantity, total_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, i+1, l.ProductID, l.Name, l.UnitCents, l.VATRate, l.Quantity, l.TotalCents); err != nil {
-			return 0, err
+			return placedParts{}, err
 		}
 	}
 	for _, v := range totals.VAT {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO order_vat (order_id, vat_rate, ttc_cents, ht_cents, vat_cents)
 			VALUES (?, ?, ?, ?, ?)`, id, v.Rate, v.TTC, v.HT, v.VAT); err != nil {
-			return 0, err
+			return placedParts{}, err
 		}
 	}
 	if err := addEvent(ctx, tx, id, now, "placed", "Order placed, stock reserved", "shopper"); err != nil {
-		return 0, err
+		return placedParts{}, err
 	}
 	if err := cart.ClearTx(ctx, tx, r.Visitor); err != nil {
-		return 0, err
+		return placedParts{}, err
 	}
 	_, err = tx.ExecContext(ctx, `DELETE FROM checkout_forms WHERE visitor_id = ?`, r.Visitor)
-	return id, err
+	return placedParts{id: id, lines: orderLines, vat: totals.VAT}, err
 }
 
 // describeChanges names the lines whose quantity or price differ from what was shown.

@@ -42,7 +42,7 @@ func (s *Service) CompletePayment(ctx context.Context, orderID int64, c Completi
 		if changed = rowsChanged(res); !changed {
 			return nil
 		}
-		o, err := loadOrder(ctx, tx, "id = ?", orderID)
+		o, err := s.orderInTx(ctx, tx, orderID)
 		if err != nil {
 			return err
 		}
@@ -147,7 +147,7 @@ func (s *Service) move(ctx context.Context, orderID int64, a Action, kind, set, 
 			}
 		}
 
-		o, err := loadOrder(ctx, tx, "id = ?", orderID)
+		o, err := s.orderInTx(ctx, tx, orderID)
 		if err != nil {
 			return err
 		}
