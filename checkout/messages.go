@@ -254,12 +254,13 @@ func (m *Mails) render(o Order, kind, to, subject string, v templates.MailView) 
 		panic(fmt.Sprintf("checkout: render mail %s: %v", kind, err))
 	}
 	return Mail{
-		Key:     "order/" + o.Reference + "/" + kind,
-		OrderID: o.ID,
-		To:      to,
-		Subject: subject,
-		Text:    strings.TrimSpace(text.String()) + "\n",
-		HTML:    html.String(),
+		Key:      "order/" + o.Reference + "/" + kind,
+		OrderID:  o.ID,
+		OrderRef: o.Reference,
+		To:       to,
+		Subject:  subject,
+		Text:     strings.TrimSpace(text.String()) + "\n",
+		HTML:     html.String(),
 	}
 }
 

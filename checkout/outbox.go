@@ -13,12 +13,13 @@ import (
 
 // Mail is one message waiting in the outbox.
 type Mail struct {
-	Key     string // uniqueness key, e.g. "order/AB12CD34EF/merchant-completed": a duplicate event makes no second mail
-	OrderID int64  // 0 when not about an order
-	To      string
-	Subject string
-	Text    string // plain-text part
-	HTML    string // HTML part
+	Key      string // uniqueness key, e.g. "order/AB12CD34EF/merchant-completed": a duplicate event makes no second mail
+	OrderID  int64  // 0 when not about an order
+	OrderRef string // that order's reference
+	To       string
+	Subject  string
+	Text     string // plain-text part
+	HTML     string // HTML part
 	// Secret is optional: the six card digits sealed with the card key (AES-GCM, aad =
 	// the order's reference). The worker opens it and puts the digits in place of
 	// CardDigitsPlaceholder at send time only, in memory.
@@ -48,12 +49,11 @@ func enqueueMail(ctx context.Context, tx *store.Tx, m Mail) error {
 		return fmt.Errorf("checkout: mail %q: the card digits placeholder and the sealed digits go together", m.Key)
 	}
 	var orderID any // NULL when the mail is about no order
-	ref := ""
+	ref := m.OrderRef
 	if m.OrderID != 0 {
 		orderID = m.OrderID
-		err := tx.QueryRowContext(ctx, `SELECT reference FROM orders WHERE id = ?`, m.OrderID).Scan(&ref)
-		if err != nil {
-			return fmt.Errorf("checkout: mail %q: order %d: %w", m.Key, m.OrderID, err)
+		if ref == "" {
+			return fmt.Errorf("checkout: mail %q: order %d without its reference", m.Key, m.OrderID)
 		}
 	}
 	if len(m.Secret) > 0 && ref == "" {

@@ -479,6 +479,11 @@ func TestEnqueueMail_RefusesMismatchedPlaceholder(t *testing.T) {
 			return m
 		}(),
 		"no recipient": func() Mail { m := plainTestMail("y"); m.To = ""; return m }(),
+		"an order without its reference": func() Mail {
+			m := mails.OrderConfirmationToShopper(o)
+			m.OrderRef = ""
+			return m
+		}(),
 	}
 	for name, m := range tests {
 		err := db.Tx(context.Background(), func(tx *store.Tx) error { return enqueueMail(context.Background(), tx, m) })
