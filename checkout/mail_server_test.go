@@ -373,7 +373,7 @@ func selfSignedCert(t *testing.T) (tls.Certificate, []byte) {
 // 12-byte nonce in front of the ciphertext, the order reference as additional data.
 type testDigitsKey struct{ aead cipher.AEAD }
 
-func newTestDigitsKey(t *testing.T) testDigitsKey {
+func newTestDigitsKey(t testing.TB) testDigitsKey {
 	t.Helper()
 	key := make([]byte, 32)
 	rand.Read(key)
