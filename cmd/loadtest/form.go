@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"iter"
 	"net/url"
 	"regexp"
 	"strings"
@@ -21,52 +22,56 @@ type htmlForm struct {
 
 var stateRe = regexp.MustCompile(`class="state state-([a-z_]+)"`)
 
-// forms reads every form of a page.
-func forms(body []byte) []htmlForm {
-	var out []htmlForm
-	var f *htmlForm
-	for i := 0; ; {
-		t, ok := nextTag(body, i)
-		if !ok {
-			break
-		}
-		i = t.to
-		switch {
-		case t.name == "form" && t.end:
-			if f != nil {
-				out = append(out, *f)
-				f = nil
+// forms yields the forms of a page in order. It stops reading the page when the caller
+// stops: a flow wants one form, usually near the top, and the rest of a long page was
+// a tenth of the driver's own work per purchase.
+func forms(body []byte) iter.Seq[htmlForm] {
+	return func(yield func(htmlForm) bool) {
+		var f *htmlForm
+		for i := 0; ; {
+			t, ok := nextTag(body, i)
+			if !ok {
+				return
 			}
-		case t.name == "form":
-			a := parseAttrs(t.attrs)
-			f = &htmlForm{method: strings.ToUpper(a.get("method")), action: a.get("action"), testID: a.get("data-testid"),
-				values: url.Values{}, names: map[string]bool{}, options: map[string][]string{}}
-			if f.method == "" {
-				f.method = "GET"
-			}
-		case t.end:
-		case t.name == "script" || t.name == "style" || t.name == "textarea" || t.name == "select":
-			end := rawEnd(body, t)
-			if end < 0 {
-				return out // unclosed: the page is cut short, and so is its form
-			}
-			i = end
-			if f == nil {
-				continue
-			}
-			if t.name == "textarea" {
-				if a := parseAttrs(t.attrs); a.get("name") != "" {
-					f.names[a.get("name")] = true
-					f.values.Set(a.get("name"), unescape(body[t.to:end]))
+			i = t.to
+			switch {
+			case t.name == "form" && t.end:
+				if f != nil {
+					if !yield(*f) {
+						return
+					}
+					f = nil
 				}
-			} else if t.name == "select" {
-				f.selectField(parseAttrs(t.attrs), body[t.to:end])
+			case t.name == "form":
+				a := parseAttrs(t.attrs)
+				f = &htmlForm{method: strings.ToUpper(a.get("method")), action: a.get("action"), testID: a.get("data-testid"),
+					values: url.Values{}, names: map[string]bool{}, options: map[string][]string{}}
+				if f.method == "" {
+					f.method = "GET"
+				}
+			case t.end:
+			case t.name == "script" || t.name == "style" || t.name == "textarea" || t.name == "select":
+				end := rawEnd(body, t)
+				if end < 0 {
+					return // unclosed: the page is cut short, and so is its form
+				}
+				i = end
+				if f == nil {
+					continue
+				}
+				if t.name == "textarea" {
+					if a := parseAttrs(t.attrs); a.get("name") != "" {
+						f.names[a.get("name")] = true
+						f.values.Set(a.get("name"), unescape(body[t.to:end]))
+					}
+				} else if t.name == "select" {
+					f.selectField(parseAttrs(t.attrs), body[t.to:end])
+				}
+			case t.name == "input" && f != nil:
+				f.input(parseAttrs(t.attrs))
 			}
-		case t.name == "input" && f != nil:
-			f.input(parseAttrs(t.attrs))
 		}
 	}
-	return out
 }
 
 func (f *htmlForm) input(a attrList) {
@@ -137,7 +142,7 @@ func (f *htmlForm) fill(want map[string]string) {
 // data-testid contains hint ("" takes the first POST form). Its action comes back
 // resolved against the page's address, as a browser would post it.
 func findForm(p page, hint string) (htmlForm, bool) {
-	for _, f := range forms(p.body) {
+	for f := range forms(p.body) {
 		if f.method == "POST" && (hint == "" || strings.Contains(f.action, hint) || strings.Contains(f.testID, hint)) {
 			if p.url != nil {
 				if u, err := p.url.Parse(f.action); err == nil {

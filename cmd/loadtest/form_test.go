@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/url"
+	"slices"
 	"testing"
 
 	"shop/templates"
@@ -98,7 +99,7 @@ func TestForms_ScannerEdges(t *testing.T) {
   <input type="submit" name="go" value="Place order">
   <a href="/pay" data-testid="pay-card">Pay</a>
 </form>`)
-	fs := forms(body)
+	fs := slices.Collect(forms(body))
 	if len(fs) != 1 {
 		t.Fatalf("%d forms, want 1: %+v", len(fs), fs)
 	}
