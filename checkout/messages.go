@@ -3,12 +3,10 @@ package checkout
 import (
 	"bytes"
 	"context"
-	"embed"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
-	"text/template"
 	"time"
 
 	"shop/store"
@@ -21,7 +19,7 @@ const CardDigitsPlaceholder = "{{CARD_DIGITS}}"
 
 // Mails renders the typed messages, each with a plain-text and an HTML part from the
 // same view (templates.MailView): the HTML through templates.Mail, the text through
-// mailtext/mail.txt.
+// mailText.
 type Mails struct {
 	ShopName string
 	BaseURL  string // absolute, no trailing slash
@@ -36,12 +34,6 @@ type Mails struct {
 type CardDetails struct {
 	Brand, Expiry string
 }
-
-//go:embed mailtext/*.txt
-var mailTextFS embed.FS
-
-// mailText is parsed once and never changed.
-var mailText = template.Must(template.ParseFS(mailTextFS, "mailtext/mail.txt"))
 
 // OrderCompletedToMerchant tells the merchant about an order whose payment went through:
 // card details accepted (awaiting certification) or the bank's payment (paid). With a
@@ -245,12 +237,9 @@ func (m *Mails) ExpiredToShopper(o Order) Mail {
 // render fills in what every mail shares and renders both parts.
 func (m *Mails) render(o Order, kind, to, subject string, v templates.MailView) Mail {
 	v.ShopName = m.ShopName
-	var html, text bytes.Buffer
-	// Both fail only on a bug in a template, which every message's test would show.
+	var html bytes.Buffer
+	// It fails only on a bug in the template, which every message's test would show.
 	if err := templates.Mail(v).Render(context.Background(), &html); err != nil {
-		panic(fmt.Sprintf("checkout: render mail %s: %v", kind, err))
-	}
-	if err := mailText.Execute(&text, v); err != nil {
 		panic(fmt.Sprintf("checkout: render mail %s: %v", kind, err))
 	}
 	return Mail{
@@ -259,7 +248,7 @@ func (m *Mails) render(o Order, kind, to, subject string, v templates.MailView) 
 		OrderRef: o.Reference,
 		To:       to,
 		Subject:  subject,
-		Text:     strings.TrimSpace(text.String()) + "\n",
+		Text:     mailText(v),
 		HTML:     html.String(),
 	}
 }
