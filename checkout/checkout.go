@@ -29,4 +29,6 @@ type Service struct {
 	BankWindow    time.Duration
 
 	orders orderCache // the orders this process wrote lately, for the shopper's pages
+	// drawReference replaces newReference in tests that need a reference taken.
+	drawReference func() (string, error)
 }

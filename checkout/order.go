@@ -193,11 +193,17 @@ func (s *Service) orderInTx(ctx context.Context, tx *store.Tx, id int64) (Order,
 	if err != nil {
 		return o, err
 	}
+	return o, s.withParts(ctx, tx, &o)
+}
+
+// withParts fills in the lines and VAT of the order whose row o holds, from the kept
+// copy or else from the transaction (see orderInTx).
+func (s *Service) withParts(ctx context.Context, tx *store.Tx, o *Order) error {
 	if lines, vat, ok := s.orders.parts(o.Reference, o.ID); ok {
 		o.Lines, o.VAT = lines, vat
-		return o, nil
+		return nil
 	}
-	return o, loadOrderParts(ctx, tx, &o)
+	return loadOrderParts(ctx, tx, o)
 }
 
 // OrderByReference reads an order by its public reference.

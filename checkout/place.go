@@ -86,33 +86,21 @@ func (s *Service) Place(ctx context.Context, r PlaceRequest) (o Order, dup bool,
 	if len(r.Submission) != 32 {
 		return o, false, store.Errorf(store.Invalid, "This form has expired. Please check your order and submit it again.")
 	}
-	var id int64
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var id int64
 		var placedBy, owner string
 		err := tx.QueryRowContext(ctx, `SELECT id, placed_by, owner FROM orders WHERE submission = ?`, r.Submission).
 			Scan(&id, &placedBy, &owner)
-		var placed placedParts
-		if err == nil {
+		switch {
+		case err == nil:
 			if placedBy != r.Visitor && owner != r.Visitor {
 				return store.Errorf(store.NotFound, "This order does not exist.")
 			}
 			dup = true
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		} else if placed, err = s.place(ctx, tx, r); err != nil {
-			return err
-		} else {
-			id = placed.id
-		}
-		// Read here, on the writer's connection, whose pages are all at hand. The lines
-		// and VAT just written are taken as written.
-		if o, err = loadOrderRow(ctx, tx, "id = ?", id); err != nil {
-			return err
-		}
-		if dup {
-			err = loadOrderParts(ctx, tx, &o)
-		} else {
-			o.Lines, o.VAT = placed.lines, placed.vat
+			// Read here, on the writer's connection, whose pages are all at hand.
+			o, err = loadOrder(ctx, tx, "id = ?", id)
+		case errors.Is(err, sql.ErrNoRows):
+			o, err = s.place(ctx, tx, r)
 		}
 		if err != nil {
 			return err
@@ -126,29 +114,23 @@ func (s *Service) Place(ctx context.Context, r PlaceRequest) (o Order, dup bool,
 	return o, dup, nil
 }
 
-// placedParts is what place wrote: the order's id, its lines and VAT breakdown as
-// loadOrderParts would read them back.
-type placedParts struct {
-	id    int64
-	lines []Line
-	vat   []VATLine
-}
-
-func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (placedParts, error) {
+// place writes the order and returns it as stored: its row as the insert returned it,
+// its lines and VAT breakdown as written.
+func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (Order, error) {
 	lines, err := cart.LinesTx(ctx, tx, r.Visitor)
 	if err != nil {
-		return placedParts{}, err
+		return Order{}, err
 	}
 	if len(lines) == 0 {
-		return placedParts{}, store.Errorf(store.Invalid, "Your cart is empty.")
+		return Order{}, store.Errorf(store.Invalid, "Your cart is empty.")
 	}
 	methods, err := queryDeliveryMethods(ctx, tx, false)
 	if err != nil {
-		return placedParts{}, err
+		return Order{}, err
 	}
 	method, ok := findMethod(methods, r.Form.Delivery)
 	if !ok {
-		return placedParts{}, store.Errorf(store.Invalid, "Choose a delivery method.")
+		return Order{}, store.Errorf(store.Invalid, "Choose a delivery method.")
 	}
 	var changed ChangedError
 	if Snapshot(lines) != r.Shown {
@@ -173,7 +155,7 @@ func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (plac
 		res, err := tx.ExecContext(ctx, `UPDATE products SET stock = stock - ?, updated_at = ?
 			WHERE id = ? AND published = 1 AND stock >= ?`, l.Quantity, s.Now().UTC(), l.ProductID, l.Quantity)
 		if err != nil {
-			return placedParts{}, err
+			return Order{}, err
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			changed.Problems = append(changed.Problems, l.Name+": only "+strconv.Itoa(l.Stock)+" left.")
@@ -183,7 +165,7 @@ func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (plac
 			VATRate: l.VATRate, Quantity: l.Quantity, TotalCents: l.Total()})
 	}
 	if len(changed.Problems) > 0 {
-		return placedParts{}, &changed
+		return Order{}, &changed
 	}
 	var items int64
 	for _, l := range orderLines {
@@ -194,62 +176,65 @@ func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (plac
 	ship := r.Form.shipping(method)
 	token, err := randomHex(16)
 	if err != nil {
-		return placedParts{}, err
+		return Order{}, err
 	}
-	var id int64
+	var order Order
 	for attempt := 0; ; attempt++ {
-		ref, err := newReference()
-		if err != nil {
-			return placedParts{}, err
+		draw := newReference
+		if s.drawReference != nil {
+			draw = s.drawReference
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO orders (reference, access_token, submission, placed_by, owner,
+		ref, err := draw()
+		if err != nil {
+			return Order{}, err
+		}
+		// RETURNING gives the order as stored, defaults included, without reading it back.
+		o, err := scanOrder(tx.QueryRowContext(ctx, `INSERT INTO orders (reference, access_token, submission, placed_by, owner,
 			email, name, phone, billing_line1, billing_line2, billing_postcode, billing_city, billing_country,
 			ship_name, ship_line1, ship_line2, ship_postcode, ship_city, ship_country,
 			delivery_code, delivery_name, delivery_cents, delivery_vat, note,
 			items_cents, total_cents, total_ht_cents, total_vat_cents, currency, expires_at, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'EUR', ?, ?, ?)
-			ON CONFLICT (reference) DO NOTHING`,
+			ON CONFLICT (reference) DO NOTHING RETURNING `+orderColumns,
 			ref, token, r.Submission, r.Visitor, r.NewOwner,
 			r.Form.Email, r.Form.Name, r.Form.Phone, r.Form.BillingLine1, r.Form.BillingLine2, r.Form.BillingPostcode,
 			r.Form.BillingCity, r.Form.BillingCountry,
 			ship.Name, ship.Line1, ship.Line2, ship.Postcode, ship.City, ship.Country,
 			method.Code, method.Name, totals.Delivery, method.VATRate, r.Form.Note,
-			totals.Items, totals.Total, totals.HT, totals.VATAmount, now.Add(s.PaymentWindow), now, now)
-		if err != nil {
-			return placedParts{}, err
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			id, err = res.LastInsertId()
-			if err != nil {
-				return placedParts{}, err
-			}
+			totals.Items, totals.Total, totals.HT, totals.VATAmount, now.Add(s.PaymentWindow), now, now))
+		if err == nil {
+			order = o
 			break
 		}
+		if !errors.Is(err, sql.ErrNoRows) { // no row: the reference was taken, draw another
+			return Order{}, err
+		}
 		if attempt > 5 {
-			return placedParts{}, errors.New("checkout: no free order reference")
+			return Order{}, errors.New("checkout: no free order reference")
 		}
 	}
 	for i, l := range orderLines {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO order_lines (order_id, position, product_id, name, unit_cents,
 			vat_rate, quantity, total_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, i+1, l.ProductID, l.Name, l.UnitCents, l.VATRate, l.Quantity, l.TotalCents); err != nil {
-			return placedParts{}, err
+			order.ID, i+1, l.ProductID, l.Name, l.UnitCents, l.VATRate, l.Quantity, l.TotalCents); err != nil {
+			return Order{}, err
 		}
 	}
 	for _, v := range totals.VAT {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO order_vat (order_id, vat_rate, ttc_cents, ht_cents, vat_cents)
-			VALUES (?, ?, ?, ?, ?)`, id, v.Rate, v.TTC, v.HT, v.VAT); err != nil {
-			return placedParts{}, err
+			VALUES (?, ?, ?, ?, ?)`, order.ID, v.Rate, v.TTC, v.HT, v.VAT); err != nil {
+			return Order{}, err
 		}
 	}
-	if err := addEvent(ctx, tx, id, now, "placed", "Order placed, stock reserved", "shopper"); err != nil {
-		return placedParts{}, err
+	if err := addEvent(ctx, tx, order.ID, now, "placed", "Order placed, stock reserved", "shopper"); err != nil {
+		return Order{}, err
 	}
 	if err := cart.ClearTx(ctx, tx, r.Visitor); err != nil {
-		return placedParts{}, err
+		return Order{}, err
 	}
 	_, err = tx.ExecContext(ctx, `DELETE FROM checkout_forms WHERE visitor_id = ?`, r.Visitor)
-	return placedParts{id: id, lines: orderLines, vat: totals.VAT}, err
+	order.Lines, order.VAT = orderLines, totals.VAT
+	return order, err
 }
 
 // describeChanges names the lines whose quantity or price differ from what was shown.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -450,5 +451,40 @@ func TestPlace_RefusesADeliveryPriceChangedSinceTheForm(t *testing.T) {
 	o, _, err := f.svc.Place(ctx, req)
 	if err != nil || o.Delivery.Cents != 900 {
 		t.Fatalf("placed with the new price shown: %+v, %v; want delivery at 900", o.Delivery, err)
+	}
+}
+
+// A reference drawn twice (about one chance in 2^49 per order) makes the order draw
+// another, and it is placed all the same, as stored.
+func TestPlace_DrawsAnotherReferenceWhenTaken(t *testing.T) {
+	f := newPlaceFixture(t)
+	ctx := context.Background()
+	tea := f.product(t, "tea", 950, 550, 10)
+	first, _, err := f.svc.Place(ctx, f.fill(t, "v1", map[int64]int{tea: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	draws := []string{first.Reference, first.Reference, "ZZZZ2222ZZ"}
+	f.svc.drawReference = func() (string, error) {
+		ref := draws[0]
+		draws = draws[1:]
+		return ref, nil
+	}
+	o, _, err := f.svc.Place(ctx, f.fill(t, "v2", map[int64]int{tea: 2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Reference != "ZZZZ2222ZZ" || len(draws) != 0 {
+		t.Fatalf("placed as %q with %d draws left, want ZZZZ2222ZZ after 3 draws", o.Reference, len(draws))
+	}
+	stored, err := f.svc.OrderByReference(ctx, o.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(o, stored) {
+		t.Errorf("Place returned\n%+v\nthe database holds\n%+v", o, stored)
+	}
+	if again, _ := f.svc.OrderByReference(ctx, first.Reference); again.ID != first.ID || again.TotalCents != first.TotalCents {
+		t.Errorf("the first order changed: %+v", again)
 	}
 }

@@ -3,6 +3,7 @@ package checkout
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"shop/store"
 )
@@ -33,17 +34,19 @@ func (s *Service) CompletePayment(ctx context.Context, orderID int64, c Completi
 		if c.To == Paid {
 			paidAt = now
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE orders SET payment_state = ?, payment_method = ?, auth_number = ?,
-			status_3ds = ?, paid_at = ?, updated_at = ? WHERE id = ? AND payment_state = ?`,
-			c.To, c.Method, c.AuthNumber, c.Status3DS, paidAt, now, orderID, AwaitingPayment)
+		// RETURNING gives the order as it now stands, without reading it again.
+		o, err := scanOrder(tx.QueryRowContext(ctx, `UPDATE orders SET payment_state = ?, payment_method = ?, auth_number = ?,
+			status_3ds = ?, paid_at = ?, updated_at = ? WHERE id = ? AND payment_state = ?
+			RETURNING `+orderColumns,
+			c.To, c.Method, c.AuthNumber, c.Status3DS, paidAt, now, orderID, AwaitingPayment))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // moved on already
+		}
 		if err != nil {
 			return err
 		}
-		if changed = rowsChanged(res); !changed {
-			return nil
-		}
-		o, err := s.orderInTx(ctx, tx, orderID)
-		if err != nil {
+		changed = true
+		if err := s.withParts(ctx, tx, &o); err != nil {
 			return err
 		}
 		if c.Record != nil {
