@@ -35,59 +35,101 @@ const (
 	mailFailed  = "failed"
 )
 
-// enqueueMail writes m to the outbox inside the caller's write transaction (the same one
-// as the state change that causes it). A mail whose key is already there is a duplicate
-// event: nothing is written and the answer is nil.
-func enqueueMail(ctx context.Context, tx *store.Tx, m Mail) error {
+// enqueueMail writes the mails to the outbox inside the caller's write transaction (the
+// same one as the state change that causes them), all in one statement and their bodies
+// in another: a payment queues two. A mail whose key is already there is a duplicate
+// event: it is not written again, and that is no error.
+func enqueueMail(ctx context.Context, tx *store.Tx, mails ...Mail) error {
+	if len(mails) == 0 {
+		return nil
+	}
+	// next_attempt_at is the zero time, "due at once" whatever clock the worker has.
+	due, now := time.Time{}.UTC(), time.Now().UTC()
+	var q strings.Builder
+	q.WriteString(`INSERT INTO outbox (key, order_id, order_ref, recipient, subject,
+		secret, status, attempts, next_attempt_at, created_at) VALUES `)
+	args := make([]any, 0, 8*len(mails))
+	for i, m := range mails {
+		orderID, secret, err := checkMail(m)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)")
+		args = append(args, m.Key, orderID, m.OrderRef, m.To, m.Subject, secret, due, now)
+	}
+	// The keys are the query's only output: RETURNING names the rows written, leaving out
+	// the duplicates, whose bodies are there already.
+	q.WriteString(` ON CONFLICT (key) DO NOTHING RETURNING id, key`)
+	rows, err := tx.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return fmt.Errorf("checkout: enqueue mail %q: %w", mails[0].Key, err)
+	}
+	written := make(map[string]int64, len(mails))
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			rows.Close()
+			return fmt.Errorf("checkout: enqueue mail %q: %w", mails[0].Key, err)
+		}
+		written[key] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("checkout: enqueue mail %q: %w", mails[0].Key, err)
+	}
+	if len(written) == 0 {
+		return nil
+	}
+	q.Reset()
+	q.WriteString(`INSERT INTO outbox_bodies (outbox_id, text_body, html_body) VALUES `)
+	args = args[:0]
+	for _, m := range mails {
+		id, ok := written[m.Key]
+		if !ok {
+			continue
+		}
+		delete(written, m.Key) // the same key twice in one call is written once
+		if len(args) > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?)")
+		args = append(args, id, m.Text, m.HTML)
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("checkout: enqueue mail %q: %w", mails[0].Key, err)
+	}
+	return nil
+}
+
+// checkMail refuses a mail a caller got wrong, and returns its order id and sealed
+// digits as the outbox stores them (NULL when there are none).
+func checkMail(m Mail) (orderID, secret any, err error) {
 	if m.Key == "" || m.To == "" || m.Subject == "" {
-		return fmt.Errorf("checkout: mail %q: key, recipient and subject are required", m.Key)
+		return nil, nil, fmt.Errorf("checkout: mail %q: key, recipient and subject are required", m.Key)
 	}
 	// A placeholder without digits would reach the merchant as is, and digits without a
 	// placeholder would be silently dropped: both are a caller's mistake.
 	hasPlaceholder := strings.Contains(m.Text, CardDigitsPlaceholder) || strings.Contains(m.HTML, CardDigitsPlaceholder)
 	if hasPlaceholder != (len(m.Secret) > 0) {
-		return fmt.Errorf("checkout: mail %q: the card digits placeholder and the sealed digits go together", m.Key)
+		return nil, nil, fmt.Errorf("checkout: mail %q: the card digits placeholder and the sealed digits go together", m.Key)
 	}
-	var orderID any // NULL when the mail is about no order
-	ref := m.OrderRef
 	if m.OrderID != 0 {
-		orderID = m.OrderID
-		if ref == "" {
-			return fmt.Errorf("checkout: mail %q: order %d without its reference", m.Key, m.OrderID)
+		if m.OrderRef == "" {
+			return nil, nil, fmt.Errorf("checkout: mail %q: order %d without its reference", m.Key, m.OrderID)
 		}
+		orderID = m.OrderID
 	}
-	if len(m.Secret) > 0 && ref == "" {
-		return fmt.Errorf("checkout: mail %q: sealed card digits need the order they are bound to", m.Key)
-	}
-	var secret any // NULL, not an empty blob, when there is none
 	if len(m.Secret) > 0 {
+		if m.OrderRef == "" {
+			return nil, nil, fmt.Errorf("checkout: mail %q: sealed card digits need the order they are bound to", m.Key)
+		}
 		secret = m.Secret
 	}
-	// next_attempt_at is the zero time, "due at once" whatever clock the worker has.
-	res, err := tx.ExecContext(ctx, `INSERT INTO outbox (key, order_id, order_ref, recipient, subject,
-		secret, status, attempts, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)
-		ON CONFLICT (key) DO NOTHING`,
-		m.Key, orderID, ref, m.To, m.Subject, secret, time.Time{}.UTC(), time.Now().UTC())
-	if err != nil {
-		return fmt.Errorf("checkout: enqueue mail %q: %w", m.Key, err)
-	}
-	n, err := res.RowsAffected()
-	if err == nil && n == 0 { // the duplicate: its bodies are there already
-		return nil
-	}
-	var id int64
-	if err == nil {
-		id, err = res.LastInsertId()
-	}
-	if err == nil {
-		_, err = tx.ExecContext(ctx, `INSERT INTO outbox_bodies (outbox_id, text_body, html_body) VALUES (?, ?, ?)`,
-			id, m.Text, m.HTML)
-	}
-	if err != nil {
-		return fmt.Errorf("checkout: enqueue mail %q: %w", m.Key, err)
-	}
-	return nil
+	return orderID, secret, nil
 }
 
 // outboxRow is a claimed row, all the worker needs to send it.

@@ -47,6 +47,43 @@ func TestOutbox_DuplicateKeyMakesOneMail(t *testing.T) {
 	}
 }
 
+// Mails queued together are each written with their own body; one already queued
+// (here, the first) keeps what it had, and the same key twice in a call is one mail.
+func TestEnqueueMail_SeveralAtOnce(t *testing.T) {
+	db, _ := openMailTestDB(t)
+	first := plainTestMail("order/AB12CD34EF/merchant-completed")
+	mustEnqueue(t, db, first)
+	again := first
+	again.Text = "a different text\n"
+	second, third := plainTestMail("order/AB12CD34EF/shopper-confirmation"), plainTestMail("order/AB12CD34EF/shopper-shipped")
+	err := db.Tx(context.Background(), func(tx *store.Tx) error {
+		return enqueueMail(context.Background(), tx, again, second, third, third)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.R.Query(`SELECT o.key, b.text_body, b.html_body FROM outbox o JOIN outbox_bodies b ON b.outbox_id = o.id ORDER BY o.id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var key, text, html string
+		if err := rows.Scan(&key, &text, &html); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, key+" | "+text+" | "+html)
+	}
+	want := []string{}
+	for _, m := range []Mail{first, second, third} {
+		want = append(want, m.Key+" | "+m.Text+" | "+m.HTML)
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("outbox holds\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 func TestOutbox_SendsQueuedMailWithStableMessageID(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openMailTestDB(t)

@@ -60,10 +60,7 @@ func (s *Service) CompletePayment(ctx context.Context, orderID int64, c Completi
 		s.remember(tx, o)
 		merchant := s.Mails.OrderCompletedToMerchant(o, c.Card)
 		merchant.Secret = c.Secret
-		if err := enqueueMail(ctx, tx, merchant); err != nil {
-			return err
-		}
-		return enqueueMail(ctx, tx, s.Mails.OrderConfirmationToShopper(o))
+		return enqueueMail(ctx, tx, merchant, s.Mails.OrderConfirmationToShopper(o))
 	})
 	return changed && err == nil, err
 }
