@@ -49,6 +49,7 @@ func (s *Service) DeliveryMethodByID(ctx context.Context, id int64) (DeliveryMet
 // CreateDeliveryMethod adds m at the end of the list.
 func (s *Service) CreateDeliveryMethod(ctx context.Context, m *DeliveryMethod) error {
 	return s.DB.Tx(ctx, func(tx *store.Tx) error {
+		tx.AfterCommit(s.delivery.forget)
 		var taken int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM delivery_methods WHERE code = ?`, m.Code).Scan(&taken); err != nil {
 			return err
@@ -74,6 +75,7 @@ func (s *Service) CreateDeliveryMethod(ctx context.Context, m *DeliveryMethod) e
 // refer to. It refuses to leave the shop without an active method.
 func (s *Service) UpdateDeliveryMethod(ctx context.Context, m DeliveryMethod) error {
 	return s.DB.Tx(ctx, func(tx *store.Tx) error {
+		tx.AfterCommit(s.delivery.forget)
 		res, err := tx.ExecContext(ctx, `UPDATE delivery_methods SET name = ?, description = ?, price_cents = ?,
 			free_above_cents = ?, vat_rate = ?, needs_address = ?, active = ? WHERE id = ?`,
 			m.Name, m.Description, m.PriceCents, m.FreeAboveCents, m.VATRate, m.NeedsAddress, m.Active, m.ID)
@@ -98,6 +100,7 @@ func (s *Service) UpdateDeliveryMethod(ctx context.Context, m DeliveryMethod) er
 // all positions 1…n.
 func (s *Service) MoveDeliveryMethod(ctx context.Context, id int64, up bool) error {
 	return s.DB.Tx(ctx, func(tx *store.Tx) error {
+		tx.AfterCommit(s.delivery.forget)
 		methods, err := queryDeliveryMethods(ctx, tx, true)
 		if err != nil {
 			return err

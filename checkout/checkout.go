@@ -28,7 +28,8 @@ type Service struct {
 	PaymentWindow time.Duration
 	BankWindow    time.Duration
 
-	orders orderCache // the orders this process wrote lately, for the shopper's pages
+	orders   orderCache    // the orders this process wrote lately, for the shopper's pages
+	delivery deliveryCache // the active delivery methods, for the order form
 	// drawReference replaces newReference in tests that need a reference taken.
 	drawReference func() (string, error)
 }

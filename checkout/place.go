@@ -128,6 +128,7 @@ func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (Orde
 	if err != nil {
 		return Order{}, err
 	}
+	s.delivery.confirm(methods) // the next form shows what this order was priced with
 	method, ok := findMethod(methods, r.Form.Delivery)
 	if !ok {
 		return Order{}, store.Errorf(store.Invalid, "Choose a delivery method.")
