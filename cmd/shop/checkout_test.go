@@ -626,55 +626,44 @@ func TestCheckout_SameFormPostedTwiceAtOncePlacesOneOrder(t *testing.T) {
 	}
 }
 
-// Back to the order form after paying and submitting it again lands on the same order.
+// Back to the order form after placing and submitting it again lands on the same order:
+// after the payment page, and even once the merchant has withdrawn the delivery method
+// the form chose (the form no longer passes, but its order is placed).
 func TestCheckout_ResubmitAfterSuccessLandsOnTheSameOrder(t *testing.T) {
-	ts := startShop(t)
-	sh := ts.newShopper(t)
-	sh.addToCart("french-press", 1)
-	form := openCheckout(t, sh).form(url.Values{"_csrf": {sh.token()}})
-	first, err := payRedirectRef(sh.submit("/checkout", form))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st, _ := sh.get("/orders/" + first + "/pay"); st != http.StatusOK {
-		t.Fatalf("payment page: status %d", st)
-	}
-	again, err := payRedirectRef(sh.submit("/checkout", form))
-	if err != nil {
-		t.Fatalf("the same form again: %v", err)
-	}
-	if again != first {
-		t.Errorf("resubmitting went to order %s, want %s", again, first)
-	}
-	if n := ts.queryInt(t, `SELECT count(*) FROM orders`); n != 1 {
-		t.Errorf("%d orders, want 1", n)
-	}
-	if s := ts.queryInt(t, `SELECT stock FROM products WHERE slug = 'french-press'`); s != 8 {
-		t.Errorf("french press stock = %d, want 9 - 1 = 8", s)
-	}
-}
-
-// The same form again after the merchant withdrew its delivery method still lands on
-// the order it placed, rather than asking to choose another delivery for an empty cart.
-func TestCheckout_ResubmitAfterTheMethodWasWithdrawnLandsOnTheOrder(t *testing.T) {
-	ts := startShop(t)
-	sh := ts.newShopper(t)
-	sh.addToCart("french-press", 1)
-	form := openCheckout(t, sh).form(url.Values{"_csrf": {sh.token()}})
-	first, err := payRedirectRef(sh.submit("/checkout", form))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.exec(t, `UPDATE delivery_methods SET active = 0 WHERE code = ?`, form.Get("delivery"))
-	again, err := payRedirectRef(sh.submit("/checkout", form))
-	if err != nil {
-		t.Fatalf("the same form again: %v", err)
-	}
-	if again != first {
-		t.Errorf("resubmitting went to order %s, want %s", again, first)
-	}
-	if n := ts.queryInt(t, `SELECT count(*) FROM orders`); n != 1 {
-		t.Errorf("%d orders, want 1", n)
+	for name, between := range map[string]func(t *testing.T, ts *testShop, sh *shopper, first string, form url.Values){
+		"after the payment page": func(t *testing.T, _ *testShop, sh *shopper, first string, _ url.Values) {
+			if st, _ := sh.get("/orders/" + first + "/pay"); st != http.StatusOK {
+				t.Fatalf("payment page: status %d", st)
+			}
+		},
+		"its delivery method withdrawn": func(t *testing.T, ts *testShop, _ *shopper, _ string, form url.Values) {
+			ts.exec(t, `UPDATE delivery_methods SET active = 0 WHERE code = ?`, form.Get("delivery"))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ts := startShop(t)
+			sh := ts.newShopper(t)
+			sh.addToCart("french-press", 1)
+			form := openCheckout(t, sh).form(url.Values{"_csrf": {sh.token()}})
+			first, err := payRedirectRef(sh.submit("/checkout", form))
+			if err != nil {
+				t.Fatal(err)
+			}
+			between(t, ts, sh, first, form)
+			again, err := payRedirectRef(sh.submit("/checkout", form))
+			if err != nil {
+				t.Fatalf("the same form again: %v", err)
+			}
+			if again != first {
+				t.Errorf("resubmitting went to order %s, want %s", again, first)
+			}
+			if n := ts.queryInt(t, `SELECT count(*) FROM orders`); n != 1 {
+				t.Errorf("%d orders, want 1", n)
+			}
+			if s := ts.queryInt(t, `SELECT stock FROM products WHERE slug = 'french-press'`); s != 8 {
+				t.Errorf("french press stock = %d, want 9 - 1 = 8", s)
+			}
+		})
 	}
 }
 
