@@ -179,18 +179,18 @@ func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (Orde
 	if err != nil {
 		return Order{}, err
 	}
+	draw := newReference
+	if s.drawReference != nil {
+		draw = s.drawReference
+	}
 	var order Order
 	for attempt := 0; ; attempt++ {
-		draw := newReference
-		if s.drawReference != nil {
-			draw = s.drawReference
-		}
 		ref, err := draw()
 		if err != nil {
 			return Order{}, err
 		}
 		// RETURNING gives the order as stored, defaults included, without reading it back.
-		o, err := scanOrder(tx.QueryRowContext(ctx, `INSERT INTO orders (reference, access_token, submission, placed_by, owner,
+		order, err = scanOrder(tx.QueryRowContext(ctx, `INSERT INTO orders (reference, access_token, submission, placed_by, owner,
 			email, name, phone, billing_line1, billing_line2, billing_postcode, billing_city, billing_country,
 			ship_name, ship_line1, ship_line2, ship_postcode, ship_city, ship_country,
 			delivery_code, delivery_name, delivery_cents, delivery_vat, note,
@@ -204,7 +204,6 @@ func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (Orde
 			method.Code, method.Name, totals.Delivery, method.VATRate, r.Form.Note,
 			totals.Items, totals.Total, totals.HT, totals.VATAmount, now.Add(s.PaymentWindow), now, now))
 		if err == nil {
-			order = o
 			break
 		}
 		if !errors.Is(err, sql.ErrNoRows) { // no row: the reference was taken, draw another
