@@ -90,28 +90,42 @@ func ParseQuantity(s string) (int, error) {
 // Add puts qty more of a product in the visitor's cart. It refuses, leaving the cart as
 // it was, when the product is not for sale or the cart would hold more than the stock.
 func (s *Cart) Add(ctx context.Context, visitor string, productID int64, qty int) error {
+	_, err := s.AddProduct(ctx, visitor, productID, qty)
+	return err
+}
+
+// Added names the product an add to cart took, as its transaction read it.
+type Added struct {
+	Name, Slug string
+}
+
+// AddProduct is Add, also naming the product for the page that says it was added,
+// which then needs no read of its own.
+func (s *Cart) AddProduct(ctx context.Context, visitor string, productID int64, qty int) (Added, error) {
 	return s.change(ctx, visitor, productID, true, func(current int) int { return current + qty })
 }
 
 // Set changes the quantity of a line already in the cart.
 func (s *Cart) Set(ctx context.Context, visitor string, productID int64, qty int) error {
-	return s.change(ctx, visitor, productID, false, func(current int) int {
+	_, err := s.change(ctx, visitor, productID, false, func(current int) int {
 		if current == 0 {
 			return 0
 		}
 		return qty
 	})
+	return err
 }
 
 // change sets a line to next(its quantity); adding says the shopper adds to the line
 // rather than sets it, which the stock message speaks of.
-func (s *Cart) change(ctx context.Context, visitor string, productID int64, adding bool, next func(int) int) error {
-	return s.DB.LightTx(ctx, func(tx *store.Tx) error {
-		var name string
+func (s *Cart) change(ctx context.Context, visitor string, productID int64, adding bool, next func(int) int) (Added, error) {
+	var p Added
+	err := s.DB.LightTx(ctx, func(tx *store.Tx) error {
 		var stock int
 		var published bool
-		err := tx.QueryRowContext(ctx, `SELECT name, stock, published FROM products WHERE id = ?`, productID).
-			Scan(&name, &stock, &published)
+		err := tx.QueryRowContext(ctx, `SELECT name, slug, stock, published FROM products WHERE id = ?`, productID).
+			Scan(&p.Name, &p.Slug, &stock, &published)
+		name := p.Name
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && !published) {
 			return store.Errorf(store.NotFound, "This product is no longer sold.")
 		}
@@ -146,6 +160,10 @@ func (s *Cart) change(ctx context.Context, visitor string, productID int64, addi
 			ON CONFLICT (visitor_id, product_id) DO UPDATE SET quantity = excluded.quantity`, visitor, productID, want, now)
 		return err
 	})
+	if err != nil {
+		return Added{}, err
+	}
+	return p, nil
 }
 
 // Remove takes a product out of the cart and says whether it was there; removing what

@@ -45,8 +45,9 @@ func (h *Handler) add(c echo.Context) error {
 	}
 	qtyText := c.FormValue("quantity")
 	qty, err := ParseQuantity(qtyText)
+	var added Added
 	if err == nil {
-		err = h.Cart.Add(ctx, store.VisitorID(c), id, qty)
+		added, err = h.Cart.AddProduct(ctx, store.VisitorID(c), id, qty)
 	}
 	if store.ErrorCode(err) == store.Invalid {
 		p, perr := h.Site.DB.ProductByID(ctx, id)
@@ -62,13 +63,9 @@ func (h *Handler) add(c echo.Context) error {
 	if err := h.Site.Sessions.NoteCart(c); err != nil {
 		return err
 	}
-	p, err := h.Site.DB.ProductByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	h.Site.Sessions.AddFlash(c, "Added "+strconv.Itoa(qty)+" × "+p.Name+" to your cart.")
+	h.Site.Sessions.AddFlash(c, "Added "+strconv.Itoa(qty)+" × "+added.Name+" to your cart.")
 	if c.FormValue("from") == "product" {
-		return c.Redirect(http.StatusSeeOther, store.ProductURL(p.Slug))
+		return c.Redirect(http.StatusSeeOther, store.ProductURL(added.Slug))
 	}
 	return c.Redirect(http.StatusSeeOther, "/cart")
 }
