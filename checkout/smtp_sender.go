@@ -242,10 +242,3 @@ func (s *SMTPSender) Close() error {
 	}
 	return errors.Join(errs...)
 }
-
-// unused reports how many connections wait unused.
-func (s *SMTPSender) unused() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.idle)
-}

@@ -151,3 +151,10 @@ func waitConnections(t *testing.T, be *testSMTPBackend, taken, ended int) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// unused reports how many connections the sender keeps unused.
+func (s *SMTPSender) unused() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.idle)
+}
