@@ -37,7 +37,7 @@ func (h *Handler) form(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	token, err := randomHex(16)
+	token, err := newSubmission(h.Service.Now())
 	if err != nil {
 		return err
 	}

@@ -243,7 +243,9 @@ func (m *Mails) render(o Order, kind, to, subject string, v templates.MailView) 
 		panic(fmt.Sprintf("checkout: render mail %s: %v", kind, err))
 	}
 	return Mail{
-		Key:      "order/" + o.Reference + "/" + kind,
+		// By id, not reference: keys of recent orders then sort together, and queueing a
+		// mail writes to the last pages of the key's index rather than a random one.
+		Key:      "order/" + strconv.FormatInt(o.ID, 10) + "/" + kind,
 		OrderID:  o.ID,
 		OrderRef: o.Reference,
 		To:       to,

@@ -13,7 +13,7 @@ import (
 
 // Mail is one message waiting in the outbox.
 type Mail struct {
-	Key      string // uniqueness key, e.g. "order/AB12CD34EF/merchant-completed": a duplicate event makes no second mail
+	Key      string // uniqueness key, e.g. "order/8068/merchant-completed" (the order's id): a duplicate event makes no second mail
 	OrderID  int64  // 0 when not about an order
 	OrderRef string // that order's reference
 	To       string

@@ -488,3 +488,28 @@ func TestPlace_DrawsAnotherReferenceWhenTaken(t *testing.T) {
 		t.Errorf("the first order changed: %+v", again)
 	}
 }
+
+// Order form tokens are 32 hex digits like any other, unique even within one
+// millisecond, and sort by the time their form was shown.
+func TestNewSubmission_SortsByTime(t *testing.T) {
+	at := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
+	seen := map[string]bool{}
+	prev := ""
+	for i := range 200 {
+		tok, err := newSubmission(at.Add(time.Duration(i/2) * time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tok) != 32 || strings.Trim(tok, "0123456789abcdef") != "" {
+			t.Fatalf("token %q is not 32 lower-case hex digits", tok)
+		}
+		if seen[tok] {
+			t.Fatalf("token %q drawn twice", tok)
+		}
+		seen[tok] = true
+		if i%2 == 0 && tok <= prev {
+			t.Fatalf("token %q of a later form sorts before %q", tok, prev)
+		}
+		prev = tok
+	}
+}

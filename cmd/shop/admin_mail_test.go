@@ -28,7 +28,7 @@ func TestAdminMail_ListResendAndViewerWithoutCardDigits(t *testing.T) {
 	addAdmin(t, ts, adminEmail)
 	o := cardOrder(t, ts, "french-press", 1)
 	waitForOutbox(t, ts, `SELECT count(*) FROM outbox WHERE status = 'sent'`, 2, 20*time.Second)
-	merchantKey, shopperKey := "order/"+o.Ref+"/merchant-completed", "order/"+o.Ref+"/shopper-confirmation"
+	merchantKey, shopperKey := ts.mailKey(t, o.Ref, "merchant-completed"), ts.mailKey(t, o.Ref, "shopper-confirmation")
 
 	// The merchant's file holds the digits, by design: it stands in for the real mail.
 	files, err := filepath.Glob(filepath.Join(ts.Dir, "mail", "*.eml"))

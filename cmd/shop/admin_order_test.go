@@ -130,7 +130,7 @@ func TestAdminOrder_CertifyPaysAndMailsTheShopperOnce(t *testing.T) {
 	if got := ts.order(t, o.Ref); got.PaymentState != "paid" || !got.HasPaidAt {
 		t.Errorf("order %s (paid_at %v), want paid", got.PaymentState, got.HasPaidAt)
 	}
-	key := "order/" + o.Ref + "/shopper-certified"
+	key := ts.mailKey(t, o.Ref, "shopper-certified")
 	waitForOutbox(t, ts, `SELECT count(*) FROM outbox WHERE status = 'sent' AND key = '`+key+`'`, 1, 20*time.Second)
 	if n := ts.queryInt(t, `SELECT count(*) FROM order_events WHERE order_id = ? AND kind = 'certified' AND actor = ?
 		AND detail = 'Charged, authorisation 0A1B2C'`, o.ID, adminEmail); n != 1 {
@@ -221,7 +221,7 @@ func TestAdminOrder_CancelByTwoAdminsAtOnceReturnsStockOnce(t *testing.T) {
 	if got := ts.order(t, o.Ref); got.PaymentState != "cancelled" || !got.StockReturned {
 		t.Errorf("order %s stock returned %v", got.PaymentState, got.StockReturned)
 	}
-	if n := ts.queryInt(t, `SELECT count(*) FROM outbox WHERE key = ?`, "order/"+o.Ref+"/shopper-cancelled"); n != 1 {
+	if n := ts.queryInt(t, `SELECT count(*) FROM outbox WHERE key = ?`, ts.mailKey(t, o.Ref, "shopper-cancelled")); n != 1 {
 		t.Errorf("%d cancellation mails, want 1", n)
 	}
 	if n := ts.queryInt(t, `SELECT count(*) FROM order_events WHERE order_id = ? AND kind = 'cancelled'
@@ -271,10 +271,10 @@ func TestAdminOrder_ShippingAnUnpaidOrderIsRefused(t *testing.T) {
 	if got := testIDText(doc, "fulfilment-state"); !strings.Contains(got, "Shipped") {
 		t.Errorf("delivery state shown %q", got)
 	}
-	if n := ts.queryInt(t, `SELECT count(*) FROM outbox WHERE key = ?`, "order/"+uncertified.Ref+"/shopper-shipped"); n != 1 {
+	if n := ts.queryInt(t, `SELECT count(*) FROM outbox WHERE key = ?`, ts.mailKey(t, uncertified.Ref, "shopper-shipped")); n != 1 {
 		t.Errorf("%d shipping mails, want 1", n)
 	}
-	if body := ts.queryText(t, `SELECT text_body FROM outbox JOIN outbox_bodies ON outbox_id = id WHERE key = ?`, "order/"+uncertified.Ref+"/shopper-shipped"); !strings.Contains(body, "6A123 456 789 FR") {
+	if body := ts.queryText(t, `SELECT text_body FROM outbox JOIN outbox_bodies ON outbox_id = id WHERE key = ?`, ts.mailKey(t, uncertified.Ref, "shopper-shipped")); !strings.Contains(body, "6A123 456 789 FR") {
 		t.Errorf("the shipping mail lacks the tracking number:\n%s", body)
 	}
 	p = orderAction(t, admin, uncertified.Ref, "cancel", url.Values{"reason": {"too late"}})

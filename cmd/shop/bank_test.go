@@ -254,7 +254,7 @@ func TestBankNotify_Table(t *testing.T) {
 				wrongAmountMails := func(auth string) int64 {
 					return ts.queryInt(t, `SELECT count(*) FROM outbox WHERE recipient = ? AND order_ref = ?
 						AND key = ? AND subject LIKE '%wrong amount%'`,
-						ts.cfg.Merchant, ref, "order/"+ref+"/merchant-wrong-amount-"+auth)
+						ts.cfg.Merchant, ref, ts.mailKey(t, ref, "merchant-wrong-amount-"+auth))
 				}
 				if n := wrongAmountMails("A1B2C3"); n != 1 {
 					t.Errorf("%d wrong-amount mails to the merchant, want 1 (of %d merchant mails)", n, bankMerchantMails(t, ts, ref))
@@ -315,7 +315,7 @@ func TestBankNotify_Table(t *testing.T) {
 					t.Errorf("order: state %q auth %q, want still paid under A1B2C3", got.State, got.Auth)
 				}
 				text := ts.queryText(t, `SELECT b.text_body FROM outbox m JOIN outbox_bodies b ON b.outbox_id = m.id WHERE m.key = ?`,
-					"order/"+ref+"/merchant-wrong-amount-778899")
+					ts.mailKey(t, ref, "merchant-wrong-amount-778899"))
 				if !strings.Contains(text, "already been paid: refund this payment") {
 					t.Errorf("the merchant's mail does not say to refund the extra payment:\n%s", text)
 				}
@@ -562,7 +562,7 @@ func TestBankNotify_TestPaymentOnTheLiveShopDoesNotPay(t *testing.T) {
 		t.Errorf("%d test_payment events, want 1", n)
 	}
 	if n := ts.queryInt(t, `SELECT count(*) FROM outbox WHERE recipient = ? AND key = ?`,
-		ts.cfg.Merchant, "order/"+ref+"/merchant-test-payment-A1B2C3"); n != 1 {
+		ts.cfg.Merchant, ts.mailKey(t, ref, "merchant-test-payment-A1B2C3")); n != 1 {
 		t.Errorf("%d test-payment mails to the merchant, want 1", n)
 	}
 	if n := bankEvents(t, ts, ref, "amount_mismatch"); n != 0 {

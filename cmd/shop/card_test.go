@@ -602,7 +602,7 @@ func TestCardDigits_SealedInTheOutboxUntilTheMailLeaves(t *testing.T) {
 	if p := payByCard(t, sh, o.Ref, c.Brand, spaced(c.Number, " "), "12/30"); p.Status != http.StatusSeeOther {
 		t.Fatalf("card payment with SMTP down: status %d: %q", p.Status, textOf(p.Doc))
 	}
-	merchantKey := "order/" + o.Ref + "/merchant-completed"
+	merchantKey := ts.mailKey(t, o.Ref, "merchant-completed")
 	waitForOutbox(t, ts, `SELECT count(*) FROM outbox WHERE status = 'queued' AND attempts >= 1 AND key = '`+merchantKey+`'`, 1, 20*time.Second)
 
 	var sealed []byte
@@ -686,7 +686,7 @@ func TestCardPayment_CertifyOrRejectOnceAndReduceTheStoredPart(t *testing.T) {
 				t.Errorf("stock = %d, want %d", stock(), c.stockAfter)
 			}
 			mails := func() int64 {
-				return ts.queryInt(t, `SELECT count(*) FROM outbox WHERE key = ?`, "order/"+o.Ref+"/"+c.mail)
+				return ts.queryInt(t, `SELECT count(*) FROM outbox WHERE key = ?`, ts.mailKey(t, o.Ref, c.mail))
 			}
 			if mails() != 1 {
 				t.Errorf("%d %s mails, want 1", mails(), c.mail)

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -216,6 +217,12 @@ func (ts *testShop) queryInt(t *testing.T, query string, args ...any) int64 {
 		t.Fatalf("query %q: %v", query, err)
 	}
 	return n
+}
+
+// mailKey is the outbox key of the mail of that kind about the order with reference ref.
+func (ts *testShop) mailKey(t *testing.T, ref, kind string) string {
+	t.Helper()
+	return "order/" + strconv.FormatInt(ts.queryInt(t, `SELECT id FROM orders WHERE reference = ?`, ref), 10) + "/" + kind
 }
 
 // productID is the id of the product with this slug.
