@@ -12,7 +12,7 @@ import (
 // SavedForm returns what the visitor last typed in the order form, so a trip back to
 // the cart loses nothing. A visitor who never filled it gets France and home delivery.
 func (s *Service) SavedForm(ctx context.Context, visitor string) (Form, error) {
-	f := Form{BillingCountry: "FR", ShipCountry: "FR", Delivery: "home"}
+	f := newForm()
 	var data string
 	err := s.DB.ReadRow(ctx, `SELECT data FROM checkout_forms WHERE visitor_id = ?`, visitor).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -24,6 +24,9 @@ func (s *Service) SavedForm(ctx context.Context, visitor string) (Form, error) {
 	err = json.Unmarshal([]byte(data), &f)
 	return f, err
 }
+
+// newForm is the order form as a new visitor first sees it.
+func newForm() Form { return Form{BillingCountry: "FR", ShipCountry: "FR", Delivery: "home"} }
 
 // SaveForm keeps the visitor's order form values (never anything about payment), each
 // cut to draftLimit characters.

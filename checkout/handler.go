@@ -32,10 +32,12 @@ func (h *Handler) Routes(g *echo.Group) {
 }
 
 func (h *Handler) form(c echo.Context) error {
-	ctx := c.Request().Context()
-	f, err := h.Service.SavedForm(ctx, store.VisitorID(c))
-	if err != nil {
-		return err
+	f := newForm()
+	if store.MayHaveSavedForm(c) { // the cookie knows when no form was kept, the usual case
+		var err error
+		if f, err = h.Service.SavedForm(c.Request().Context(), store.VisitorID(c)); err != nil {
+			return err
+		}
 	}
 	token, err := newSubmission(h.Service.Now())
 	if err != nil {
@@ -112,7 +114,7 @@ func (h *Handler) place(c echo.Context) error {
 			return h.landOn(c, o)
 		}
 		f = f.withoutCardNumbers()
-		if err := h.Service.SaveForm(ctx, visitor, f); err != nil {
+		if err := h.saveForm(c, f); err != nil {
 			return err
 		}
 		return h.renderForm(c, http.StatusUnprocessableEntity, f, errs, submission, shown, shownDelivery)
@@ -121,7 +123,7 @@ func (h *Handler) place(c echo.Context) error {
 		Submission: submission, Shown: shown, ShownDelivery: shownDelivery, Form: f})
 	var changed *ChangedError
 	if errors.As(err, &changed) {
-		if err := h.Service.SaveForm(ctx, visitor, f); err != nil {
+		if err := h.saveForm(c, f); err != nil {
 			return err
 		}
 		v := templates.ChangedView{Chrome: h.Site.Chrome(c, "Your order was not placed"), Problems: changed.Problems}
@@ -131,6 +133,15 @@ func (h *Handler) place(c echo.Context) error {
 		return err
 	}
 	return h.landOn(c, o)
+}
+
+// saveForm keeps the form for the visitor and marks the cookie, whose order form then
+// looks for it.
+func (h *Handler) saveForm(c echo.Context, f Form) error {
+	if err := h.Service.SaveForm(c.Request().Context(), store.VisitorID(c), f); err != nil {
+		return err
+	}
+	return h.Site.Sessions.NoteForm(c)
 }
 
 // placedAlready finds the order a submission token already placed, for the second of

@@ -13,10 +13,19 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
+// Marks a visitor's cookie keeps about its id, so that pages can skip reading what a
+// visitor id has never had. A cookie without the key predates the marks.
+const (
+	markCart      int64 = 1 // this visitor id has filled a cart
+	markForm      int64 = 2 // the order form was kept for this visitor id (SaveForm)
+	markFormKnown int64 = 4 // the cookie is newer than markForm: without it, no form was kept
+	freshMarks          = markFormKnown
+)
+
 const (
 	visitorCookie = "shop_visitor"
 	visitorKey    = "vid"
-	cartKey       = "cart" // 0: this visitor id has never filled a cart
+	cartKey       = "cart" // the marks below, or'ed ("cart" since it began as the cart mark)
 	flashKey      = "flash"
 	ctxVisitor    = "shop.visitor"
 	ctxSession    = "shop.session"
@@ -81,7 +90,7 @@ func (s *Sessions) Visitor(next echo.HandlerFunc) echo.HandlerFunc {
 		id, _ := sess.Values[visitorKey].(string)
 		if len(id) != 32 {
 			id = newVisitorID()
-			sess.Values = map[any]any{visitorKey: id, cartKey: int64(0)}
+			sess.Values = map[any]any{visitorKey: id, cartKey: freshMarks}
 			sess.IsNew = true
 			if err := save(c, sess); err != nil {
 				return err
@@ -118,21 +127,27 @@ func (s *Sessions) SetVisitor(c echo.Context, id string) error {
 		return Errorf(Internal, "no visitor session")
 	}
 	sess.Values[visitorKey] = id
-	sess.Values[cartKey] = int64(0) // a new id has no cart
+	sess.Values[cartKey] = freshMarks // a new id has no cart and no kept form
 	c.Set(ctxVisitor, id)
 	return save(c, sess)
 }
 
 // NoteCart records in the cookie that this visitor id has a cart, once it has one.
-func (s *Sessions) NoteCart(c echo.Context) error {
+func (s *Sessions) NoteCart(c echo.Context) error { return mark(c, markCart) }
+
+// NoteForm records in the cookie that the order form was kept for this visitor id.
+func (s *Sessions) NoteForm(c echo.Context) error { return mark(c, markForm) }
+
+func mark(c echo.Context, m int64) error {
 	sess, ok := c.Get(ctxSession).(*sessions.Session)
 	if !ok {
 		return Errorf(Internal, "no visitor session")
 	}
-	if n, _ := sess.Values[cartKey].(int64); n == 1 {
+	n, _ := sess.Values[cartKey].(int64)
+	if n&m != 0 {
 		return nil
 	}
-	sess.Values[cartKey] = int64(1)
+	sess.Values[cartKey] = n | m
 	return save(c, sess)
 }
 
@@ -140,12 +155,25 @@ func (s *Sessions) NoteCart(c echo.Context) error {
 // then skip counting it: most visitors browse without buying, and the count was a
 // tenth of a product page's cost. A cookie from before the mark says true.
 func MayHaveCart(c echo.Context) bool {
+	n, known := marks(c)
+	return !known || n&markCart != 0
+}
+
+// MayHaveSavedForm is false only when the cookie says that no order form was kept for
+// this visitor id: the order form then skips looking for one, as nearly every shopper's
+// does (a form is kept only when it comes back with an error).
+func MayHaveSavedForm(c echo.Context) bool {
+	n, known := marks(c)
+	return !known || n&markFormKnown == 0 || n&markForm != 0
+}
+
+func marks(c echo.Context) (int64, bool) {
 	sess, ok := c.Get(ctxSession).(*sessions.Session)
 	if !ok {
-		return true
+		return 0, false
 	}
 	n, known := sess.Values[cartKey].(int64)
-	return !known || n != 0
+	return n, known
 }
 
 // save writes a session's cookie, replacing one this response already set: a request

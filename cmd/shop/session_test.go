@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -62,9 +63,10 @@ func TestVisitorCookie_FirstVisitAttributes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("the cookie does not decode with the shop's keys: %v", err)
 			}
-			// The id, and the mark that this id has no cart yet: nothing about the visitor.
-			if id, _ := values["vid"].(string); len(values) != 2 || !hexID.MatchString(id) || values["cart"] != int64(0) {
-				t.Errorf("the cookie holds %v; want only a 128-bit visitor id and cart 0", values)
+			// The id, and the marks that this id has neither a cart nor a kept order form
+			// (4: the cookie knows about kept forms, and none is): nothing about the visitor.
+			if id, _ := values["vid"].(string); len(values) != 2 || !hexID.MatchString(id) || values["cart"] != int64(4) {
+				t.Errorf("the cookie holds %v; want only a 128-bit visitor id and the marks 4", values)
 			}
 		})
 	}
@@ -210,8 +212,8 @@ func TestVisitorCookie_MarksACart(t *testing.T) {
 		}
 		return values["cart"]
 	}
-	if got := mark(); got != int64(0) {
-		t.Fatalf("a new visitor's mark = %v, want 0", got)
+	if got := mark(); got != int64(4) {
+		t.Fatalf("a new visitor's marks = %v, want 4 (no cart, no kept form)", got)
 	}
 
 	sh.addToCart("teapot", 2)
@@ -224,8 +226,8 @@ func TestVisitorCookie_MarksACart(t *testing.T) {
 	if len(set) != 1 {
 		t.Errorf("the add sent %d shop_visitor cookies, want 1", len(set))
 	}
-	if got := mark(); got != int64(1) {
-		t.Errorf("after an add the mark = %v, want 1", got)
+	if got := mark(); got != int64(5) {
+		t.Errorf("after an add the marks = %v, want 5 (a cart)", got)
 	}
 	if _, doc := sh.get("/"); cartCount(t, doc) != "2" {
 		t.Errorf("after adding 2: count %q", cartCount(t, doc))
@@ -233,8 +235,8 @@ func TestVisitorCookie_MarksACart(t *testing.T) {
 
 	// The order empties the cart and rotates the id: the new id has no cart.
 	checkoutCart(t, shop, sh)
-	if got := mark(); got != int64(0) {
-		t.Errorf("after the order the mark = %v, want 0", got)
+	if got := mark(); got != int64(4) {
+		t.Errorf("after the order the marks = %v, want 4", got)
 	}
 	sh.addToCart("teapot", 1)
 	if _, doc := sh.get("/"); cartCount(t, doc) != "1" {
@@ -258,5 +260,49 @@ func TestVisitorCookie_MarksACart(t *testing.T) {
 	old.setCookie("shop_visitor", value)
 	if _, doc := old.get("/"); cartCount(t, doc) != "3" {
 		t.Errorf("a cookie without the mark: count %q, want 3", cartCount(t, doc))
+	}
+}
+
+// The order form skips looking for kept values when the cookie says none were kept, so
+// the mark must be set with them: a form sent back with an error (or not placed because
+// the cart changed) shows its values again on the next visit, and the id rotated by an
+// order starts blank.
+func TestVisitorCookie_MarksAKeptOrderForm(t *testing.T) {
+	shop := startShop(t)
+	for _, how := range []string{"an error", "a changed cart"} {
+		t.Run(how, func(t *testing.T) {
+			sh := shop.newShopper(t)
+			sh.addToCart("teapot", 1)
+			tok := openCheckout(t, sh)
+			change, status := url.Values{"billing_city": {"Villeurbanne"}, "phone": {"12"}},
+				http.StatusUnprocessableEntity
+			if how == "a changed cart" {
+				change, status = url.Values{"billing_city": {"Villeurbanne"}}, http.StatusConflict
+				sh.addToCart("teapot", 1)
+			}
+			if p := sh.submit("/checkout", tok.form(change)); p.Status != status {
+				t.Fatalf("submit with %s: status %d, want %d", how, p.Status, status)
+			}
+			values, err := shop.visitorOf(t, sh.cookie("shop_visitor"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m, _ := values["cart"].(int64); m&2 == 0 {
+				t.Errorf("marks after the form was kept: %v, want the kept-form mark (2)", values["cart"])
+			}
+			form := byTestID(sh.getPage("/checkout").Doc, "checkout-form")[0]
+			if v, _ := controlValue(form, "billing_city"); v != "Villeurbanne" {
+				t.Errorf("the form came back with city %q, want the kept Villeurbanne", v)
+			}
+			if how == "an error" {
+				return
+			}
+			checkoutCart(t, shop, sh)
+			sh.addToCart("teapot", 1)
+			form = byTestID(sh.getPage("/checkout").Doc, "checkout-form")[0]
+			if v, _ := controlValue(form, "billing_city"); v != "" {
+				t.Errorf("after the order, the new visitor id's form shows city %q, want it blank", v)
+			}
+		})
 	}
 }

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+)
+
+// The cookie's marks say what a visitor id never had, and say "maybe" whenever they
+// cannot know: a cookie from before a mark existed, or without marks at all.
+func TestSessionMarks(t *testing.T) {
+	s := testSessions()
+	type seen struct{ cart, form bool }
+	look := func(cookie string, then func(echo.Context)) (seen, string) {
+		var got seen
+		_, _, set := visit(t, s, cookie, func(c echo.Context) {
+			if then != nil {
+				then(c)
+			}
+			got = seen{MayHaveCart(c), MayHaveSavedForm(c)}
+		})
+		return got, set
+	}
+	fresh, cookie := look("", nil)
+	if fresh != (seen{false, false}) {
+		t.Errorf("new visitor: %+v, want neither a cart nor a kept form", fresh)
+	}
+	got, withForm := look(cookie, func(c echo.Context) {
+		if err := s.NoteForm(c); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if got != (seen{false, true}) || withForm == "" {
+		t.Errorf("after NoteForm: %+v, cookie %q; want a kept form and a new cookie", got, withForm)
+	}
+	got, both := look(withForm, func(c echo.Context) {
+		if err := s.NoteCart(c); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if got != (seen{true, true}) {
+		t.Errorf("after NoteCart too: %+v, want both", got)
+	}
+	if got, _ := look(both, nil); got != (seen{true, true}) {
+		t.Errorf("next page: %+v, want both kept in the cookie", got)
+	}
+	if got, _ := look(cookie, nil); got != (seen{false, false}) {
+		t.Errorf("the first cookie again: %+v, want neither", got)
+	}
+
+	// Cookies issued before the marks: "cart" 0 or 1 and nothing about forms, or no key.
+	for _, tt := range []struct {
+		name   string
+		values map[any]any
+		want   seen
+	}{
+		{"no cart yet", map[any]any{visitorKey: newVisitorID(), cartKey: int64(0)}, seen{false, true}},
+		{"a cart", map[any]any{visitorKey: newVisitorID(), cartKey: int64(1)}, seen{true, true}},
+		{"no marks", map[any]any{visitorKey: newVisitorID()}, seen{true, true}},
+	} {
+		old := encodeVisitor(t, s, tt.values)
+		if got, _ := look(old, nil); got != tt.want {
+			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func encodeVisitor(t *testing.T, s *Sessions, values map[any]any) string {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	rec := httptest.NewRecorder()
+	sess := sessions.NewSession(s.cookies, visitorCookie)
+	sess.Options = s.cookies.Options
+	sess.Values = values
+	if err := sess.Save(req, rec); err != nil {
+		t.Fatal(err)
+	}
+	for _, ck := range rec.Result().Cookies() {
+		if ck.Name == visitorCookie {
+			return ck.Value
+		}
+	}
+	t.Fatal("no cookie written")
+	return ""
+}
