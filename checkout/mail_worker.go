@@ -213,12 +213,13 @@ func (o *Outbox) markSent(ctx context.Context, rows []outboxRow, token string) e
 	if err != nil {
 		return err
 	}
+	log := o.logger()
 	for i, r := range rows {
-		log := o.logger().With("mail", r.ID, "key", r.Key)
 		if !held[i] {
-			log.Warn("mail: sent after its claim was taken over; it may go out twice (same Message-ID)")
+			log.Warn("mail: sent after its claim was taken over; it may go out twice (same Message-ID)",
+				"mail", r.ID, "order", r.OrderRef, "key", r.Key)
 		}
-		log.Info("mail: sent")
+		log.Info("mail: sent", "mail", r.ID, "order", r.OrderRef, "key", r.Key)
 	}
 	return nil
 }
