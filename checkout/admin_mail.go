@@ -77,8 +77,8 @@ func (p *AdminPages) renderMails(c echo.Context, status int, refusal string) err
 		if e.SentAt.Valid {
 			r.SentAt = e.SentAt.Time.UTC().Format("2006-01-02 15:04")
 		}
-		if ref, ok := orderRefOfKey(e.Key); ok {
-			r.OrderRef, r.OrderURL = ref, adminOrderURL(ref)
+		if e.OrderRef != "" {
+			r.OrderRef, r.OrderURL = e.OrderRef, adminOrderURL(e.OrderRef)
 		}
 		if folder && e.Status == mailSent {
 			r.ViewURL = "/admin/mail/" + id + "/eml"
@@ -91,19 +91,6 @@ func (p *AdminPages) renderMails(c echo.Context, status int, refusal string) err
 	}
 	v.Pager = adminPager("/admin/mail", keep, page, total, size)
 	return p.Site.Render(c, status, templates.AdminMails(v))
-}
-
-// orderRefOfKey reads the order's reference out of an outbox key "order/<ref>/<kind>".
-func orderRefOfKey(key string) (string, bool) {
-	rest, ok := strings.CutPrefix(key, "order/")
-	if !ok {
-		return "", false
-	}
-	ref, _, ok := strings.Cut(rest, "/")
-	if !ok || ref == "" {
-		return "", false
-	}
-	return ref, true
 }
 
 // pathMailID is the route's :id as a mail id, or NotFound.

@@ -37,19 +37,6 @@ func TestMaskDigitRuns(t *testing.T) {
 	}
 }
 
-func TestOrderRefOfKey(t *testing.T) {
-	for key, want := range map[string]string{
-		"order/AB12CD34EF/merchant-completed": "AB12CD34EF",
-		"order//x":                            "",
-		"newsletter/1":                        "",
-		"order/AB12CD34EF":                    "",
-	} {
-		if got, ok := orderRefOfKey(key); got != want || ok != (want != "") {
-			t.Errorf("orderRefOfKey(%q) = %q, %v; want %q", key, got, ok, want)
-		}
-	}
-}
-
 // The merchant's card-order mail, written to the folder as the development sender does,
 // holds the six digits; the viewer's reading of it shows the whole mail but no digit of
 // the card.

@@ -243,9 +243,11 @@ func (m *Mails) render(o Order, kind, to, subject string, v templates.MailView) 
 		panic(fmt.Sprintf("checkout: render mail %s: %v", kind, err))
 	}
 	return Mail{
-		// By id, not reference: keys of recent orders then sort together, and queueing a
-		// mail writes to the last pages of the key's index rather than a random one.
-		Key:      "order/" + strconv.FormatInt(o.ID, 10) + "/" + kind,
+		// The id first: keys of recent orders then sort together, and queueing a mail
+		// writes to the last pages of the key's index rather than a random one. The
+		// reference keeps the key, and so the Message-ID hashed from it, different from
+		// another database's mail about its order of the same id.
+		Key:      "order/" + strconv.FormatInt(o.ID, 10) + "/" + o.Reference + "/" + kind,
 		OrderID:  o.ID,
 		OrderRef: o.Reference,
 		To:       to,

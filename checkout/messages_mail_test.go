@@ -53,7 +53,7 @@ func TestMails_MerchantCardOrder(t *testing.T) {
 	o := mailTestOrder()
 	m := testMails().OrderCompletedToMerchant(o, &CardDetails{Brand: "Visa", Expiry: "12/2031"})
 
-	if m.Key != "order/8068/merchant-completed" || m.To != "merchant@example.com" {
+	if m.Key != "order/8068/AB12CD34EF/merchant-completed" || m.To != "merchant@example.com" {
 		t.Errorf("key %q to %q", m.Key, m.To)
 	}
 	if want := "[Le Test] New order AB12CD34EF — awaiting card certification"; m.Subject != want {
@@ -122,7 +122,7 @@ func TestMails_ShopperConfirmation(t *testing.T) {
 	o := mailTestOrder()
 	m := testMails().OrderConfirmationToShopper(o)
 	// The card still awaits the merchant's check: received, not yet confirmed.
-	if m.Key != "order/8068/shopper-confirmation" || m.To != o.Email || m.Subject != "We have received your order AB12CD34EF" {
+	if m.Key != "order/8068/AB12CD34EF/shopper-confirmation" || m.To != o.Email || m.Subject != "We have received your order AB12CD34EF" {
 		t.Errorf("key %q to %q subject %q", m.Key, m.To, m.Subject)
 	}
 	paid := o
@@ -186,7 +186,7 @@ func TestMails_ShopperMessages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.kind, func(t *testing.T) {
 			m := tt.mail
-			if m.Key != "order/8068/"+tt.kind || m.To != o.Email || m.Subject != tt.subject {
+			if m.Key != "order/8068/AB12CD34EF/"+tt.kind || m.To != o.Email || m.Subject != tt.subject {
 				t.Errorf("key %q to %q subject %q", m.Key, m.To, m.Subject)
 			}
 			for _, want := range tt.says {

@@ -13,7 +13,7 @@ import (
 
 // Mail is one message waiting in the outbox.
 type Mail struct {
-	Key      string // uniqueness key, e.g. "order/8068/merchant-completed" (the order's id): a duplicate event makes no second mail
+	Key      string // uniqueness key, e.g. "order/8068/AB12CD34EF/merchant-completed": a duplicate event makes no second mail
 	OrderID  int64  // 0 when not about an order
 	OrderRef string // that order's reference
 	To       string
@@ -265,6 +265,7 @@ type OutboxEntry struct {
 	CreatedAt time.Time
 	SentAt    sql.NullTime
 	OrderID   int64
+	OrderRef  string // "" for a mail about no order
 }
 
 // List returns the mails with the given status ("" for all), newest first, and how many
@@ -285,7 +286,7 @@ func (o *Outbox) List(ctx context.Context, status string, limit, offset int) ([]
 		return nil, 0, fmt.Errorf("checkout: count mail: %w", err)
 	}
 	rows, err := o.DB.R.QueryContext(ctx, `SELECT id, key, recipient, subject, status, last_error, attempts,
-		created_at, sent_at, COALESCE(order_id, 0)
+		created_at, sent_at, COALESCE(order_id, 0), order_ref
 		FROM outbox WHERE ?1 = '' OR status = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3`, status, limit, offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("checkout: list mail: %w", err)
@@ -295,7 +296,7 @@ func (o *Outbox) List(ctx context.Context, status string, limit, offset int) ([]
 	for rows.Next() {
 		var e OutboxEntry
 		if err := rows.Scan(&e.ID, &e.Key, &e.To, &e.Subject, &e.Status, &e.LastError, &e.Attempts,
-			&e.CreatedAt, &e.SentAt, &e.OrderID); err != nil {
+			&e.CreatedAt, &e.SentAt, &e.OrderID, &e.OrderRef); err != nil {
 			return nil, 0, fmt.Errorf("checkout: list mail: %w", err)
 		}
 		out = append(out, e)

@@ -62,6 +62,14 @@ func TestAdminMail_ListResendAndViewerWithoutCardDigits(t *testing.T) {
 	if merchant == nil || testIDText(merchant, "mail-status") != "sent" || testIDText(merchant, "mail-to") != ts.cfg.Merchant {
 		t.Fatalf("the merchant's mail is not listed as sent: %q", textOf(merchant))
 	}
+	// The row links to its order's page, which opens.
+	links := findAll(merchant, func(n *html.Node) bool { return n.Data == "a" && strings.HasPrefix(textOf(n), "Order ") })
+	if len(links) != 1 || textOf(links[0]) != "Order "+o.Ref {
+		t.Fatalf("the merchant's mail row links to %d orders, want one named %s", len(links), o.Ref)
+	}
+	if href, _ := attr(links[0], "href"); admin.getPage(href).Status != http.StatusOK {
+		t.Errorf("the mail's order link %q does not open the order", href)
+	}
 	view, _ := attr(adminFirst(byTestID(merchant, "view-eml")), "href")
 	p := admin.getPage(view)
 	if p.Status != http.StatusOK {

@@ -222,7 +222,7 @@ func (ts *testShop) queryInt(t *testing.T, query string, args ...any) int64 {
 // mailKey is the outbox key of the mail of that kind about the order with reference ref.
 func (ts *testShop) mailKey(t *testing.T, ref, kind string) string {
 	t.Helper()
-	return "order/" + strconv.FormatInt(ts.queryInt(t, `SELECT id FROM orders WHERE reference = ?`, ref), 10) + "/" + kind
+	return "order/" + strconv.FormatInt(ts.queryInt(t, `SELECT id FROM orders WHERE reference = ?`, ref), 10) + "/" + ref + "/" + kind
 }
 
 // productID is the id of the product with this slug.
