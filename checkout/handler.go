@@ -111,7 +111,7 @@ func (h *Handler) place(c echo.Context) error {
 		// resubmit, two tabs) lands on that order, even if the form no longer passes
 		// (a delivery method withdrawn since). A valid one finds it in Place.
 		if o, ok := h.placedAlready(c, submission); ok {
-			return h.landOn(c, o)
+			return h.landOn(c, o, false)
 		}
 		f = f.withoutCardNumbers()
 		if err := h.saveForm(c, f); err != nil {
@@ -119,7 +119,7 @@ func (h *Handler) place(c echo.Context) error {
 		}
 		return h.renderForm(c, http.StatusUnprocessableEntity, f, errs, submission, shown, shownDelivery)
 	}
-	o, _, err := h.Service.Place(ctx, PlaceRequest{Visitor: visitor, NewOwner: store.NewVisitorID(),
+	o, dup, err := h.Service.Place(ctx, PlaceRequest{Visitor: visitor, NewOwner: store.NewVisitorID(),
 		Submission: submission, Shown: shown, ShownDelivery: shownDelivery, Form: f})
 	var changed *ChangedError
 	if errors.As(err, &changed) {
@@ -132,7 +132,7 @@ func (h *Handler) place(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.landOn(c, o)
+	return h.landOn(c, o, !dup)
 }
 
 // saveForm keeps the form for the visitor and marks the cookie, whose order form then
@@ -152,12 +152,13 @@ func (h *Handler) placedAlready(c echo.Context, submission string) (Order, bool)
 }
 
 // landOn gives the shopper the order's owner id, then sends them to pay it. Only a
-// visitor who placed the order or owns it gets there.
-func (h *Handler) landOn(c echo.Context, o Order) error {
+// visitor who placed the order or owns it gets there. placed says this request placed
+// it, under an owner id drawn for it.
+func (h *Handler) landOn(c echo.Context, o Order, placed bool) error {
 	if v := store.VisitorID(c); v != o.Owner && v != o.PlacedBy {
 		return store.Errorf(store.NotFound, "This order does not exist.")
 	}
-	if err := h.Site.Sessions.SetVisitor(c, o.Owner); err != nil {
+	if err := h.Site.Sessions.SetVisitor(c, o.Owner, placed); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/orders/"+o.Reference+"/pay")

@@ -215,11 +215,14 @@ func (o *Outbox) markSent(ctx context.Context, rows []outboxRow, token string) e
 	}
 	log := o.logger()
 	for i, r := range rows {
-		if !held[i] {
-			log.Warn("mail: sent after its claim was taken over; it may go out twice (same Message-ID)",
-				"mail", r.ID, "order", r.OrderRef, "key", r.Key)
+		attrs := []any{"mail", r.ID, "key", r.Key}
+		if r.OrderRef != "" {
+			attrs = append(attrs, "order", r.OrderRef)
 		}
-		log.Info("mail: sent", "mail", r.ID, "order", r.OrderRef, "key", r.Key)
+		if !held[i] {
+			log.Warn("mail: sent after its claim was taken over; it may go out twice (same Message-ID)", attrs...)
+		}
+		log.Info("mail: sent", attrs...)
 	}
 	return nil
 }

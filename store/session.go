@@ -14,7 +14,10 @@ import (
 )
 
 // Marks a visitor's cookie keeps about its id, so that pages can skip reading what a
-// visitor id has never had. A cookie without the key predates the marks.
+// visitor id has never had. A cookie without the key predates the marks. A request that
+// saves the cookie from values it read before another request marked it (two tabs)
+// can drop that mark; pages then skip a cart or a kept form until the next change
+// marks it again, which is as far as a cookie can know.
 const (
 	markCart      int64 = 1 // this visitor id has filled a cart
 	markForm      int64 = 2 // the order form was kept for this visitor id (SaveForm)
@@ -25,7 +28,7 @@ const (
 const (
 	visitorCookie = "shop_visitor"
 	visitorKey    = "vid"
-	cartKey       = "cart" // the marks below, or'ed ("cart" since it began as the cart mark)
+	cartKey       = "cart" // the marks above, or'ed ("cart" since it began as the cart mark)
 	flashKey      = "flash"
 	ctxVisitor    = "shop.visitor"
 	ctxSession    = "shop.session"
@@ -120,14 +123,24 @@ func VisitorID(c echo.Context) string {
 func NewVisitorID() string { return newVisitorID() }
 
 // SetVisitor switches the shopper to another visitor id, e.g. the new one an order is
-// placed under, so that the id that filled the cart stops being useful to anyone who saw it.
-func (s *Sessions) SetVisitor(c echo.Context, id string) error {
+// placed under, so that the id that filled the cart stops being useful to anyone who saw
+// it. fresh says the id was drawn for this request, and so has no cart and no kept form;
+// an id used before (a resubmitted order form lands on its order's owner) may have
+// both, and its pages look. The id the shopper already has keeps its marks.
+func (s *Sessions) SetVisitor(c echo.Context, id string, fresh bool) error {
 	sess, ok := c.Get(ctxSession).(*sessions.Session)
 	if !ok {
 		return Errorf(Internal, "no visitor session")
 	}
+	if sess.Values[visitorKey] == id {
+		return nil
+	}
 	sess.Values[visitorKey] = id
-	sess.Values[cartKey] = freshMarks // a new id has no cart and no kept form
+	if fresh {
+		sess.Values[cartKey] = freshMarks
+	} else {
+		delete(sess.Values, cartKey)
+	}
 	c.Set(ctxVisitor, id)
 	return save(c, sess)
 }

@@ -86,3 +86,53 @@ func encodeVisitor(t *testing.T, s *Sessions, values map[any]any) string {
 	t.Fatal("no cookie written")
 	return ""
 }
+
+// Switching to a fresh id gives it empty marks; to an id used before, unknown ones; to
+// the id the shopper already has, nothing changes.
+func TestSetVisitor_Marks(t *testing.T) {
+	s := testSessions()
+	_, _, cookie := visit(t, s, "", nil)
+	_, _, both := visit(t, s, cookie, func(c echo.Context) {
+		if err := s.NoteCart(c); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.NoteForm(c); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, tt := range []struct {
+		name       string
+		id         func(current string) string
+		fresh      bool
+		cart, form bool
+		newCookie  bool
+	}{
+		{"a fresh id", func(string) string { return newVisitorID() }, true, false, false, true},
+		{"an id used before", func(string) string { return newVisitorID() }, false, true, true, true},
+		{"the same id", func(current string) string { return current }, false, true, true, false},
+	} {
+		var want string
+		_, _, set := visit(t, s, both, func(c echo.Context) {
+			want = tt.id(VisitorID(c))
+			if err := s.SetVisitor(c, want, tt.fresh); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if (set != "") != tt.newCookie {
+			t.Errorf("%s: new cookie %v, want %v", tt.name, set != "", tt.newCookie)
+		}
+		if set == "" {
+			set = both
+		}
+		var got struct {
+			id         string
+			cart, form bool
+		}
+		visit(t, s, set, func(c echo.Context) {
+			got.id, got.cart, got.form = VisitorID(c), MayHaveCart(c), MayHaveSavedForm(c)
+		})
+		if got.id != want || got.cart != tt.cart || got.form != tt.form {
+			t.Errorf("%s: id %q cart %v form %v; want %q %v %v", tt.name, got.id, got.cart, got.form, want, tt.cart, tt.form)
+		}
+	}
+}

@@ -15,7 +15,7 @@ import (
 // for a minute (cookies live for days), and the cache forgets everything when full. It
 // is small on purpose: the collector lets the heap grow to four times what is live
 // (GOGC 300), so every MiB kept here costs four of memory.
-// Only plain sessions are kept (an id and the cart mark): one holding a flash message
+// Only plain sessions are kept (an id and the marks): one holding a flash message
 // is read afresh, since the message is taken on the next page.
 type visitorCache struct {
 	mu      sync.RWMutex
@@ -24,8 +24,8 @@ type visitorCache struct {
 
 type visitorEntry struct {
 	id      string
-	cart    int64
-	hasCart bool // cookies from before the cart mark lack it
+	cart    int64 // the marks (session.go), under their key's name
+	hasCart bool  // cookies from before the marks lack them
 	at      time.Time
 }
 

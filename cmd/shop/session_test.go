@@ -264,18 +264,24 @@ func TestVisitorCookie_MarksACart(t *testing.T) {
 }
 
 // The order form skips looking for kept values when the cookie says none were kept, so
-// the mark must be set with them: a form sent back with an error (or not placed because
-// the cart changed) shows its values again on the next visit, and the id rotated by an
-// order starts blank.
+// the mark must be set with them: a form sent back with an error, or not placed because
+// the cart changed, shows its values again on the next visit. Landing again on an order
+// already placed (its form resubmitted) keeps the id's marks: its new cart and kept form
+// still show.
 func TestVisitorCookie_MarksAKeptOrderForm(t *testing.T) {
 	shop := startShop(t)
+	keptCity := func(t *testing.T, sh *shopper) string {
+		t.Helper()
+		v, _ := controlValue(byTestID(sh.getPage("/checkout").Doc, "checkout-form")[0], "billing_city")
+		return v
+	}
+	invalid := url.Values{"billing_city": {"Villeurbanne"}, "phone": {"12"}}
 	for _, how := range []string{"an error", "a changed cart"} {
 		t.Run(how, func(t *testing.T) {
 			sh := shop.newShopper(t)
 			sh.addToCart("teapot", 1)
 			tok := openCheckout(t, sh)
-			change, status := url.Values{"billing_city": {"Villeurbanne"}, "phone": {"12"}},
-				http.StatusUnprocessableEntity
+			change, status := invalid, http.StatusUnprocessableEntity
 			if how == "a changed cart" {
 				change, status = url.Values{"billing_city": {"Villeurbanne"}}, http.StatusConflict
 				sh.addToCart("teapot", 1)
@@ -290,19 +296,30 @@ func TestVisitorCookie_MarksAKeptOrderForm(t *testing.T) {
 			if m, _ := values["cart"].(int64); m&2 == 0 {
 				t.Errorf("marks after the form was kept: %v, want the kept-form mark (2)", values["cart"])
 			}
-			form := byTestID(sh.getPage("/checkout").Doc, "checkout-form")[0]
-			if v, _ := controlValue(form, "billing_city"); v != "Villeurbanne" {
-				t.Errorf("the form came back with city %q, want the kept Villeurbanne", v)
-			}
-			if how == "an error" {
-				return
-			}
-			checkoutCart(t, shop, sh)
-			sh.addToCart("teapot", 1)
-			form = byTestID(sh.getPage("/checkout").Doc, "checkout-form")[0]
-			if v, _ := controlValue(form, "billing_city"); v != "" {
-				t.Errorf("after the order, the new visitor id's form shows city %q, want it blank", v)
+			if city := keptCity(t, sh); city != "Villeurbanne" {
+				t.Errorf("the form came back with city %q, want the kept Villeurbanne", city)
 			}
 		})
 	}
+	t.Run("an order's form resubmitted", func(t *testing.T) {
+		sh := shop.newShopper(t)
+		sh.addToCart("teapot", 1)
+		placed := openCheckout(t, sh).form(nil)
+		if p := sh.submit("/checkout", placed); p.Status != http.StatusSeeOther {
+			t.Fatalf("placing: status %d", p.Status)
+		}
+		sh.addToCart("teapot", 2)
+		if p := sh.submit("/checkout", openCheckout(t, sh).form(invalid)); p.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("the second form: status %d, want 422", p.Status)
+		}
+		if p := sh.submit("/checkout", placed); p.Status != http.StatusSeeOther {
+			t.Fatalf("the first form again: status %d, want 303 to its order", p.Status)
+		}
+		if city := keptCity(t, sh); city != "Villeurbanne" {
+			t.Errorf("after landing on the order again, the form shows city %q, want the kept Villeurbanne", city)
+		}
+		if _, doc := sh.get("/"); cartCount(t, doc) != "2" {
+			t.Errorf("after landing on the order again, the cart count is %q, want 2", cartCount(t, doc))
+		}
+	})
 }
