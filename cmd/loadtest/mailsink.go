@@ -54,8 +54,12 @@ func (m *mailSink) accept() {
 	defer m.wg.Done()
 	for {
 		c, err := m.ln.Accept()
-		if err != nil {
+		if errors.Is(err, net.ErrClosed) {
 			return
+		}
+		if err != nil { // out of file descriptors, a connection reset while queued: wait
+			time.Sleep(5 * time.Millisecond)
+			continue
 		}
 		m.mu.Lock()
 		if m.closed {
@@ -93,6 +97,7 @@ func (m *mailSink) close() {
 func (m *mailSink) serve(c net.Conn) {
 	r, w := bufio.NewReader(c), bufio.NewWriter(c)
 	reply := func(s string) bool {
+		c.SetWriteDeadline(time.Now().Add(time.Minute))
 		w.WriteString(s)
 		w.WriteString("\r\n")
 		return w.Flush() == nil

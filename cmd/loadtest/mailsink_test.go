@@ -55,7 +55,7 @@ func TestMailSink_FramesMessagesLikeSMTP(t *testing.T) {
 	expect(250, "EHLO shop.localhost")
 	expect(250, "MAIL FROM:<shop@example.com>")
 	expect(503, "DATA")
-	long := strings.Repeat("x", 4096-1) + "." + "\r\n" // the dot begins the line's second piece
+	long := strings.Repeat("x", 4096) + ".\r\n" // the sink's buffer holds 4096: "." begins the second piece
 	for i, body := range []string{"..stuffed\r\n" + long + ".\r\n", "plain\r\n.\r\n"} {
 		expect(250, "MAIL FROM:<shop@example.com>")
 		expect(250, "RCPT TO:<a@example.com>")
