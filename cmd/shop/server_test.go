@@ -489,3 +489,17 @@ func TestTuneGC(t *testing.T) {
 		t.Errorf("with GOGC set the shop changed the target to %d", got)
 	}
 }
+
+// Request ids are unique within a process and between two processes (or restarts).
+func TestRequestIDs_Unique(t *testing.T) {
+	seen := map[string]bool{}
+	for _, next := range []func() string{requestIDs(), requestIDs()} {
+		for range 1000 {
+			id := next()
+			if seen[id] || len(id) < 18 {
+				t.Fatalf("request id %q: seen before, or too short", id)
+			}
+			seen[id] = true
+		}
+	}
+}
