@@ -156,8 +156,8 @@ func mark(c echo.Context, m int64) error {
 	if !ok {
 		return Errorf(Internal, "no visitor session")
 	}
-	n, _ := sess.Values[cartKey].(int64)
-	if n&m != 0 {
+	n, known := sess.Values[cartKey].(int64)
+	if !known || n&m != 0 { // without marks, pages already look for everything
 		return nil
 	}
 	sess.Values[cartKey] = n | m

@@ -65,6 +65,18 @@ func TestSessionMarks(t *testing.T) {
 		if got, _ := look(old, nil); got != tt.want {
 			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
 		}
+		// Keeping a form then says so, and forgets nothing the cookie knew or did not.
+		_, kept := look(old, func(c echo.Context) {
+			if err := s.NoteForm(c); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if kept == "" {
+			kept = old
+		}
+		if got, _ := look(kept, nil); got != (seen{tt.want.cart, true}) {
+			t.Errorf("%s, then a kept form: %+v, want %+v", tt.name, got, seen{tt.want.cart, true})
+		}
 	}
 }
 
