@@ -46,15 +46,25 @@ func (s *Service) DeliveryMethodByID(ctx context.Context, id int64) (DeliveryMet
 	return m, err
 }
 
+// deliveryCodeTaken says whether a method has code. The form asks the read pool, to show
+// a taken code beside its other errors; the save asks again in its transaction.
+func deliveryCodeTaken(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, code string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM delivery_methods WHERE code = ?`, code).Scan(&n)
+	return n > 0, err
+}
+
 // CreateDeliveryMethod adds m at the end of the list.
 func (s *Service) CreateDeliveryMethod(ctx context.Context, m *DeliveryMethod) error {
 	return s.DB.Tx(ctx, func(tx *store.Tx) error {
 		tx.AfterCommit(s.delivery.forget)
-		var taken int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM delivery_methods WHERE code = ?`, m.Code).Scan(&taken); err != nil {
+		taken, err := deliveryCodeTaken(ctx, tx, m.Code)
+		if err != nil {
 			return err
 		}
-		if taken > 0 {
+		if taken {
 			return errDeliveryCodeTaken
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(position), 0) + 1 FROM delivery_methods`).Scan(&m.Position); err != nil {
@@ -237,6 +247,15 @@ func (p *AdminPages) newDelivery(c echo.Context) error {
 
 func (p *AdminPages) createDelivery(c echo.Context) error {
 	f, m, errs := deliveryFormOf(c, true)
+	if m.Code != "" && errs["code"] == "" {
+		taken, err := deliveryCodeTaken(c.Request().Context(), p.Service.DB.R, m.Code)
+		if err != nil {
+			return err
+		}
+		if taken {
+			errs["code"] = errDeliveryCodeTaken.Message
+		}
+	}
 	if len(errs) == 0 {
 		err := p.Service.CreateDeliveryMethod(c.Request().Context(), &m)
 		if errors.Is(err, errDeliveryCodeTaken) {

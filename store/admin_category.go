@@ -34,15 +34,46 @@ var ErrCategoryNameTaken = Errorf(Conflict, "Another category already has this n
 
 // checkCategoryNames checks c's name against the others (letter case aside) and settles its slug.
 func checkCategoryNames(ctx context.Context, tx *Tx, c *Category) error {
-	var same int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM categories WHERE lower(name) = lower(?) AND id != ?`,
-		c.Name, c.ID).Scan(&same); err != nil {
+	taken, err := categoryNameTaken(ctx, tx, c)
+	if err != nil {
 		return err
 	}
-	if same > 0 {
+	if taken {
 		return ErrCategoryNameTaken
 	}
 	return categorySlug(ctx, tx, c)
+}
+
+func categoryNameTaken(ctx context.Context, q rowQuerier, c *Category) (bool, error) {
+	var same int
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM categories WHERE lower(name) = lower(?) AND id != ?`,
+		c.Name, c.ID).Scan(&same)
+	return same > 0, err
+}
+
+// categoryTaken adds to errs the fields a save of c would refuse because another
+// category has them, so that the form shows them beside its other errors; the save
+// checks again.
+func (db *DB) categoryTaken(ctx context.Context, c *Category, errs map[string]string) error {
+	if c.Name != "" && errs["name"] == "" {
+		taken, err := categoryNameTaken(ctx, db.R, c)
+		if err != nil {
+			return err
+		}
+		if taken {
+			errs["name"] = ErrCategoryNameTaken.Message
+		}
+	}
+	if c.Slug != "" && errs["slug"] == "" {
+		taken, err := slugTaken(ctx, db.R, "categories", c.Slug, c.ID)
+		if err != nil {
+			return err
+		}
+		if taken {
+			errs["slug"] = ErrSlugTaken.Message
+		}
+	}
+	return nil
 }
 
 func categorySlug(ctx context.Context, tx *Tx, c *Category) error {
@@ -250,6 +281,9 @@ func (a *Admin) newCategory(c echo.Context) error {
 
 func (a *Admin) createCategory(c echo.Context) error {
 	f, cat, errs := categoryFormOf(c)
+	if err := a.DB.categoryTaken(c.Request().Context(), &cat, errs); err != nil {
+		return err
+	}
 	if len(errs) == 0 {
 		err := a.DB.CreateCategory(c.Request().Context(), &cat)
 		if errors.Is(err, ErrSlugTaken) {
@@ -282,6 +316,9 @@ func (a *Admin) updateCategory(c echo.Context) error {
 	}
 	f, cat, errs := categoryFormOf(c)
 	cat.ID = old.ID
+	if err := a.DB.categoryTaken(c.Request().Context(), &cat, errs); err != nil {
+		return err
+	}
 	if len(errs) == 0 {
 		err := a.DB.UpdateCategory(c.Request().Context(), &cat)
 		if errors.Is(err, ErrSlugTaken) {

@@ -51,8 +51,9 @@ func productFormFrom(p Product) templates.AdminProductForm {
 }
 
 // validateProduct turns the form into a product, or says beside each field what is wrong.
-// The stock is read only for a new product: later it changes through audited adjustments.
-func (a *Admin) validateProduct(ctx context.Context, f templates.AdminProductForm, isNew bool) (Product, map[string]string, error) {
+// id is the product being edited, 0 for a new one. The stock is read only for a new
+// product: later it changes through audited adjustments.
+func (a *Admin) validateProduct(ctx context.Context, f templates.AdminProductForm, id int64) (Product, map[string]string, error) {
 	errs := map[string]string{}
 	p := Product{Name: f.Name, Slug: f.Slug, Description: f.Description, Published: f.Published}
 	switch n := utf8.RuneCountInString(f.Name); {
@@ -74,7 +75,7 @@ func (a *Admin) validateProduct(ctx context.Context, f templates.AdminProductFor
 	if p.VATRate, err = strconv.Atoi(f.VATRate); err != nil || !validOption(vatRates, f.VATRate) {
 		errs["vat_rate"] = "Choose a VAT rate."
 	}
-	if isNew {
+	if id == 0 { // a new product: its opening stock
 		if p.Stock, err = parseCount(f.Stock); err != nil {
 			errs["stock"] = ErrorMessage(err)
 		}
@@ -87,6 +88,16 @@ func (a *Admin) validateProduct(ctx context.Context, f templates.AdminProductFor
 		p.CategoryID, err = strconv.ParseInt(f.Category, 10, 64)
 		if err != nil || !validOption(cats, f.Category) {
 			errs["category_id"] = "Choose a category from the list."
+		}
+	}
+	// The save checks the slug again; this shows a taken one beside the other errors.
+	if f.Slug != "" && errs["slug"] == "" {
+		taken, err := slugTaken(ctx, a.DB.R, "products", f.Slug, id)
+		if err != nil {
+			return p, nil, err
+		}
+		if taken {
+			errs["slug"] = ErrSlugTaken.Message
 		}
 	}
 	return p, errs, nil

@@ -73,7 +73,7 @@ func (a *Admin) newProduct(c echo.Context) error {
 func (a *Admin) createProduct(c echo.Context) error {
 	ctx := c.Request().Context()
 	form := productFormOf(c)
-	p, errs, err := a.validateProduct(ctx, form, true)
+	p, errs, err := a.validateProduct(ctx, form, 0)
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func (a *Admin) updateProduct(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	form := productFormOf(c)
-	p, errs, err := a.validateProduct(ctx, form, false)
+	p, errs, err := a.validateProduct(ctx, form, old.ID)
 	if err != nil {
 		return err
 	}

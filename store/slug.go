@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"regexp"
 	"strconv"
 	"strings"
@@ -70,9 +71,15 @@ func freeSlug(ctx context.Context, tx *Tx, table, base string, exceptID int64) (
 	}
 }
 
+// rowQuerier is a write transaction, which settles a slug, or the read pool, which lets
+// a form report a taken slug beside its other errors rather than once they are fixed.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // slugTaken says whether another row of table (products or categories) has slug s.
-func slugTaken(ctx context.Context, tx *Tx, table, s string, exceptID int64) (bool, error) {
+func slugTaken(ctx context.Context, q rowQuerier, table, s string, exceptID int64) (bool, error) {
 	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE slug = ? AND id != ?`, s, exceptID).Scan(&n)
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE slug = ? AND id != ?`, s, exceptID).Scan(&n)
 	return n > 0, err
 }

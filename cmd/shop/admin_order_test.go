@@ -548,6 +548,11 @@ func TestAdminDelivery_CreateReorderAndKeepOneActive(t *testing.T) {
 	if dup := admin.submit("/admin/delivery", url.Values{"code": {"relay"}, "name": {"Again"}, "price": {"0"}, "vat_rate": {"2000"}}); dup.Status != http.StatusUnprocessableEntity || fieldError(dup.Doc, "code") == "" {
 		t.Errorf("a second method with the same code: %d", dup.Status)
 	}
+	// A taken code shows with the form's other errors, not once they are fixed.
+	dup := admin.submit("/admin/delivery", url.Values{"code": {"relay"}, "name": {""}, "price": {"0"}, "vat_rate": {"2000"}})
+	if !strings.Contains(fieldError(dup.Doc, "code"), "already has this code") || fieldError(dup.Doc, "name") == "" {
+		t.Errorf("taken code and no name: code %q, name %q", fieldError(dup.Doc, "code"), fieldError(dup.Doc, "name"))
+	}
 	id := ts.queryInt(t, `SELECT id FROM delivery_methods WHERE code = 'relay'`)
 	admin.get("/admin/delivery")
 	for range 3 {

@@ -86,6 +86,12 @@ func TestAdminProduct_CreateRejectsBadInput(t *testing.T) {
 			}
 		})
 	}
+	// A taken slug shows with the form's other errors, not once they are fixed.
+	sh.get("/admin/products/new")
+	p := sh.submit("/admin/products", goodProduct(url.Values{"slug": {"mug"}, "price": {"twelve"}}))
+	if !strings.Contains(fieldError(p.Doc, "slug"), "already used") || fieldError(p.Doc, "price") == "" {
+		t.Errorf("taken slug and a bad price: slug %q, price %q", fieldError(p.Doc, "slug"), fieldError(p.Doc, "price"))
+	}
 	if after := ts.queryInt(t, `SELECT count(*) FROM products`); after != before {
 		t.Errorf("%d products stored by invalid forms", after-before)
 	}
@@ -404,6 +410,13 @@ func TestAdminCategories_CreateEditAndReorder(t *testing.T) {
 	sh.get(edit)
 	if p := sh.submit(edit, url.Values{"name": {"Fine food"}, "slug": {"kitchen"}}); p.Status != http.StatusUnprocessableEntity || fieldError(p.Doc, "slug") == "" {
 		t.Errorf("taken slug: %d", p.Status)
+	}
+	// Every conflict and every other error show at once.
+	p := sh.submit(edit, url.Values{"name": {"Pantry"}, "slug": {"kitchen"}, "description": {strings.Repeat("x", 1001)}})
+	for field, want := range map[string]string{"name": "already has this name", "slug": "already used", "description": "at most 1000"} {
+		if got := fieldError(p.Doc, field); !strings.Contains(got, want) {
+			t.Errorf("beside %s: %q, want %q", field, got, want)
+		}
 	}
 	if p := sh.submit(edit, url.Values{"name": {"Fine food"}, "slug": {"fine-food"}}); p.Status != http.StatusSeeOther {
 		t.Errorf("rename: %d", p.Status)
