@@ -70,7 +70,7 @@ func reachPaymentPage(t *testing.T, ctx context.Context, shop *testShop, slug st
 	browse(t, ctx, "open the product page", chromedp.Navigate(shop.URL+"/products/"+slug))
 	clickAndLoad(t, ctx, `form.add-form button[type="submit"]`)
 	clickAndLoad(t, ctx, `[data-testid="cart-link"]`)
-	clickAndLoad(t, ctx, `a[href="/checkout"]`)
+	clickAndLoad(t, ctx, `main a[href="/checkout"]`) // the cart's own button
 	fillOrderForm(t, ctx, "69001")
 	clickAndLoad(t, ctx, `[data-testid="checkout-form"] button[type="submit"]`)
 	m := payPageURL.FindStringSubmatch(locationOf(t, ctx))
@@ -88,10 +88,17 @@ func TestBrowser_CheckoutCorrectsPostcodeAndReachesPayment(t *testing.T) {
 
 	browse(t, ctx, "open the product page", chromedp.Navigate(shop.URL+"/products/espresso-beans"))
 	clickAndLoad(t, ctx, `form.add-form button[type="submit"]`)
-	clickAndLoad(t, ctx, `[data-testid="cart-link"]`)
-	clickAndLoad(t, ctx, `a[href="/checkout"]`)
+	// "Order" in the main menu, as the shop's help text says, leads to the order form
+	// with the cart's summary.
+	if got := textAt(t, ctx, `nav[aria-label="Main menu"] [data-testid="order-link"]`); got != "Order" {
+		t.Fatalf("main menu link %q, want Order", got)
+	}
+	clickAndLoad(t, ctx, `[data-testid="order-link"]`)
 	if got := textAt(t, ctx, "h1"); got != "Checkout" {
 		t.Fatalf("heading %q, want Checkout", got)
+	}
+	if got := textAt(t, ctx, "main"); !strings.Contains(got, "Espresso") {
+		t.Errorf("the order form does not show the cart's product: %q", got)
 	}
 
 	fillOrderForm(t, ctx, "ABC")
