@@ -140,6 +140,8 @@ func (s *Site) HandleError(err error, c echo.Context) {
 		heading, msg = "Page not found", ifEmpty(se, msg, "We could not find this page.")
 	case http.StatusForbidden:
 		heading = "Not allowed"
+	case http.StatusMethodNotAllowed:
+		heading, msg = "Not allowed", "This address does not take this kind of request."
 	case http.StatusTooManyRequests:
 		heading, msg = "Too many requests", "Please wait a moment and try again."
 	case http.StatusRequestEntityTooLarge:

@@ -149,7 +149,11 @@ func (a *app) wire(ctx context.Context) error {
 	if bank.sandbox != nil {
 		e.Any("/_bank/*", echo.WrapHandler(http.StripPrefix("/_bank", bank.sandbox)))
 	}
-	e.RouteNotFound("/*", func(c echo.Context) error {
+	e.RouteNotFound(notFoundRoute, func(c echo.Context) error {
+		if allow := allowedMethods(e, c.Request()); allow != "" {
+			c.Response().Header().Set(echo.HeaderAllow, allow)
+			return echo.ErrMethodNotAllowed
+		}
 		return store.Errorf(store.NotFound, "We could not find this page.")
 	}, site.Sessions.Visitor)
 	a.echo = e
@@ -214,7 +218,7 @@ func (a *app) every(ctx context.Context, d time.Duration, name string, job func(
 // jobs and closes the database.
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           a.echo,
+		Handler:           headAsGet(a.echo),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

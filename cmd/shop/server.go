@@ -39,11 +39,34 @@ func requestIDs() func() string {
 	return func() string { return prefix + strconv.FormatUint(n.Add(1), 36) }
 }
 
+// notFoundRoute catches every request no route takes. It changes nothing, so it needs
+// no CSRF token: a POST to a page that only shows must answer 405, not "form expired".
+const notFoundRoute = "/*"
+
+// allowedMethods lists the methods that do have a route at r's path ("" when none), for
+// a 405 and its Allow header. echo would answer 405 itself, but its router prefers the
+// catch-all route, which gives the shop its own not-found page.
+func allowedMethods(e *echo.Echo, r *http.Request) string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		c := e.NewContext(r, nil)
+		e.Router().Find(m, echo.GetPath(r), c)
+		if c.Path() == notFoundRoute {
+			continue
+		}
+		allow = append(allow, m)
+		if m == http.MethodGet {
+			allow = append(allow, http.MethodHead) // headAsGet answers it
+		}
+	}
+	return strings.Join(allow, ", ")
+}
+
 // noCSRF lists the routes that other servers call, authenticated otherwise: the bank's
-// notification (by its MAC) and the sandbox bank's own pages.
+// notification (by its MAC) and the sandbox bank's own pages; and the catch-all route.
 func noCSRF(c echo.Context) bool {
 	p := c.Request().URL.Path
-	return p == checkout.NotifyPath || strings.HasPrefix(p, "/_bank/") ||
+	return c.Path() == notFoundRoute || p == checkout.NotifyPath || strings.HasPrefix(p, "/_bank/") ||
 		strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/media/") || p == "/healthz"
 }
 
@@ -65,7 +88,6 @@ func newEcho(cfg *config, logger *slog.Logger, site *store.Site, formActions ...
 	}
 	secure := cfg.BaseURL.Scheme == "https"
 
-	e.Pre(headAsGet)
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: requestIDs()}))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -164,19 +186,18 @@ func contentSecurityPolicy(formActions []string) string {
 		"; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 }
 
-// headAsGet routes a HEAD request like a GET (echo routes HEAD nowhere by itself, and
-// uptime checks use it) and drops the body the GET handler writes.
-func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
+// headAsGet answers a HEAD request as the GET of the same address (echo routes HEAD
+// nowhere by itself, and uptime checks use it). echo routes the copy it is handed, which
+// says GET; net/http keeps the original, which says HEAD, so it sends the GET's headers
+// without the body and keeps the connection open.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Not the bank's notification URL: its GET changes an order, which a HEAD must not.
-		if r := c.Request(); r.Method == http.MethodHead && r.URL.Path != checkout.NotifyPath {
-			r.Method = http.MethodGet
-			c.Response().Writer = bodyless{c.Response().Writer}
+		if r.Method == http.MethodHead && r.URL.Path != checkout.NotifyPath {
+			get := *r
+			get.Method = http.MethodGet
+			r = &get
 		}
-		return next(c)
-	}
+		next.ServeHTTP(w, r)
+	})
 }
-
-type bodyless struct{ http.ResponseWriter }
-
-func (bodyless) Write(p []byte) (int, error) { return len(p), nil }

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptrace"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -408,22 +410,50 @@ func TestServe_GracefulShutdownLetsInFlightRequestFinish(t *testing.T) {
 	}
 }
 
+// A HEAD answers like the GET without its body, and the connection stays open for the
+// next request.
 func TestHead_AnswersLikeGetWithoutABody(t *testing.T) {
 	ts := startShop(t)
-	for _, path := range []string{"/", "/healthz", "/products/honey", "/static/css/shop.css"} {
+	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
+	defer client.CloseIdleConnections()
+	first := true
+	for path, status := range map[string]int{"/": 200, "/healthz": 200, "/products/honey": 200,
+		"/static/css/shop.css": 200, "/no/such/page": 404} {
 		req, err := http.NewRequest(http.MethodHead, ts.URL+path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		reused := false
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(),
+			&httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused }}))
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || len(body) != 0 {
-			t.Errorf("HEAD %s: status %d, %d body bytes; want 200 and none", path, resp.StatusCode, len(body))
+		if resp.StatusCode != status || len(body) != 0 {
+			t.Errorf("HEAD %s: status %d, %d body bytes; want %d and none", path, resp.StatusCode, len(body), status)
 		}
+		if !reused && !first {
+			t.Errorf("HEAD %s: a new connection, the previous request's was closed", path)
+		}
+		post, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(),
+			&httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused }}),
+			http.MethodPost, ts.URL+"/no/such/form", strings.NewReader("a=1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if resp, err = client.Do(post); err != nil {
+			t.Fatalf("POST after HEAD %s: %v", path, err)
+		}
+		if !reused {
+			t.Errorf("POST after HEAD %s: a new connection, the HEAD's was closed", path)
+		}
+		io.Copy(io.Discard, resp.Body) // read to the end, so the connection can serve again
+		resp.Body.Close()
+		first = false
 	}
 }
 
@@ -501,5 +531,37 @@ func TestRequestIDs_Unique(t *testing.T) {
 			}
 			seen[id] = true
 		}
+	}
+}
+
+// A method a page does not take answers 405 with the methods it does take, even
+// without a CSRF token, and changes nothing; an unknown address stays 404.
+func TestWrongMethod_Answers405WithAllow(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	sh.addToCart("honey", 1)
+	lines := func() string {
+		return ts.queryText(t, `SELECT group_concat(product_id || 'x' || quantity) FROM cart_lines`)
+	}
+	before := lines()
+	for _, tt := range []struct{ method, path, allow string }{
+		{http.MethodGet, "/cart/add", "POST"},
+		{http.MethodHead, "/cart/remove", "POST"},
+		{http.MethodDelete, "/cart", "GET, HEAD"},
+		{http.MethodPost, "/products/honey", "GET, HEAD"},
+		{http.MethodPut, "/checkout", "GET, HEAD, POST"},
+	} {
+		p := sh.fetch(tt.method, tt.path, url.Values{"product_id": {"1"}, "quantity": {"3"}}, nil)
+		if p.Status != http.StatusMethodNotAllowed || p.Header.Get("Allow") != tt.allow {
+			t.Errorf("%s %s: %d, Allow %q; want 405, Allow %q", tt.method, tt.path, p.Status, p.Header.Get("Allow"), tt.allow)
+		}
+	}
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		if p := sh.fetch(method, "/no/such/page", url.Values{}, nil); p.Status != http.StatusNotFound {
+			t.Errorf("%s of an unknown address: %d, want 404", method, p.Status)
+		}
+	}
+	if after := lines(); after != before {
+		t.Errorf("cart lines %s → %s", before, after)
 	}
 }
