@@ -173,7 +173,7 @@ func TestBrowser_CardPaymentCorrectsExpiry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if attrs["aria-invalid"] != "true" || attrs["aria-describedby"] != "expiry-error" {
+	if attrs["aria-invalid"] != "true" || attrs["aria-describedby"] != "expiry-error expiry-hint" {
 		t.Errorf("expiry field attributes = %v", attrs)
 	}
 	if got := valueAt(t, ctx, "#number"); got != "" {
