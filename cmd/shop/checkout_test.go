@@ -1107,6 +1107,9 @@ func TestMail_CardOrderReachesMerchantAndShopper(t *testing.T) {
 	if m.From != "shop@example.com" {
 		t.Errorf("envelope sender %q", m.From)
 	}
+	if m.Sender == nil || m.Sender.Name != "Le Petit Comptoir" || m.Sender.Address != "shop@example.com" {
+		t.Errorf("From header %v, want the shop's name and address", m.Sender)
+	}
 	if !strings.Contains(m.Subject, o.Ref) {
 		t.Errorf("merchant subject %q lacks the reference", m.Subject)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/mail"
 	"os"
 	"path/filepath"
 
@@ -34,6 +35,8 @@ func (a *app) newOutbox() (*checkout.Outbox, error) {
 		}
 		sender = s
 	}
-	return &checkout.Outbox{DB: a.db, Sender: sender, From: a.cfg.MailFrom, Now: a.now, Logger: a.log,
+	// Mail clients show the shop's name rather than its bare address.
+	from := (&mail.Address{Name: a.cfg.Name, Address: a.cfg.MailFrom}).String()
+	return &checkout.Outbox{DB: a.db, Sender: sender, From: from, Now: a.now, Logger: a.log,
 		Host: checkout.MailHost(a.cfg.BaseURL.String())}, nil
 }

@@ -25,9 +25,10 @@ import (
 
 // smtpMessage is one message the test server accepted, taken apart.
 type smtpMessage struct {
-	From      string
+	From      string // the envelope sender
 	To        []string
 	Raw       []byte
+	Sender    *netmail.Address // the From header
 	Subject   string
 	MessageID string
 	Text      string // the decoded text/plain part
@@ -208,6 +209,9 @@ func decodeSMTPMessage(raw []byte) smtpMessage {
 		return m
 	}
 	m.MessageID = msg.Header.Get("Message-Id")
+	if from, err := msg.Header.AddressList("From"); err == nil && len(from) == 1 {
+		m.Sender = from[0]
+	}
 	var walk func(contentType, encoding string, body io.Reader) error
 	walk = func(contentType, encoding string, body io.Reader) error {
 		mediaType, params, err := mime.ParseMediaType(contentType)
