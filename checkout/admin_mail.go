@@ -71,11 +71,11 @@ func (p *AdminPages) renderMails(c echo.Context, status int, refusal string) err
 		// The shop writes the subjects; the last error comes from a server and was scrubbed
 		// when stored, and is masked again here.
 		lastError, _ := maskDigitRuns(e.LastError, 6)
-		r := templates.AdminMailRow{ID: e.ID, Created: e.CreatedAt.UTC().Format("2006-01-02 15:04"), To: e.To,
+		r := templates.AdminMailRow{ID: e.ID, Created: p.Service.Zone.Stamp(e.CreatedAt), To: e.To,
 			Subject: e.Subject, Status: e.Status, Attempts: e.Attempts, LastError: lastError,
 			CanResend: e.Status == mailFailed, ResendURL: "/admin/mail/" + id + "/resend"}
 		if e.SentAt.Valid {
-			r.SentAt = e.SentAt.Time.UTC().Format("2006-01-02 15:04")
+			r.SentAt = p.Service.Zone.Stamp(e.SentAt.Time)
 		}
 		if e.OrderRef != "" {
 			r.OrderRef, r.OrderURL = e.OrderRef, adminOrderURL(e.OrderRef)
@@ -145,7 +145,7 @@ func (p *AdminPages) eml(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := readEml(data)
+	m, err := readEml(data, p.Service.Zone)
 	if err != nil {
 		return store.Errorf(store.Invalid, "The mail file %s cannot be read: it is not a mail the shop wrote.", name)
 	}
@@ -190,7 +190,7 @@ type emlMessage struct {
 }
 
 // readEml parses a mail file and keeps its headers and its first text/plain part.
-func readEml(data []byte) (emlMessage, error) {
+func readEml(data []byte, zone store.Zone) (emlMessage, error) {
 	msg, err := mail.ReadMessage(bytes.NewReader(data))
 	if err != nil {
 		return emlMessage{}, err
@@ -205,7 +205,7 @@ func readEml(data []byte) (emlMessage, error) {
 	}
 	m := emlMessage{From: addresses(header("From")), To: addresses(header("To")), Subject: header("Subject")}
 	if t, err := msg.Header.Date(); err == nil {
-		m.Date = FormatTime(t)
+		m.Date = zone.Time(t)
 	}
 	text, err := plainTextPart(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body, 0)
 	if err != nil {

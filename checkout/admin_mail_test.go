@@ -77,7 +77,7 @@ func TestReadEml_MerchantCardMailShownWithoutCardDigits(t *testing.T) {
 	if !strings.Contains(string(data), "881881") {
 		t.Fatal("the file lacks the digits: the test proves nothing")
 	}
-	m, err := readEml(data)
+	m, err := readEml(data, store.Zone{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -177,12 +177,6 @@ func status3DS(s string) string {
 
 // --- the list ---
 
-// parseDay reads a date as a date input sends it (2006-01-02), as midnight UTC.
-func parseDay(s string) (time.Time, bool) {
-	t, err := time.Parse(time.DateOnly, s)
-	return t, err == nil
-}
-
 func (p *AdminPages) orders(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := func(name string) string {
@@ -212,14 +206,14 @@ func (p *AdminPages) orders(c echo.Context) error {
 	}
 	errs := map[string]string{}
 	if form.From != "" {
-		if t, ok := parseDay(form.From); ok {
+		if t, ok := p.Service.Zone.Day(form.From); ok {
 			f.From = t
 		} else {
 			errs["filter-from"] = "Enter a date such as 2026-03-31."
 		}
 	}
 	if form.To != "" {
-		if t, ok := parseDay(form.To); ok {
+		if t, ok := p.Service.Zone.Day(form.To); ok {
 			f.To = t.AddDate(0, 0, 1) // the whole day
 		} else {
 			errs["filter-to"] = "Enter a date such as 2026-03-31."
@@ -254,7 +248,7 @@ func (p *AdminPages) orders(c echo.Context) error {
 	}
 	for _, r := range rows {
 		v.Rows = append(v.Rows, templates.AdminOrderRow{
-			Reference: r.Reference, URL: adminOrderURL(r.Reference), Placed: r.CreatedAt.UTC().Format("2006-01-02 15:04"),
+			Reference: r.Reference, URL: adminOrderURL(r.Reference), Placed: p.Service.Zone.Stamp(r.CreatedAt),
 			Name: r.Name, Email: r.Email, Total: store.FormatCents(r.TotalCents),
 			Payment: words(adminPaymentWords, r.PaymentState, string(r.PaymentState)), PaymentCode: string(r.PaymentState),
 			Fulfilment:     words(adminFulfilmentWords, r.FulfilmentState, string(r.FulfilmentState)),
@@ -332,7 +326,7 @@ func (p *AdminPages) renderOrder(c echo.Context, status int, o Order, x orderPag
 	ctx := c.Request().Context()
 	v := templates.AdminOrderView{
 		Admin: p.Frame.Chrome(c, "Order "+o.Reference, "orders"), Reference: o.Reference, URL: adminOrderURL(o.Reference),
-		Placed:  FormatTime(o.CreatedAt),
+		Placed:  p.Service.Zone.Time(o.CreatedAt),
 		Payment: words(adminPaymentWords, o.PaymentState, string(o.PaymentState)), PaymentCode: string(o.PaymentState),
 		Fulfilment:     words(adminFulfilmentWords, o.FulfilmentState, string(o.FulfilmentState)),
 		FulfilmentCode: string(o.FulfilmentState), Method: adminMethodWords[o.PaymentMethod],
@@ -355,10 +349,10 @@ func (p *AdminPages) renderOrder(c echo.Context, status int, o Order, x orderPag
 	// A shopper may type anything in the note, even a card number: a second line of defence.
 	v.Note, _ = maskDigitRuns(o.Note, 13)
 	if o.PaidAt.Valid {
-		v.PaidAt = FormatTime(o.PaidAt.Time)
+		v.PaidAt = p.Service.Zone.Time(o.PaidAt.Time)
 	}
 	if o.PaymentState == AwaitingPayment {
-		v.ExpiresAt = FormatTime(o.ExpiresAt)
+		v.ExpiresAt = p.Service.Zone.Time(o.ExpiresAt)
 	}
 	cp, isCard, err := p.Service.CardPaymentOf(ctx, o.ID)
 	if err != nil {
@@ -384,7 +378,7 @@ func (p *AdminPages) renderOrder(c echo.Context, status int, o Order, x orderPag
 		return err
 	}
 	for _, e := range events {
-		v.Events = append(v.Events, templates.AdminOrderEvent{At: FormatTime(e.At), Kind: e.Kind,
+		v.Events = append(v.Events, templates.AdminOrderEvent{At: p.Service.Zone.Time(e.At), Kind: e.Kind,
 			What: words(adminEventWords, e.Kind, e.Kind), Detail: e.Detail, Actor: e.Actor})
 	}
 	mails, err := p.Service.mailsOf(ctx, o.ID)
@@ -393,7 +387,7 @@ func (p *AdminPages) renderOrder(c echo.Context, status int, o Order, x orderPag
 	}
 	for _, m := range mails {
 		v.Mails = append(v.Mails, templates.AdminOrderMail{To: m.To, Subject: m.Subject, Status: m.Status,
-			At: m.CreatedAt.UTC().Format("2006-01-02 15:04"), URL: "/admin/mail?status=" + m.Status})
+			At: p.Service.Zone.Stamp(m.CreatedAt), URL: "/admin/mail?status=" + m.Status})
 	}
 	return p.Site.Render(c, status, templates.AdminOrder(v))
 }

@@ -123,7 +123,7 @@ func (s *Service) notificationsFor(ctx context.Context, o Order) ([]Notification
 		if err := rows.Scan(&at, &n.Code, &n.Outcome, &n.AuthNumber, &n.Status3DS, &n.MACValid); err != nil {
 			return nil, err
 		}
-		n.ReceivedAt = FormatTime(at)
+		n.ReceivedAt = s.Zone.Time(at)
 		out = append(out, n)
 	}
 	return out, rows.Err()

@@ -27,6 +27,8 @@ type Service struct {
 	// once the shopper has left for the bank's page, which can take longer.
 	PaymentWindow time.Duration
 	BankWindow    time.Duration
+	// Zone is the merchant's time zone: order pages, admin pages and the admin's days.
+	Zone store.Zone
 
 	orders   orderCache    // the orders this process wrote lately, for the shopper's pages
 	delivery deliveryCache // the active delivery methods, for the order form

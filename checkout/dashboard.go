@@ -11,11 +11,11 @@ import (
 var _ store.OrderDashboard = (*Service)(nil)
 
 // OrderFigures are the admin dashboard's order figures: the orders of today and of this
-// week (from Monday; both in UTC) that are paid or await certification and are not
-// cancelled, the revenue of those paid, and the orders waiting for the merchant.
+// week (from Monday; both in the merchant's time zone) that are paid or await
+// certification and are not cancelled, the revenue of those paid, and the orders
+// waiting for the merchant.
 func (s *Service) OrderFigures(ctx context.Context) (store.OrderFigures, error) {
-	now := s.Now().UTC()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	today := s.Zone.Midnight(s.Now())
 	week := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
 	f := store.OrderFigures{
 		TodayURL:         "/admin/orders?" + url.Values{"from": {today.Format(time.DateOnly)}}.Encode(),
@@ -29,7 +29,7 @@ func (s *Service) OrderFigures(ctx context.Context) (store.OrderFigures, error) 
 			count(*),
 			coalesce(sum(CASE WHEN payment_state = 'paid' THEN total_cents ELSE 0 END), 0)
 		FROM orders WHERE created_at >= ?2 AND payment_state IN ('awaiting_certification', 'paid')
-			AND fulfilment_state != 'cancelled'`, today, week).
+			AND fulfilment_state != 'cancelled'`, today.UTC(), week.UTC()).
 		Scan(&f.TodayOrders, &f.TodayRevenueCents, &f.WeekOrders, &f.WeekRevenueCents)
 	if err != nil {
 		return f, err

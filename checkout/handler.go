@@ -204,7 +204,7 @@ func (h *Handler) pay(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, OrderURL(c, o, ""))
 	}
 	v := templates.PaymentView{Chrome: h.Site.Chrome(c, "Pay order "+o.Reference), Reference: o.Reference,
-		Summary: orderSummary(o), Deadline: FormatTime(o.ExpiresAt), OrderURL: OrderURL(c, o, "")}
+		Summary: orderSummary(o), Deadline: h.Service.Zone.Time(o.ExpiresAt), OrderURL: OrderURL(c, o, "")}
 	for _, m := range h.Methods {
 		v.Options = append(v.Options, templates.PaymentOption{Code: m.Code(), Label: m.Label(),
 			Description: m.Description(), URL: OrderURL(c, o, "/pay/"+m.Code())})
@@ -223,14 +223,14 @@ func (h *Handler) order(c echo.Context) error {
 // OrderView fills the order page; the bank's return pages reuse it.
 func (h *Handler) OrderView(c echo.Context, o Order) templates.OrderView {
 	v := templates.OrderView{
-		Chrome: h.Site.Chrome(c, "Order "+o.Reference), Reference: o.Reference, Placed: FormatTime(o.CreatedAt),
+		Chrome: h.Site.Chrome(c, "Order "+o.Reference), Reference: o.Reference, Placed: h.Service.Zone.Time(o.CreatedAt),
 		Payment: PaymentWords(o.PaymentState), PaymentCode: string(o.PaymentState),
 		Fulfilment: FulfilmentWords(o.FulfilmentState), Summary: orderSummary(o), Email: o.Email, Phone: o.Phone,
 		Billing: addressLines(o.Billing), Shipping: addressLines(o.Shipping), Note: o.Note, Tracking: o.TrackingNumber,
 	}
 	switch o.PaymentState {
 	case AwaitingPayment:
-		v.Message = "Your items are reserved until " + FormatTime(o.ExpiresAt) + ". Pay now to complete your order."
+		v.Message = "Your items are reserved until " + h.Service.Zone.Time(o.ExpiresAt) + ". Pay now to complete your order."
 		v.PayURL = OrderURL(c, o, "/pay")
 	case AwaitingCertification:
 		v.Message = "Thank you! Your card details were received and the merchant is verifying the payment with the bank. You will get an e-mail once it is confirmed."

@@ -2,7 +2,6 @@ package checkout
 
 import (
 	"strconv"
-	"time"
 
 	"shop/cart"
 	"shop/store"
@@ -30,9 +29,6 @@ func PaymentWords(s PaymentState) string { return paymentWords[s] }
 
 // FulfilmentWords is the shopper's wording of a fulfilment state.
 func FulfilmentWords(s FulfilmentState) string { return fulfilmentWords[s] }
-
-// FormatTime writes a time for shoppers and merchants.
-func FormatTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 at 15:04 UTC") }
 
 func orderSummary(o Order) templates.OrderSummary {
 	s := templates.OrderSummary{

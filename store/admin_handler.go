@@ -82,7 +82,7 @@ func (a *Admin) Chrome(c echo.Context, title, section string) templates.AdminChr
 	ch.Admin = true
 	ch.Flashes = append(ch.Flashes, a.flashes(c)...)
 	u, _ := CurrentAdmin(c)
-	return templates.AdminChrome{Chrome: ch, User: u.Email, Section: section}
+	return templates.AdminChrome{Chrome: ch, User: u.Email, Section: section, Zone: a.Site.Zone.Location().String()}
 }
 
 func (a *Admin) pageSize() int {

@@ -268,7 +268,7 @@ func (a *Admin) productView(c echo.Context, p Product, form templates.AdminProdu
 			d = "+" + d
 		}
 		v.Movements = append(v.Movements, templates.AdminStockMovement{
-			At: m.At.Local().Format("2006-01-02 15:04"), Actor: m.Actor, Reason: m.Reason, Delta: d, StockAfter: m.StockAfter,
+			At: a.Site.Zone.Stamp(m.At), Actor: m.Actor, Reason: m.Reason, Delta: d, StockAfter: m.StockAfter,
 		})
 	}
 	return v, nil

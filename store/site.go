@@ -36,6 +36,7 @@ type Site struct {
 	Assets   AssetURLs
 	Cart     CartCounter
 	Name     string
+	Zone     Zone // the merchant's time zone
 	Logger   *slog.Logger
 }
 

@@ -6,6 +6,7 @@ type AdminChrome struct {
 	Chrome  Chrome
 	User    string
 	Section string // "dashboard", "products", "categories", "orders", "mail", "delivery"
+	Zone    string // the merchant's time zone, which the admin's times are in
 }
 
 // AdminLoginView is the login form. Error is deliberately vague: it never says whether

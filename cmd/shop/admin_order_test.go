@@ -449,8 +449,8 @@ func TestAdminOrders_ListFiltersAndDashboard(t *testing.T) {
 		return refs
 	}
 	sorted := func(refs ...string) []string { slices.Sort(refs); return refs }
-	today := time.Now().UTC().Format(time.DateOnly)
-	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	now := time.Now().In(ts.cfg.Zone.Location()) // the admin's days are the merchant's
+	today, tomorrow := now.Format(time.DateOnly), now.AddDate(0, 0, 1).Format(time.DateOnly)
 	for path, want := range map[string][]string{
 		"/admin/orders": sorted(unpaid.Ref, certify.Ref, waiting.Ref),
 		"/admin/orders?payment=awaiting_certification":        {waiting.Ref},
@@ -489,6 +489,51 @@ func TestAdminOrders_ListFiltersAndDashboard(t *testing.T) {
 	link, _ := attr(adminFirst(byTestID(doc, "awaiting-certification")), "href")
 	if got := refsOf(link); !slices.Equal(got, []string{waiting.Ref}) {
 		t.Errorf("the dashboard's link %s lists %v", link, got)
+	}
+}
+
+// Times show in the merchant's zone (SHOP_TIMEZONE, Europe/Paris by default), and the
+// admin's days are its days: an order placed at 00:30 in Paris on a Monday, 22:30 UTC on
+// the Sunday, is Monday's and this week's; one placed an hour earlier is neither.
+func TestTimes_ShownAndCountedInTheMerchantsZone(t *testing.T) {
+	clock := newCheckoutClock()
+	clock.t = time.Date(2026, 6, 14, 21, 30, 0, 0, time.UTC) // Sunday 23:30 in Paris
+	ts := startShopWith(t, shopSetup{App: []func(*app){withCheckoutClock(clock)}})
+	addAdmin(t, ts, adminEmail)
+	sunday := cardOrder(t, ts, "mug", 1)
+	clock.advance(time.Hour) // Monday 15 June, 00:30 in Paris
+	monday := cardOrder(t, ts, "cups", 1)
+	admin := adminSession(t, ts, adminEmail)
+
+	_, doc := admin.get("/admin/orders/" + monday.Ref)
+	if got := textOf(doc); !strings.Contains(got, "15 Jun 2026 at 00:30 CEST") {
+		t.Errorf("the admin's order page does not give the Paris time 15 Jun 2026 at 00:30 CEST:\n%s", got)
+	}
+	_, doc = admin.get("/admin/orders")
+	if got := textOf(doc); !strings.Contains(got, "2026-06-15 00:30") || !strings.Contains(got, "2026-06-14 23:30") ||
+		!strings.Contains(got, "Placed (Europe/Paris)") {
+		t.Errorf("the order list does not give the Paris times:\n%s", got)
+	}
+	refs := func(path string) []string {
+		_, doc := admin.get(path)
+		var out []string
+		for _, r := range byTestID(doc, "order-row") {
+			ref, _ := attr(r, "data-reference")
+			out = append(out, ref)
+		}
+		return out
+	}
+	if got := refs("/admin/orders?from=2026-06-15"); !slices.Equal(got, []string{monday.Ref}) {
+		t.Errorf("orders from Monday: %v, want only %s", got, monday.Ref)
+	}
+	if got := refs("/admin/orders?from=2026-06-14&to=2026-06-14"); !slices.Equal(got, []string{sunday.Ref}) {
+		t.Errorf("orders of Sunday: %v, want only %s", got, sunday.Ref)
+	}
+	_, doc = admin.get("/admin")
+	for id, want := range map[string]string{"today-orders": "1", "week-orders": "1"} {
+		if got := testIDText(doc, id); got != want {
+			t.Errorf("dashboard %s = %q, want %q (in UTC both orders are Sunday's)", id, got, want)
+		}
 	}
 }
 

@@ -83,6 +83,7 @@ func (a *app) wire(ctx context.Context) error {
 		Assets:   assets,
 		Cart:     a.cart,
 		Name:     a.cfg.Name,
+		Zone:     a.cfg.Zone,
 		Logger:   a.log,
 	}
 	bank, err := a.bank()
@@ -95,7 +96,8 @@ func (a *app) wire(ctx context.Context) error {
 	}
 	base := a.cfg.BaseURL.String()
 	a.orders = &checkout.Service{DB: a.db, Now: a.now, PaymentWindow: a.cfg.PaymentWindow, BankWindow: a.cfg.BankWindow,
-		Mails: &checkout.Mails{ShopName: a.cfg.Name, BaseURL: base, Merchant: a.cfg.Merchant}}
+		Zone: a.cfg.Zone, Mails: &checkout.Mails{ShopName: a.cfg.Name, BaseURL: base, Merchant: a.cfg.Merchant,
+			Location: a.cfg.Zone.Location()}}
 
 	var formActions []string
 	if o := bank.origin(); o != "" && o != base {

@@ -17,6 +17,7 @@ import (
 
 	"shop/payment/card"
 	"shop/payment/cmcic"
+	"shop/store"
 )
 
 // config is every setting of the shop. Each one is a flag and a SHOP_* environment
@@ -27,6 +28,7 @@ type config struct {
 	DataDir        string
 	Demo           bool
 	Name           string
+	Zone           store.Zone
 	SessionSecret  string
 	LogLevel       slog.Level
 	LogFormat      string
@@ -112,6 +114,14 @@ func (c *config) settings() []setting {
 				return fmt.Errorf("must be 1 to 80 characters")
 			}
 			c.Name = s
+			return nil
+		}},
+		{"timezone", "SHOP_TIMEZONE", "Europe/Paris", "time zone of the times shown to shoppers and the merchant, and of the admin's days (IANA name, or UTC)", func(s string) error {
+			loc, err := time.LoadLocation(s)
+			if err != nil || s == "" || s == "Local" {
+				return fmt.Errorf("must be a time zone name such as Europe/Paris or UTC")
+			}
+			c.Zone = store.NewZone(loc)
 			return nil
 		}},
 		{"session-secret", "SHOP_SESSION_SECRET", "", "secret (32+ characters) the cookie keys derive from; unset: keys generated once and kept in the database", func(s string) error {

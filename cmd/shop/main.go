@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	_ "time/tzdata" // SHOP_TIMEZONE works on a machine without a zone database
 )
 
 func main() {

@@ -163,6 +163,8 @@ func TestRun_ConfigErrorsAreOneLineNamingTheVariable(t *testing.T) {
 		{"SHOP_PPROF_ADDR", "127.0.0.1:abc"},
 		{"SHOP_PPROF_ADDR", "127.0.0.1:99999"},
 		{"SHOP_LOG_LEVEL", "verbose"},
+		{"SHOP_TIMEZONE", "Mars/Olympus_Mons"},
+		{"SHOP_TIMEZONE", "Local"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
@@ -212,7 +214,7 @@ func TestParseConfig_DefaultsAndPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Addr != "127.0.0.1:8080" || cfg.BaseURL.String() != "http://localhost:8080" || cfg.DataDir != "./data" ||
-		cfg.Demo || cfg.CartIdle != 30*24*time.Hour {
+		cfg.Demo || cfg.CartIdle != 30*24*time.Hour || cfg.Zone.Location().String() != "Europe/Paris" {
 		t.Errorf("defaults = %+v", cfg)
 	}
 	env := map[string]string{"SHOP_ADDR": "127.0.0.1:9000", "SHOP_DEMO": "1", "SHOP_BASE_URL": "https://shop.example.com/",
