@@ -2,7 +2,9 @@ package store
 
 import (
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -39,7 +41,11 @@ func (a *Admin) login(c echo.Context) error {
 	if len(email) > 254 {
 		email = email[:254]
 	}
-	v := templates.AdminLoginView{Chrome: a.loginChrome(c), Email: email, Next: safeNext(c.FormValue("next"))}
+	v := templates.AdminLoginView{Chrome: a.loginChrome(c), Email: email, Next: safeNext(c.FormValue("next")),
+		Resume: c.FormValue("resume") == "1"}
+	if v.Resume {
+		v.Kept = keptOfLogin(c)
+	}
 	if email == "" || password == "" {
 		v.Error = "Enter your e-mail address and your password."
 		return a.Site.Render(c, http.StatusUnprocessableEntity, templates.AdminLogin(v))
@@ -62,7 +68,67 @@ func (a *Admin) login(c echo.Context) error {
 		return err
 	}
 	a.Site.Logger.InfoContext(ctx, "admin logged in", "admin", u.Email, "ip", c.RealIP())
+	if v.Resume { // the form the expired session refused: send it again on the admin's word
+		c.Set(ctxAdmin, u)
+		return a.Site.Render(c, http.StatusOK, templates.AdminResume(templates.AdminResumeView{
+			Admin: a.Chrome(c, "Send your form again", ""), Action: v.Next, Fields: v.Kept}))
+	}
 	return c.Redirect(http.StatusSeeOther, v.Next)
+}
+
+// csrfField is the form field of the CSRF token (cmd/shop's TokenLookup, the layout's
+// CSRFField).
+const csrfField = "_csrf"
+
+// keptForm is what a form sent without a live session held, but its CSRF token (the
+// resumed form gets a fresh one). Only a form the CSRF check has read already is kept,
+// so a visitor without a session never makes the shop read a body: an upload, whose
+// file is too large to carry through the login page anyway, is refused unread.
+func keptForm(c echo.Context) ([]templates.KeptField, bool) {
+	r := c.Request()
+	if !strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) || r.PostForm == nil {
+		return nil, false
+	}
+	form := r.PostForm // the body only: the address's query is kept in the address
+	var kept []templates.KeptField
+	for _, name := range slices.Sorted(maps.Keys(form)) {
+		if name == csrfField {
+			continue
+		}
+		for _, v := range form[name] {
+			kept = append(kept, templates.KeptField{Name: name, Value: v})
+		}
+	}
+	return kept, true
+}
+
+// loginToKeep answers a form sent after the admin's session expired with the login
+// form, which carries the form's values so that nothing typed is lost.
+func (a *Admin) loginToKeep(c echo.Context, kept []templates.KeptField) error {
+	if c.Request().URL.Path == "/admin/logout" { // logged out already
+		return c.Redirect(http.StatusSeeOther, "/admin/login?bye=1")
+	}
+	v := templates.AdminLoginView{Chrome: a.loginChrome(c), Next: safeNext(c.Request().URL.RequestURI()),
+		Resume: true, Kept: kept}
+	return a.Site.Render(c, http.StatusUnauthorized, templates.AdminLogin(v))
+}
+
+// keptOfLogin takes back the kept values the login form carries.
+func keptOfLogin(c echo.Context) []templates.KeptField {
+	r := c.Request()
+	if err := r.ParseForm(); err != nil {
+		return nil
+	}
+	form := r.PostForm
+	var kept []templates.KeptField
+	for _, name := range slices.Sorted(maps.Keys(form)) {
+		if field, ok := strings.CutPrefix(name, templates.KeptPrefix); ok && field != csrfField {
+			for _, v := range form[name] {
+				kept = append(kept, templates.KeptField{Name: field, Value: v})
+			}
+		}
+	}
+	return kept
 }
 
 func (a *Admin) logout(c echo.Context) error {

@@ -42,6 +42,9 @@ func (a *Admin) RequireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				return c.Redirect(http.StatusSeeOther, "/admin/login?next="+url.QueryEscape(r.URL.RequestURI()))
 			}
+			if kept, ok := keptForm(c); ok {
+				return a.loginToKeep(c, kept)
+			}
 			return Errorf(Forbidden, "Please log in to the admin area first; your session may have expired.")
 		}
 		c.Set(ctxAdmin, u)

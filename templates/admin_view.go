@@ -17,6 +17,19 @@ type AdminLoginView struct {
 	Next   string
 	Error  string
 	Notice string
+	Resume bool        // a form was sent after the session expired: offer to send it again
+	Kept   []KeptField // what it held, carried through the login
+}
+
+// KeptField is one value of a form the admin sent after their session expired.
+type KeptField struct{ Name, Value string }
+
+// AdminResumeView offers, once logged in again, to send the form the expired session
+// refused, with the values it held.
+type AdminResumeView struct {
+	Admin  AdminChrome
+	Action string
+	Fields []KeptField
 }
 
 // AdminDashboardView is the admin's home page.

@@ -90,7 +90,7 @@ func TestAdminOrderRoutes_AreAllBehindTheLogin(t *testing.T) {
 			continue
 		}
 		p := sh.fetch(method, path, url.Values{"_csrf": {sh.token()}, "reason": {"x"}, "name": {"x"}}, nil)
-		if p.Status != http.StatusForbidden || !strings.Contains(textOf(p.Doc), "log in") {
+		if p.Status != http.StatusUnauthorized || !strings.Contains(textOf(p.Doc), "log in") {
 			t.Errorf("%s without a session: %d %q", route, p.Status, textOf(p.Doc))
 		}
 	}

@@ -107,7 +107,8 @@ func wantLoginPage(t *testing.T, p *page, what string) {
 var routeParam = regexp.MustCompile(`:[^/]+`)
 
 // Every /admin route the router knows, whoever added it and however, answers a visitor
-// without a session with the login page (GET) or 403 (anything else). A POST carries a
+// without a session with the login page: a redirect to it (GET), or the page itself
+// with a 401 (anything else), keeping what a form held. A POST carries a
 // valid CSRF token, so what refuses it is the admin guard, not the CSRF check.
 func TestAdmin_EveryAdminRouteNeedsALogin(t *testing.T) {
 	ts := startAdminShop(t)
@@ -129,11 +130,16 @@ func TestAdmin_EveryAdminRouteNeedsALogin(t *testing.T) {
 		if method == http.MethodGet || method == http.MethodHead {
 			p = sh.fetch(method, path, nil, nil)
 			wantLoginPage(t, p, method+" "+r.Path)
+		} else if r.Path == "/admin/logout" { // out already: the login page says so
+			p = sh.fetch(method, path, url.Values{"_csrf": {sh.token()}}, nil)
+			if loc := p.Header.Get("Location"); p.Status != http.StatusSeeOther || loc != "/admin/login?bye=1" {
+				t.Errorf("logout without a session: %d to %q", p.Status, loc)
+			}
 		} else {
 			p = sh.fetch(method, path, url.Values{"_csrf": {sh.token()}, "name": {"x"}}, nil)
 			if p.Status != http.StatusForbidden && p.Status != http.StatusUnauthorized ||
 				!strings.Contains(textOf(p.Doc), "log in") {
-				t.Errorf("%s %s without a session: %d %q, want the guard's 401/403", method, r.Path, p.Status, textOf(p.Doc))
+				t.Errorf("%s %s without a session: %d %q, want the guard's 401 (403 for an upload)", method, r.Path, p.Status, textOf(p.Doc))
 			}
 		}
 		checked++
@@ -353,4 +359,94 @@ func adminFirst(nodes []*html.Node) *html.Node {
 		return nil
 	}
 	return nodes[0]
+}
+
+// An edit sent after the session expired is not lost: the login form carries it, and
+// once logged in again the admin saves it with one click. A wrong password keeps it too.
+func TestAdminSession_ExpiredEditIsKeptThroughTheLogin(t *testing.T) {
+	ts := startAdminShop(t)
+	sh := ts.newShopper(t)
+	adminLogin(t, sh, adminEmail)
+	id := ts.productID(t, "teapot")
+	edit := fmt.Sprintf("/admin/products/%d", id)
+	sh.get(edit)
+	ts.exec(t, `UPDATE admin_sessions SET last_seen_at = ?`, time.Now().UTC().Add(-31*time.Minute))
+	form := goodProduct(url.Values{"name": {"Cast-iron teapot"}, "slug": {"teapot"},
+		"description": {"Keeps tea hot <for> an hour.\nDishwasher safe."}, "price": {"39,90"}})
+	p := sh.submit(edit, form)
+	if p.Status != http.StatusUnauthorized || testIDText(p.Doc, "login-kept") == "" {
+		t.Fatalf("edit after the session expired: %d %q, want 401 and the login form keeping it", p.Status, textOf(p.Doc))
+	}
+	if got := ts.queryText(t, `SELECT name FROM products WHERE id = ?`, id); got == "Cast-iron teapot" {
+		t.Fatal("the edit was saved without a session")
+	}
+	login := func(password string) *page {
+		f, ok := formByTestID(p.Doc, "login-form")
+		if !ok {
+			t.Fatalf("no login form: %q", textOf(p.Doc))
+		}
+		f.Set("email", adminEmail)
+		f.Set("password", password)
+		return sh.submit("/admin/login", f)
+	}
+	if p = login("wrong password"); p.Status != http.StatusUnauthorized || testIDText(p.Doc, "login-kept") == "" {
+		t.Fatalf("a wrong password: %d, want 401 and the edit still kept", p.Status)
+	}
+	p = login(adminPassword)
+	resume, ok := formByTestID(p.Doc, "resume-form")
+	if p.Status != http.StatusOK || !ok {
+		t.Fatalf("after logging in again: %d %q, want the page offering to save", p.Status, textOf(p.Doc))
+	}
+	if action := formAction(p.Doc, "resume-form"); action != edit {
+		t.Errorf("the kept edit posts to %q, want %q", action, edit)
+	}
+	for name := range form {
+		if got := resume.Get(name); got != form.Get(name) {
+			t.Errorf("kept %s = %q, want %q", name, got, form.Get(name))
+		}
+	}
+	if resume.Get("email") != "" || resume.Get("password") != "" {
+		t.Error("the resumed form carries the login's fields")
+	}
+	if p = sh.submit(edit, resume); p.Status != http.StatusSeeOther {
+		t.Fatalf("saving the kept edit: %d %q", p.Status, textOf(p.Doc))
+	}
+	got := ts.queryText(t, `SELECT name || '|' || description || '|' || price_cents FROM products WHERE id = ?`, id)
+	if want := "Cast-iron teapot|Keeps tea hot <for> an hour.\nDishwasher safe.|3990"; got != want {
+		t.Errorf("saved %q, want %q", got, want)
+	}
+
+	// A form that holds nothing but its token (an action button) is offered again too,
+	// rather than its address opened as a page.
+	ts.exec(t, `UPDATE admin_sessions SET last_seen_at = ?`, time.Now().UTC().Add(-31*time.Minute))
+	remove := edit + "/delete"
+	if p = sh.submit(remove, url.Values{}); p.Status != http.StatusUnauthorized {
+		t.Fatalf("delete after the session expired: %d", p.Status)
+	}
+	p = login(adminPassword)
+	if action := formAction(p.Doc, "resume-form"); p.Status != http.StatusOK || action != remove {
+		t.Errorf("after logging in again: %d, a form posting to %q; want one posting to %s", p.Status, action, remove)
+	}
+}
+
+// formByTestID is what the form marked id would send: each named input's value.
+func formByTestID(doc *html.Node, id string) (url.Values, bool) {
+	form := adminFirst(byTestID(doc, id))
+	if form == nil {
+		return nil, false
+	}
+	vals := url.Values{}
+	for _, in := range findAll(form, func(n *html.Node) bool { return isElem(n, "input") }) {
+		if name, ok := attr(in, "name"); ok {
+			v, _ := attr(in, "value")
+			vals.Add(name, v)
+		}
+	}
+	return vals, true
+}
+
+// formAction is where the form marked id posts.
+func formAction(doc *html.Node, id string) string {
+	a, _ := attr(adminFirst(byTestID(doc, id)), "action")
+	return a
 }
