@@ -8,10 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/term"
 
 	"shop/store"
 )
@@ -39,8 +41,13 @@ func adminCommand(ctx context.Context, args []string, getenv func(string) string
 	if email, err = store.NormalizeEmail(email); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Password for %s (at least 10 characters; it is shown as you type): ", email)
-	password, err := readPassword(stdin)
+	tty := terminal(stdin)
+	shown := "it is shown as you type"
+	if tty != nil {
+		shown = "it is not shown as you type"
+	}
+	fmt.Fprintf(stdout, "Password for %s (at least 10 characters; %s): ", email, shown)
+	password, err := readPassword(stdin, tty)
 	fmt.Fprintln(stdout)
 	if err != nil {
 		return err
@@ -70,8 +77,25 @@ func adminCommand(ctx context.Context, args []string, getenv func(string) string
 	return nil
 }
 
-// readPassword reads one line, without its line ending, from a terminal or a pipe.
-func readPassword(r io.Reader) (string, error) {
+// terminal is r when it is a terminal, nil otherwise (a pipe, a file).
+func terminal(r io.Reader) *os.File {
+	if f, ok := r.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return f
+	}
+	return nil
+}
+
+// readPassword reads one line, without its line ending: from tty, when it is not nil,
+// with echo off, so that no one reads the password over the merchant's shoulder or in
+// the terminal's scrollback; otherwise from r, a pipe.
+func readPassword(r io.Reader, tty *os.File) (string, error) {
+	if tty != nil {
+		b, err := term.ReadPassword(int(tty.Fd()))
+		if err != nil {
+			return "", fmt.Errorf("read the password from the terminal: %w", err)
+		}
+		return string(b), nil
+	}
 	line, err := bufio.NewReader(r).ReadString('\n')
 	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
 		return "", errors.New("no password on standard input")

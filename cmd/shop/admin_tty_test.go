@@ -1,0 +1,99 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// openPTY opens a pseudo-terminal: the merchant's terminal is tty, and what it shows
+// comes out of screen.
+func openPTY(t *testing.T) (screen, tty *os.File) {
+	t.Helper()
+	screen, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatalf("this machine has no pseudo-terminals: %v", err)
+	}
+	t.Cleanup(func() { screen.Close() })
+	var n int
+	raw, err := screen.SyscallConn() // Fd would make the file blocking, and deadlines useless
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Control(func(fd uintptr) {
+		if err = unix.IoctlSetPointerInt(int(fd), unix.TIOCSPTLCK, 0); err == nil {
+			n, err = unix.IoctlGetInt(int(fd), unix.TIOCGPTN)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err != nil {
+		t.Fatalf("unlock the pseudo-terminal: %v", err)
+	}
+	tty, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tty.Close() })
+	return screen, tty
+}
+
+// On a terminal the password is read with echo off: the terminal shows nothing of it,
+// and the admin can log in with it.
+func TestAdminCommand_PasswordIsNotShownOnATerminal(t *testing.T) {
+	screen, tty := openPTY(t)
+	dir := t.TempDir()
+	var out strings.Builder
+	done := make(chan error, 1)
+	go func() {
+		done <- adminCommand(context.Background(), []string{"add", "boss@example.com"},
+			func(k string) string { return map[string]string{"SHOP_DATA_DIR": dir}[k] }, tty, &out)
+	}()
+	// Type only once echo is off, as a person would after the prompt: what is typed
+	// before that is echoed by the terminal whatever the program does.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Lflag&unix.ECHO == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("echo was never turned off")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := screen.WriteString("correct horse battery\n"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("admin add: %v\n%s", err, out.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("admin add did not return")
+	}
+	screen.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	shown, _ := io.ReadAll(screen)
+	if strings.Contains(string(shown), "horse") {
+		t.Errorf("the terminal showed the password: %q", shown)
+	}
+	if !strings.Contains(out.String(), "not shown as you type") {
+		t.Errorf("prompt %q does not say the password is hidden", out.String())
+	}
+	if _, err := openStaff(t, dir).Authenticate(context.Background(), "boss@example.com", "correct horse battery", "192.0.2.1"); err != nil {
+		t.Errorf("the new admin cannot log in: %v", err)
+	}
+}
