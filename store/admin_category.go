@@ -99,7 +99,10 @@ func (db *DB) CreateCategory(ctx context.Context, c *Category) error {
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(position), 0) + 1 FROM categories`).Scan(&c.Position); err != nil {
 			return err
 		}
-		return insertCategory(ctx, tx, c)
+		if err := insertCategory(ctx, tx, c); err != nil {
+			return err
+		}
+		return keepOldSlug(ctx, tx, "category", c.ID, "", c.Slug)
 	})
 }
 
@@ -110,15 +113,19 @@ func (db *DB) UpdateCategory(ctx context.Context, c *Category) error {
 		if err := checkCategoryNames(ctx, tx, c); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE categories SET slug = ?, name = ?, description = ? WHERE id = ?`,
-			c.Slug, c.Name, c.Description, c.ID)
+		var old string
+		err := tx.QueryRowContext(ctx, `SELECT slug FROM categories WHERE id = ?`, c.ID).Scan(&old)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Errorf(NotFound, "This category does not exist.")
+		}
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return Errorf(NotFound, "This category does not exist.")
+		if _, err := tx.ExecContext(ctx, `UPDATE categories SET slug = ?, name = ?, description = ? WHERE id = ?`,
+			c.Slug, c.Name, c.Description, c.ID); err != nil {
+			return err
 		}
-		return nil
+		return keepOldSlug(ctx, tx, "category", c.ID, old, c.Slug)
 	})
 }
 

@@ -121,6 +121,9 @@ func (db *DB) CreateProduct(ctx context.Context, p *Product, actor string) error
 		if err := insertProduct(ctx, tx, p); err != nil {
 			return err
 		}
+		if err := keepOldSlug(ctx, tx, "product", p.ID, "", p.Slug); err != nil {
+			return err
+		}
 		if p.Stock == 0 {
 			return nil
 		}
@@ -134,6 +137,17 @@ func (db *DB) UpdateProduct(ctx context.Context, p *Product) error {
 	return db.Tx(ctx, func(tx *Tx) error {
 		var err error
 		if p.Slug, err = productSlug(ctx, tx, p.Slug, p.Name, p.ID); err != nil {
+			return err
+		}
+		var old string
+		err = tx.QueryRowContext(ctx, `SELECT slug FROM products WHERE id = ?`, p.ID).Scan(&old)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Errorf(NotFound, "This product does not exist.")
+		}
+		if err != nil {
+			return err
+		}
+		if err := keepOldSlug(ctx, tx, "product", p.ID, old, p.Slug); err != nil {
 			return err
 		}
 		var cat any

@@ -50,6 +50,9 @@ func (h *Catalogue) home(c echo.Context) error {
 
 func (h *Catalogue) category(c echo.Context) error {
 	cat, err := h.DB.ShopCategoryBySlug(c.Request().Context(), c.Param("slug"))
+	if ErrorCode(err) == NotFound {
+		return h.moved(c, err, "/categories/", h.DB.MovedCategory)
+	}
 	if err != nil {
 		return err
 	}
@@ -157,10 +160,30 @@ func nextPager(base string, page int, more bool) templates.Pager {
 
 func (h *Catalogue) product(c echo.Context) error {
 	p, err := h.DB.PublishedProductBySlug(c.Request().Context(), c.Param("slug"))
+	if ErrorCode(err) == NotFound {
+		return h.moved(c, err, "/products/", h.DB.MovedProduct)
+	}
 	if err != nil {
 		return err
 	}
 	return h.Site.Render(c, http.StatusOK, templates.ProductPage(h.ProductView(c, p, "1", "")))
+}
+
+// moved answers an address that is not found (notFound) with a permanent redirect to
+// the new address of what it showed before the merchant changed its slug, if it did.
+func (h *Catalogue) moved(c echo.Context, notFound error, prefix string, find func(context.Context, string) (string, error)) error {
+	now, err := find(c.Request().Context(), c.Param("slug"))
+	if ErrorCode(err) == NotFound {
+		return notFound
+	}
+	if err != nil {
+		return err
+	}
+	target := prefix + url.PathEscape(now)
+	if q := c.Request().URL.RawQuery; q != "" { // a category's page number, say
+		target += "?" + q
+	}
+	return c.Redirect(http.StatusMovedPermanently, target)
 }
 
 // ProductView fills a product page; the cart re-renders it with a quantity error.

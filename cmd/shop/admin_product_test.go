@@ -478,3 +478,63 @@ func TestAdminCategories_DeleteOnlyWhenEmpty(t *testing.T) {
 		t.Errorf("the deleted category's page: %d, want 404", st)
 	}
 }
+
+// A product or category whose slug the merchant changes keeps its old address: a
+// permanent redirect to the new one, query and all. An old address that another product
+// takes is that product's page; a deleted product's old address is gone.
+func TestRenamedSlugs_OldAddressesRedirect(t *testing.T) {
+	ts := startAdminShop(t)
+	admin := ts.newShopper(t)
+	adminLogin(t, admin, adminEmail)
+	visitor := ts.newShopper(t)
+	wantMoved := func(from, to string) {
+		t.Helper()
+		p := visitor.getPage(from)
+		if loc := p.Header.Get("Location"); p.Status != http.StatusMovedPermanently || loc != to {
+			t.Errorf("GET %s: %d to %q, want 301 to %s", from, p.Status, loc, to)
+		}
+		if st, _ := visitor.get(to); st != http.StatusOK {
+			t.Errorf("GET %s: %d", to, st)
+		}
+	}
+
+	id := ts.productID(t, "teapot")
+	edit := fmt.Sprintf("/admin/products/%d", id)
+	admin.get(edit)
+	if p := admin.submit(edit, goodProduct(url.Values{"name": {"Teapot"}, "slug": {"cast-iron-teapot"}})); p.Status != http.StatusSeeOther {
+		t.Fatalf("rename the teapot: %d", p.Status)
+	}
+	wantMoved("/products/teapot", "/products/cast-iron-teapot")
+	admin.get(edit)
+	if p := admin.submit(edit, goodProduct(url.Values{"name": {"Teapot"}, "slug": {"iron-teapot"}})); p.Status != http.StatusSeeOther {
+		t.Fatalf("rename the teapot again: %d", p.Status)
+	}
+	wantMoved("/products/teapot", "/products/iron-teapot")
+	wantMoved("/products/cast-iron-teapot", "/products/iron-teapot")
+
+	// Another product takes the first address: it is that product's page.
+	admin.get("/admin/products/new")
+	if p := admin.submit("/admin/products", goodProduct(url.Values{"name": {"Glass teapot"}, "slug": {"teapot"}})); p.Status != http.StatusSeeOther {
+		t.Fatalf("create a product at the old address: %d", p.Status)
+	}
+	if p := visitor.getPage("/products/teapot"); p.Status != http.StatusOK || !strings.Contains(textOf(p.Doc), "Glass teapot") {
+		t.Errorf("GET /products/teapot: %d, want the new product's page", p.Status)
+	}
+
+	cat := ts.queryInt(t, `SELECT id FROM categories WHERE slug = 'kitchen'`)
+	cedit := fmt.Sprintf("/admin/categories/%d", cat)
+	admin.get(cedit)
+	if p := admin.submit(cedit, url.Values{"name": {"Kitchen"}, "slug": {"cookware"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("rename the category: %d", p.Status)
+	}
+	wantMoved("/categories/kitchen?page=1", "/categories/cookware?page=1")
+
+	// A product deleted takes its old addresses with it.
+	admin.get(edit)
+	if p := admin.submit(edit+"/delete", nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("delete the teapot: %d", p.Status)
+	}
+	if st, _ := visitor.get("/products/cast-iron-teapot"); st != http.StatusNotFound {
+		t.Errorf("old address of a deleted product: %d, want 404", st)
+	}
+}
