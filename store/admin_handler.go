@@ -27,7 +27,10 @@ type Admin struct {
 	Orders ProductOrders
 	// Dashboard gives the dashboard its order figures; nil shows none.
 	Dashboard OrderDashboard
-	PageSize  int // rows per admin list page; 0 means 25
+	// OrderMoves gives a product's stock history the moves orders made; nil shows the
+	// admin's own moves only.
+	OrderMoves OrderStockMoves
+	PageSize   int // rows per admin list page; 0 means 25
 }
 
 // OrderFigures are the dashboard's order figures, each with the admin list behind it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -26,6 +27,33 @@ type StockMovement struct {
 	Reason     string
 	Actor      string
 	At         time.Time
+	Order      string // the reference of the order that made it, if one did
+}
+
+// OrderStockMoves lists the stock orders took from a product and gave back, newest
+// first, at most limit of each kind; StockAfter is not known. checkout implements it,
+// and the admin's stock history shows them among the admin's own moves.
+type OrderStockMoves interface {
+	OrderStockMoves(ctx context.Context, productID int64, limit int) ([]StockMovement, error)
+}
+
+// mergeMoves puts orders' moves among the admin's, newest first, keeps limit, and
+// fills in the stock after each order's move: counted back from the admin's move just
+// older, whose stock after was recorded, or from stock, the stock now.
+func mergeMoves(admin, orders []StockMovement, limit, stock int) []StockMovement {
+	all := append(append([]StockMovement(nil), admin...), orders...)
+	slices.SortStableFunc(all, func(a, b StockMovement) int { return b.At.Compare(a.At) })
+	all = all[:min(len(all), limit)]
+	after := stock
+	for i := range all {
+		if all[i].Order == "" {
+			after = all[i].StockAfter
+		} else {
+			all[i].StockAfter = after
+		}
+		after -= all[i].Delta
+	}
+	return all
 }
 
 // AdminProductFilter narrows the admin's product list. Zero values mean "any".

@@ -258,18 +258,30 @@ func (a *Admin) productView(c echo.Context, p Product, form templates.AdminProdu
 	if p.Published {
 		v.ShopURL = ProductURL(p.Slug)
 	}
-	moves, err := a.DB.StockMovements(ctx, p.ID, 20)
+	const shown = 20
+	moves, err := a.DB.StockMovements(ctx, p.ID, shown)
 	if err != nil {
 		return v, err
+	}
+	if a.OrderMoves != nil {
+		orders, err := a.OrderMoves.OrderStockMoves(ctx, p.ID, shown)
+		if err != nil {
+			return v, err
+		}
+		moves = mergeMoves(moves, orders, shown, p.Stock)
 	}
 	for _, m := range moves {
 		d := strconv.Itoa(m.Delta)
 		if m.Delta > 0 {
 			d = "+" + d
 		}
-		v.Movements = append(v.Movements, templates.AdminStockMovement{
+		row := templates.AdminStockMovement{
 			At: a.Site.Zone.Stamp(m.At), Actor: m.Actor, Reason: m.Reason, Delta: d, StockAfter: m.StockAfter,
-		})
+		}
+		if m.Order != "" {
+			row.OrderURL = "/admin/orders/" + url.PathEscape(m.Order)
+		}
+		v.Movements = append(v.Movements, row)
 	}
 	return v, nil
 }

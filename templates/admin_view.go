@@ -94,6 +94,7 @@ type AdminStockForm struct {
 type AdminStockMovement struct {
 	At, Actor, Reason, Delta string
 	StockAfter               int
+	OrderURL                 string // the admin page of the order that made it, if one did
 }
 
 // AdminProductView is the new-product page (ID 0) or a product's edit page, which also

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -536,5 +537,51 @@ func TestRenamedSlugs_OldAddressesRedirect(t *testing.T) {
 	}
 	if st, _ := visitor.get("/products/cast-iron-teapot"); st != http.StatusNotFound {
 		t.Errorf("old address of a deleted product: %d, want 404", st)
+	}
+}
+
+// The stock history shows what orders took and gave back among the admin's own
+// moves, newest first, each with the stock after it and a link to the order.
+func TestAdminProduct_StockHistoryShowsOrders(t *testing.T) {
+	ts := startAdminShop(t)
+	admin := ts.newShopper(t)
+	adminLogin(t, admin, adminEmail)
+	id := ts.productID(t, "teapot") // 6 in stock
+	path := fmt.Sprintf("/admin/products/%d", id)
+	admin.get(path)
+	if p := admin.submit(path+"/stock", url.Values{"delta": {"+10"}, "reason": {"Delivery received"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("adjust: %d", p.Status)
+	}
+	first := placeOrder(t, ts, ts.newShopper(t), "teapot", 2)
+	second := placeOrder(t, ts, ts.newShopper(t), "teapot", 1)
+	if p := orderAction(t, admin, second.Ref, "cancel", url.Values{"reason": {"Changed their mind"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("cancel: %d", p.Status)
+	}
+	_, doc := admin.get(path)
+	var got []string
+	for _, row := range byTestID(doc, "stock-movement") {
+		var cells []string
+		for _, td := range findAll(row, func(n *html.Node) bool { return isElem(n, "td") }) {
+			cells = append(cells, strings.Join(strings.Fields(textOf(td)), " "))
+		}
+		got = append(got, strings.Join(cells[1:], " | ")) // all but the time
+	}
+	want := []string{
+		adminEmail + " | +1 | 14 | Order " + second.Ref + " cancelled: stock returned",
+		"shopper | -1 | 13 | Order " + second.Ref + " placed",
+		"shopper | -2 | 14 | Order " + first.Ref + " placed",
+		adminEmail + " | +10 | 16 | Delivery received",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("stock history:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	link := adminFirst(findAll(doc, func(n *html.Node) bool {
+		return isElem(n, "a") && attrIs(n, "href", "/admin/orders/"+first.Ref)
+	}))
+	if link == nil {
+		t.Error("the history does not link to the order")
+	}
+	if stock := ts.queryInt(t, `SELECT stock FROM products WHERE id = ?`, id); stock != 14 {
+		t.Errorf("stock %d, want 14", stock)
 	}
 }

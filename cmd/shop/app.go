@@ -142,7 +142,7 @@ func (a *app) wire(ctx context.Context) error {
 		return err
 	}
 	admin := &store.Admin{DB: a.db, Site: site, Staff: staff, DataDir: a.cfg.DataDir, Idle: a.cfg.AdminIdle, Now: a.now,
-		Orders: a.orders, Dashboard: a.orders}
+		Orders: a.orders, Dashboard: a.orders, OrderMoves: a.orders}
 	guarded := mountAdmin(e, admin, uploadChecks(a.cfg)...)
 	(&checkout.AdminPages{Service: a.orders, Outbox: a.outbox, Frame: admin, Site: site, Logger: a.log}).Routes(guarded)
 	if len(orders.Methods) == 0 {
