@@ -225,8 +225,13 @@ func (m *BankPayments) handle(ctx context.Context, rec *notificationRecord, verr
 			if err := tx.QueryRowContext(ctx, `SELECT payment_state FROM orders WHERE id = ?`, o.ID).Scan(&state); err != nil || state != AwaitingPayment {
 				return err
 			}
-			return addEvent(ctx, tx, o.ID, svc.Now(), "payment_refused",
-				"The bank refused a payment attempt: "+rec.N.RefusalReason, "bank")
+			if err := addEvent(ctx, tx, o.ID, svc.Now(), "payment_refused",
+				"The bank refused a payment attempt: "+rec.N.RefusalReason, "bank"); err != nil {
+				return err
+			}
+			// Both are told, as the bank's own page tells the shopper; once per order.
+			return enqueueMail(ctx, tx, svc.Mails.PaymentRefusedToShopper(o),
+				svc.Mails.PaymentRefusedToMerchant(o, rec.N.RefusalReason))
 		})
 	case !rec.N.Paid():
 		rec.Outcome = "ignored"

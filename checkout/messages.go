@@ -234,6 +234,43 @@ func (m *Mails) ExpiredToShopper(o Order) Mail {
 	return m.render(o, "shopper-expired", o.Email, "Your order "+o.Reference+" has expired", v)
 }
 
+// PaymentRefusedToShopper tells the shopper that the bank refused their payment, and
+// that the order waits for another until it expires. Keyed by order, it goes once
+// however many attempts the bank refuses.
+func (m *Mails) PaymentRefusedToShopper(o Order) Mail {
+	v := templates.MailView{
+		Title: "Your payment was refused",
+		Paragraphs: []string{
+			"The bank refused the payment for order " + o.Reference + ", so nothing was charged.",
+			"Your items stay reserved until " + m.date(o.ExpiresAt) + ". You can try again from your order's page, with another card if need be.",
+		},
+		Link:   m.orderLink(o),
+		Footer: m.shopperFooter(),
+	}
+	order := m.orderView(o, false)
+	v.Order = &order
+	return m.render(o, "shopper-payment-refused", o.Email, "Your payment for order "+o.Reference+" was refused", v)
+}
+
+// PaymentRefusedToMerchant tells the merchant, once per order, that the bank refused a
+// payment attempt, with the bank's reason. Nothing is to be done: the order waits.
+func (m *Mails) PaymentRefusedToMerchant(o Order, reason string) Mail {
+	text := "The bank refused a payment attempt for this order"
+	if reason != "" {
+		text += " (" + reason + ")"
+	}
+	v := templates.MailView{Title: "Payment refused — order " + o.Reference, Paragraphs: []string{
+		text + ". Nothing was charged, and the shopper has been told.",
+		"The order waits for another attempt until " + m.date(o.ExpiresAt) + ", its stock reserved; then it expires and the stock returns. There is nothing to do.",
+	}}
+	order := m.orderView(o, true)
+	order.Customer = &templates.MailCustomer{Name: o.Name, Email: o.Email, Phone: o.Phone}
+	v.Order = &order
+	v.Link = templates.MailLink{Text: "Open the order", URL: m.BaseURL + "/admin/orders/" + url.PathEscape(o.Reference)}
+	subject := fmt.Sprintf("[%s] Payment refused — order %s", m.ShopName, o.Reference)
+	return m.render(o, "merchant-payment-refused", m.Merchant, subject, v)
+}
+
 // render fills in what every mail shares and renders both parts.
 func (m *Mails) render(o Order, kind, to, subject string, v templates.MailView) Mail {
 	v.ShopName = m.ShopName

@@ -161,10 +161,30 @@ func TestMails_ShopperConfirmation(t *testing.T) {
 	}
 }
 
+// The merchant learns of a refused bank payment with the bank's reason, and that there
+// is nothing to do.
+func TestMails_MerchantPaymentRefused(t *testing.T) {
+	o := mailTestOrder()
+	o.PaymentState, o.PaymentMethod = AwaitingPayment, "cmcic"
+	o.ExpiresAt = time.Date(2031, 3, 14, 11, 30, 0, 0, time.UTC)
+	m := testMails().PaymentRefusedToMerchant(o, "Refus")
+	if m.Key != "order/8068/AB12CD34EF/merchant-payment-refused" || m.To != "merchant@example.com" ||
+		m.Subject != "[Le Test] Payment refused — order AB12CD34EF" {
+		t.Errorf("key %q to %q subject %q", m.Key, m.To, m.Subject)
+	}
+	for _, want := range []string{"refused a payment attempt for this order (Refus)", "until 14 March 2031, 11:30 UTC",
+		"nothing to do", "ada@example.com", "https://shop.test/admin/orders/AB12CD34EF"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("text part lacks %q:\n%s", want, m.Text)
+		}
+	}
+}
+
 func TestMails_ShopperMessages(t *testing.T) {
 	o := mailTestOrder()
 	o.PaymentState = Paid
 	o.TrackingNumber = "6A12345678901"
+	o.ExpiresAt = time.Date(2031, 3, 14, 11, 30, 0, 0, time.UTC)
 	mails := testMails()
 	tests := []struct {
 		mail    Mail
@@ -182,6 +202,8 @@ func TestMails_ShopperMessages(t *testing.T) {
 			[]string{"Reason: Out of stock at the supplier", "will be refunded"}},
 		{mails.ExpiredToShopper(o), "shopper-expired", "Your order AB12CD34EF has expired",
 			[]string{"did not receive the payment", "https://shop.test/"}},
+		{mails.PaymentRefusedToShopper(o), "shopper-payment-refused", "Your payment for order AB12CD34EF was refused",
+			[]string{"refused the payment", "nothing was charged", "reserved until 14 March 2031, 11:30 UTC", "?token=tok-Xy_za-Bcd"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind, func(t *testing.T) {

@@ -163,10 +163,22 @@ func bankOrderSnapshot(t *testing.T, ts *testShop, ref string) string {
 	return b.String()
 }
 
-// bankMerchantMails counts the outbox rows addressed to the merchant about ref.
+// bankMerchantMails counts the outbox rows addressed to the merchant about ref, but the
+// notice of a refused attempt (see bankRefusalMails).
 func bankMerchantMails(t *testing.T, ts *testShop, ref string) int64 {
 	t.Helper()
-	return ts.queryInt(t, `SELECT count(*) FROM outbox WHERE recipient = ? AND order_ref = ?`, ts.cfg.Merchant, ref)
+	return ts.queryInt(t, `SELECT count(*) FROM outbox WHERE recipient = ? AND order_ref = ?
+		AND key NOT LIKE '%/merchant-payment-refused'`, ts.cfg.Merchant, ref)
+}
+
+// bankRefusalMails counts the notices of a refused payment about ref: to the merchant,
+// and to the shopper.
+func bankRefusalMails(t *testing.T, ts *testShop, ref string) (merchant, shopper int64) {
+	t.Helper()
+	count := func(kind string) int64 {
+		return ts.queryInt(t, `SELECT count(*) FROM outbox WHERE order_ref = ? AND key LIKE ?`, ref, "%/"+kind)
+	}
+	return count("merchant-payment-refused"), count("shopper-payment-refused")
 }
 
 // bankEvents counts the order's timeline events of one kind ("paid", "payment_refused").

@@ -420,7 +420,10 @@ func TestBankSandbox_EndToEndOverHTTP(t *testing.T) {
 					t.Errorf("recorded notifications = %+v", rows)
 				}
 				if n := bankMerchantMails(t, ts, ref); n != 0 {
-					t.Errorf("%d merchant mails after a refusal, want 0", n)
+					t.Errorf("%d merchant mails but the refusal's after a refusal, want 0", n)
+				}
+				if merchant, shopper := bankRefusalMails(t, ts, ref); merchant != 1 || shopper != 1 {
+					t.Errorf("refusal mails: %d to the merchant, %d to the shopper; want one each", merchant, shopper)
 				}
 
 				accepted(t, bankPayAtSandbox(t, ts, sh, ref, bankCardOK))

@@ -356,6 +356,10 @@ func TestBankNotify_Table(t *testing.T) {
 					t.Errorf("%d payment_refused events, want 1", n)
 				}
 				expectBankAck(t, bn.notify(t, http.MethodPost, bankSealed(t, format, annulation(ref, o))), cmcic.AckOK)
+				// Two refused attempts: the merchant and the shopper are told once.
+				if merchant, shopper := bankRefusalMails(t, ts, ref); merchant != 1 || shopper != 1 {
+					t.Errorf("refusal mails: %d to the merchant, %d to the shopper; want one each", merchant, shopper)
+				}
 				expectBankAck(t, bn.notify(t, http.MethodPost, bankSealed(t, format, paiement(ref, o))), cmcic.AckOK)
 				expectPaidOnce(t, ref)
 				var outcomes []string
@@ -378,6 +382,9 @@ func TestBankNotify_Table(t *testing.T) {
 				expectPaidOnce(t, ref)
 				if n := bankEvents(t, ts, ref, "payment_refused"); n != 0 {
 					t.Errorf("%d payment_refused events on a paid order, want 0", n)
+				}
+				if merchant, shopper := bankRefusalMails(t, ts, ref); merchant+shopper != 0 {
+					t.Errorf("%d refusal mails about a paid order, want none", merchant+shopper)
 				}
 				if rows := bankNotificationsOf(t, ts, ref); len(rows) != 2 || rows[1].Outcome != "refused" {
 					t.Errorf("recorded notifications = %+v, want the Annulation recorded", rows)
