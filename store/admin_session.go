@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -42,7 +43,9 @@ func (a *Admin) RequireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				return c.Redirect(http.StatusSeeOther, "/admin/login?next="+url.QueryEscape(r.URL.RequestURI()))
 			}
-			if kept, ok := keptForm(c); ok {
+			// Not for an address no route takes (the group's catch-all): sent again after
+			// the login, the form would only find that out then.
+			if kept, ok := keptForm(c); ok && !strings.HasSuffix(c.Path(), "*") {
 				return a.loginToKeep(c, kept)
 			}
 			return Errorf(Forbidden, "Please log in to the admin area first; your session may have expired.")

@@ -103,7 +103,7 @@ func (a *app) wire(ctx context.Context) error {
 	if o := bank.origin(); o != "" && o != base {
 		formActions = append(formActions, o)
 	}
-	e := newEcho(a.cfg, a.log, site, formActions...)
+	e, routes := newEcho(a.cfg, a.log, site, formActions...)
 	e.GET("/healthz", a.healthz)
 	e.GET("/static/*", echo.WrapHandler(assets))
 
@@ -143,7 +143,7 @@ func (a *app) wire(ctx context.Context) error {
 	}
 	admin := &store.Admin{DB: a.db, Site: site, Staff: staff, DataDir: a.cfg.DataDir, Idle: a.cfg.AdminIdle, Now: a.now,
 		Orders: a.orders, Dashboard: a.orders, OrderMoves: a.orders}
-	guarded := mountAdmin(e, admin, uploadChecks(a.cfg)...)
+	guarded := mountAdmin(e, admin, routes.notFound, uploadChecks(a.cfg)...)
 	(&checkout.AdminPages{Service: a.orders, Outbox: a.outbox, Frame: admin, Site: site, Logger: a.log}).Routes(guarded)
 	if len(orders.Methods) == 0 {
 		a.log.Warn("no payment method is configured: orders can be placed but not paid; set SHOP_CARD_KEY or SHOP_CMCIC_URL")
@@ -151,13 +151,7 @@ func (a *app) wire(ctx context.Context) error {
 	if bank.sandbox != nil {
 		e.Any("/_bank/*", echo.WrapHandler(http.StripPrefix("/_bank", bank.sandbox)))
 	}
-	e.RouteNotFound(notFoundRoute, func(c echo.Context) error {
-		if allow := allowedMethods(e, c.Request()); allow != "" {
-			c.Response().Header().Set(echo.HeaderAllow, allow)
-			return echo.ErrMethodNotAllowed
-		}
-		return store.Errorf(store.NotFound, "We could not find this page.")
-	}, site.Sessions.Visitor)
+	e.RouteNotFound("/*", routes.notFound, site.Sessions.Visitor)
 	a.echo = e
 	return nil
 }

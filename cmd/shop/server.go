@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
@@ -39,41 +40,75 @@ func requestIDs() func() string {
 	return func() string { return prefix + strconv.FormatUint(n.Add(1), 36) }
 }
 
-// notFoundRoute catches every request no route takes. It changes nothing, so it needs
-// no CSRF token: a POST to a page that only shows must answer 405, not "form expired".
-const notFoundRoute = "/*"
+// routeTable tells the shop's own routes from the catch-all ones echo's router falls
+// back on: the not-found page, and the two echo adds to a group with middleware (the
+// admin area). A request that reaches none of the shop's routes changes nothing, so it
+// needs no CSRF token, and it answers 405 when its address takes other methods. The
+// routes are read on first use, when all are registered.
+type routeTable struct {
+	e    *echo.Echo
+	once sync.Once
+	real map[routeKey]bool
+}
 
-// allowedMethods lists the methods that do have a route at r's path ("" when none), for
-// a 405 and its Allow header. echo would answer 405 itself, but its router prefers the
-// catch-all route, which gives the shop its own not-found page.
-func allowedMethods(e *echo.Echo, r *http.Request) string {
+type routeKey struct{ method, path string }
+
+func (t *routeTable) has(method, path string) bool {
+	t.once.Do(func() {
+		t.real = map[routeKey]bool{}
+		for _, r := range t.e.Routes() {
+			if r.Method != echo.RouteNotFound {
+				t.real[routeKey{r.Method, r.Path}] = true
+			}
+		}
+	})
+	return t.real[routeKey{method, path}]
+}
+
+// allowed lists the methods that have a route at r's path ("" when none), for a 405
+// and its Allow header. echo would answer 405 itself, but its router prefers the
+// catch-all routes.
+func (t *routeTable) allowed(r *http.Request) string {
 	var allow []string
 	for _, m := range []string{http.MethodGet, http.MethodPost} {
-		c := e.NewContext(r, nil)
-		e.Router().Find(m, echo.GetPath(r), c)
-		if c.Path() == notFoundRoute {
+		c := t.e.NewContext(r, nil)
+		t.e.Router().Find(m, echo.GetPath(r), c)
+		if !t.has(m, c.Path()) {
 			continue
 		}
 		allow = append(allow, m)
-		if m == http.MethodGet {
-			allow = append(allow, http.MethodHead) // headAsGet answers it
+		if m == http.MethodGet && r.URL.Path != checkout.NotifyPath { // headAsGet answers it
+			allow = append(allow, http.MethodHead)
 		}
 	}
 	return strings.Join(allow, ", ")
 }
 
+// notFound answers a request no route of the shop's takes: 405 when its address takes
+// other methods, the not-found page otherwise.
+func (t *routeTable) notFound(c echo.Context) error {
+	if allow := t.allowed(c.Request()); allow != "" {
+		c.Response().Header().Set(echo.HeaderAllow, allow)
+		return echo.ErrMethodNotAllowed
+	}
+	return store.Errorf(store.NotFound, "We could not find this page.")
+}
+
 // noCSRF lists the routes that other servers call, authenticated otherwise: the bank's
-// notification (by its MAC) and the sandbox bank's own pages; and the catch-all route.
-func noCSRF(c echo.Context) bool {
+// notification (by its MAC) and the sandbox bank's own pages; and a request no route of
+// the shop's takes.
+func noCSRF(c echo.Context, routes *routeTable) bool {
 	p := c.Request().URL.Path
-	return c.Path() == notFoundRoute || p == checkout.NotifyPath || strings.HasPrefix(p, "/_bank/") ||
+	return !routes.has(c.Request().Method, c.Path()) || p == checkout.NotifyPath || strings.HasPrefix(p, "/_bank/") ||
 		strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/media/") || p == "/healthz"
 }
 
 // newEcho builds the server with the shop's middleware; formActions are extra origins
-// that forms may post to (the bank's payment page).
-func newEcho(cfg *config, logger *slog.Logger, site *store.Site, formActions ...string) *echo.Echo {
+// that forms may post to (the bank's payment page). Its routes table answers what no
+// route takes (see routeTable).
+func newEcho(cfg *config, logger *slog.Logger, site *store.Site, formActions ...string) (*echo.Echo, *routeTable) {
 	e := echo.New()
+	routes := &routeTable{e: e}
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = site.HandleError
 	e.IPExtractor = echo.ExtractIPDirect()
@@ -126,8 +161,8 @@ func newEcho(cfg *config, logger *slog.Logger, site *store.Site, formActions ...
 		ContentSecurityPolicy: contentSecurityPolicy(formActions),
 	}))
 	e.Use(middleware.CSRFWithConfig(csrfConfig(secure,
-		func(c echo.Context) bool { return noCSRF(c) || isUpload(c) })))
-	return e
+		func(c echo.Context) bool { return noCSRF(c, routes) || isUpload(c) })))
+	return e, routes
 }
 
 // logPathLimit bounds the path a request log line shows: the shop's own addresses are

@@ -552,6 +552,7 @@ func TestWrongMethod_Answers405WithAllow(t *testing.T) {
 		{http.MethodDelete, "/cart", "GET, HEAD"},
 		{http.MethodPost, "/products/honey", "GET, HEAD"},
 		{http.MethodPut, "/checkout", "GET, HEAD, POST"},
+		{http.MethodHead, "/payment/cmcic/notify", "GET, POST"}, // a HEAD must not act as the GET that pays
 	} {
 		p := sh.fetch(tt.method, tt.path, url.Values{"product_id": {"1"}, "quantity": {"3"}}, nil)
 		if p.Status != http.StatusMethodNotAllowed || p.Header.Get("Allow") != tt.allow {
@@ -565,5 +566,30 @@ func TestWrongMethod_Answers405WithAllow(t *testing.T) {
 	}
 	if after := lines(); after != before {
 		t.Errorf("cart lines %s → %s", before, after)
+	}
+
+	// The admin area's own catch-all answers the same way, once past the login. Before
+	// it, a form sent to an address that takes none is refused, not kept to be sent again.
+	addAdmin(t, ts, adminEmail)
+	if p := ts.newShopper(t).fetch(http.MethodPost, "/admin/orders", url.Values{"q": {"x"}}, nil); p.Status != http.StatusForbidden {
+		t.Errorf("POST /admin/orders without a session: %d, want 403", p.Status)
+	}
+	admin := ts.newShopper(t)
+	adminLogin(t, admin, adminEmail)
+	admin.get("/admin")
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{http.MethodPost, "/admin/orders", http.StatusMethodNotAllowed, "GET, HEAD"},
+		{http.MethodGet, "/admin/logout", http.StatusMethodNotAllowed, "POST"},
+		{http.MethodGet, "/admin/no/such/page", http.StatusNotFound, ""},
+		{http.MethodPost, "/admin/no/such/page", http.StatusNotFound, ""},
+	} {
+		p := admin.fetch(tt.method, tt.path, url.Values{}, nil)
+		if p.Status != tt.status || p.Header.Get("Allow") != tt.allow {
+			t.Errorf("admin %s %s: %d, Allow %q; want %d, Allow %q", tt.method, tt.path, p.Status, p.Header.Get("Allow"), tt.status, tt.allow)
+		}
 	}
 }
