@@ -183,6 +183,9 @@ func (h *Catalogue) moved(c echo.Context, notFound error, prefix string, find fu
 	if q := c.Request().URL.RawQuery; q != "" { // a category's page number, say
 		target += "?" + q
 	}
+	// Permanent for search engines, but checked again by browsers, which otherwise keep
+	// a 301 for good: a slug given back (or to another product) would loop or mislead.
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
 	return c.Redirect(http.StatusMovedPermanently, target)
 }
 

@@ -494,6 +494,10 @@ func TestRenamedSlugs_OldAddressesRedirect(t *testing.T) {
 		if loc := p.Header.Get("Location"); p.Status != http.StatusMovedPermanently || loc != to {
 			t.Errorf("GET %s: %d to %q, want 301 to %s", from, p.Status, loc, to)
 		}
+		// A browser keeps a 301 for good unless told to check it again.
+		if cc := p.Header.Get("Cache-Control"); cc != "no-cache" {
+			t.Errorf("GET %s: Cache-Control %q, want no-cache", from, cc)
+		}
 		if st, _ := visitor.get(to); st != http.StatusOK {
 			t.Errorf("GET %s: %d", to, st)
 		}
@@ -512,6 +516,19 @@ func TestRenamedSlugs_OldAddressesRedirect(t *testing.T) {
 	}
 	wantMoved("/products/teapot", "/products/iron-teapot")
 	wantMoved("/products/cast-iron-teapot", "/products/iron-teapot")
+	// Given back its first slug, the product is there again, and the others lead to it.
+	admin.get(edit)
+	if p := admin.submit(edit, goodProduct(url.Values{"name": {"Teapot"}, "slug": {"teapot"}})); p.Status != http.StatusSeeOther {
+		t.Fatalf("rename the teapot back: %d", p.Status)
+	}
+	if st, _ := visitor.get("/products/teapot"); st != http.StatusOK {
+		t.Errorf("GET /products/teapot once given back: %d", st)
+	}
+	wantMoved("/products/iron-teapot", "/products/teapot")
+	admin.get(edit)
+	if p := admin.submit(edit, goodProduct(url.Values{"name": {"Teapot"}, "slug": {"iron-teapot"}})); p.Status != http.StatusSeeOther {
+		t.Fatalf("rename the teapot once more: %d", p.Status)
+	}
 
 	// Another product takes the first address: it is that product's page.
 	admin.get("/admin/products/new")
