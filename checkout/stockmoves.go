@@ -2,7 +2,6 @@ package checkout
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"shop/store"
@@ -11,17 +10,17 @@ import (
 var _ store.OrderStockMoves = (*Service)(nil)
 
 // stockReturning are the events whose transition puts an order's stock back
-// (returnOrderStock): the first of them on an order is when its stock returned, as no
-// order can be expired, rejected or cancelled once it is any of these.
-var stockReturning = []string{"expired", "rejected", "cancelled"}
+// (returnOrderStock), as an SQL list: the first of them on an order is when its stock
+// returned, as no order can be expired, rejected or cancelled once it is any of these.
+const stockReturning = `'expired', 'rejected', 'cancelled'`
 
 // OrderStockMoves lists, newest first, the stock orders took from a product when they
 // were placed and gave back when they expired or were rejected or cancelled, for the
 // admin's stock history. Each kind is read up to limit, so the newest limit of both
 // together are among them.
-func (s *Service) OrderStockMoves(ctx context.Context, productID int64, limit int) ([]store.StockMovement, error) {
+func (s *Service) OrderStockMoves(ctx context.Context, q store.Querier, productID int64, limit int) ([]store.StockMovement, error) {
 	var out []store.StockMovement
-	rows, err := s.DB.R.QueryContext(ctx, `SELECT o.created_at, o.reference, sum(l.quantity)
+	rows, err := q.QueryContext(ctx, `SELECT o.created_at, o.reference, sum(l.quantity)
 		FROM order_lines l JOIN orders o ON o.id = l.order_id
 		WHERE l.product_id = ? GROUP BY l.order_id ORDER BY l.order_id DESC LIMIT ?`, productID, limit)
 	if err != nil {
@@ -41,10 +40,9 @@ func (s *Service) OrderStockMoves(ctx context.Context, productID int64, limit in
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	kinds := "'" + strings.Join(stockReturning, "', '") + "'"
-	rows, err = s.DB.R.QueryContext(ctx, `SELECT e.at, e.kind, e.actor, o.reference, sum(l.quantity)
+	rows, err = q.QueryContext(ctx, `SELECT e.at, e.kind, e.actor, o.reference, sum(l.quantity)
 		FROM order_lines l JOIN orders o ON o.id = l.order_id
-		JOIN order_events e ON e.id = (SELECT min(id) FROM order_events WHERE order_id = o.id AND kind IN (`+kinds+`))
+		JOIN order_events e ON e.id = (SELECT min(id) FROM order_events WHERE order_id = o.id AND kind IN (`+stockReturning+`))
 		WHERE l.product_id = ? AND o.stock_returned = 1
 		GROUP BY l.order_id ORDER BY e.id DESC LIMIT ?`, productID, limit)
 	if err != nil {

@@ -31,10 +31,43 @@ type StockMovement struct {
 }
 
 // OrderStockMoves lists the stock orders took from a product and gave back, newest
-// first, at most limit of each kind; StockAfter is not known. checkout implements it,
-// and the admin's stock history shows them among the admin's own moves.
+// first, at most limit of each kind, read with q; StockAfter is not known. checkout
+// implements it, and the admin's stock history shows them among the admin's own moves.
 type OrderStockMoves interface {
-	OrderStockMoves(ctx context.Context, productID int64, limit int) ([]StockMovement, error)
+	OrderStockMoves(ctx context.Context, q Querier, productID int64, limit int) ([]StockMovement, error)
+}
+
+// Querier runs a query: a read transaction, for a page drawn from one snapshot.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// StockHistory is a product's stock now and its latest limit moves, newest first: the
+// admin's, and with orders (when not nil) those orders made. All are read in one read
+// transaction, so an order placed meanwhile is in both the stock and the moves or in
+// neither.
+func (db *DB) StockHistory(ctx context.Context, productID int64, limit int, orders OrderStockMoves) (int, []StockMovement, error) {
+	tx, err := db.R.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer tx.Rollback() // it only read
+	var stock int
+	if err := tx.QueryRowContext(ctx, `SELECT stock FROM products WHERE id = ?`, productID).Scan(&stock); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil, Errorf(NotFound, "This product does not exist.")
+		}
+		return 0, nil, err
+	}
+	moves, err := stockMovements(ctx, tx, productID, limit)
+	if err != nil || orders == nil {
+		return stock, moves, err
+	}
+	made, err := orders.OrderStockMoves(ctx, tx, productID, limit)
+	if err != nil {
+		return 0, nil, err
+	}
+	return stock, mergeMoves(moves, made, limit, stock), nil
 }
 
 // mergeMoves puts orders' moves among the admin's, newest first, keeps limit, and
@@ -156,7 +189,7 @@ func (db *DB) CreateProduct(ctx context.Context, p *Product, actor string) error
 			return nil
 		}
 		return insertMovement(ctx, tx, StockMovement{ProductID: p.ID, Delta: p.Stock, StockAfter: p.Stock,
-			Reason: "Opening stock", Actor: actor, At: time.Now().UTC()})
+			Reason: "Opening stock", Actor: actor, At: db.now()})
 	})
 }
 
@@ -184,7 +217,7 @@ func (db *DB) UpdateProduct(ctx context.Context, p *Product) error {
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE products SET slug = ?, name = ?, description = ?, price_cents = ?,
 			vat_rate = ?, category_id = ?, published = ?, updated_at = ? WHERE id = ?`,
-			p.Slug, p.Name, p.Description, p.PriceCents, p.VATRate, cat, p.Published, time.Now().UTC(), p.ID)
+			p.Slug, p.Name, p.Description, p.PriceCents, p.VATRate, cat, p.Published, db.now(), p.ID)
 		if err != nil {
 			return err
 		}
@@ -200,7 +233,7 @@ func (db *DB) UpdateProduct(ctx context.Context, p *Product) error {
 func (db *DB) AdjustStock(ctx context.Context, productID int64, delta int, reason, actor string) (int, error) {
 	var after int
 	err := db.Tx(ctx, func(tx *Tx) error {
-		now := time.Now().UTC()
+		now := db.now()
 		err := tx.QueryRowContext(ctx, `UPDATE products SET stock = stock + ?, updated_at = ?
 			WHERE id = ? AND stock + ? >= 0 RETURNING stock`, delta, now, productID, delta).Scan(&after)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -227,9 +260,14 @@ func insertMovement(ctx context.Context, tx *Tx, m StockMovement) error {
 	return err
 }
 
-// StockMovements lists a product's latest stock changes, newest first.
+// StockMovements lists a product's latest stock changes made in the admin area, newest
+// first.
 func (db *DB) StockMovements(ctx context.Context, productID int64, limit int) ([]StockMovement, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT id, product_id, delta, stock_after, reason, actor, at
+	return stockMovements(ctx, db.R, productID, limit)
+}
+
+func stockMovements(ctx context.Context, q Querier, productID int64, limit int) ([]StockMovement, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, product_id, delta, stock_after, reason, actor, at
 		FROM stock_movements WHERE product_id = ? ORDER BY id DESC LIMIT ?`, productID, limit)
 	if err != nil {
 		return nil, err
@@ -257,7 +295,7 @@ func (db *DB) SetProductImage(ctx context.Context, productID int64, image string
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE products SET image = ?, updated_at = ? WHERE id = ?`,
-			image, time.Now().UTC(), productID)
+			image, db.now(), productID)
 		return err
 	})
 	return old, err
@@ -276,7 +314,7 @@ func (db *DB) RemoveProduct(ctx context.Context, productID int64, refs ProductOr
 		}
 		if inOrders {
 			res, err := tx.ExecContext(ctx, `UPDATE products SET published = 0, updated_at = ? WHERE id = ?`,
-				time.Now().UTC(), productID)
+				db.now(), productID)
 			if err != nil {
 				return err
 			}

@@ -258,18 +258,11 @@ func (a *Admin) productView(c echo.Context, p Product, form templates.AdminProdu
 	if p.Published {
 		v.ShopURL = ProductURL(p.Slug)
 	}
-	const shown = 20
-	moves, err := a.DB.StockMovements(ctx, p.ID, shown)
+	stock, moves, err := a.DB.StockHistory(ctx, p.ID, 20, a.OrderMoves)
 	if err != nil {
 		return v, err
 	}
-	if a.OrderMoves != nil {
-		orders, err := a.OrderMoves.OrderStockMoves(ctx, p.ID, shown)
-		if err != nil {
-			return v, err
-		}
-		moves = mergeMoves(moves, orders, shown, p.Stock)
-	}
+	v.Stock = stock // as the history shows it
 	for _, m := range moves {
 		d := strconv.Itoa(m.Delta)
 		if m.Delta > 0 {

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSlugify(t *testing.T) {
@@ -276,5 +278,34 @@ func TestMoveCategory_SwapsWithItsNeighbour(t *testing.T) {
 	c := Category{Name: "Kitchen!"} // another name, the same slug: the next free one
 	if err := db.CreateCategory(ctx, &c); err != nil || c.Slug != "kitchen-2" || c.Position != len(before)+1 {
 		t.Errorf("CreateCategory = %+v, %v; want slug kitchen-2 at the end", c, err)
+	}
+}
+
+// Orders' moves sit among the admin's by time; the stock after each is counted back
+// from the stock now, and again from each admin move's recorded stock after, so a
+// change nobody recorded shows where it happened rather than shifting every older line.
+func TestMergeMoves_CountsBackFromTheNearestRecordedStock(t *testing.T) {
+	at := func(min int) time.Time { return time.Date(2026, 6, 15, 10, min, 0, 0, time.UTC) }
+	admin := []StockMovement{
+		{Delta: -1, StockAfter: 13, Reason: "Broken", At: at(30)},
+		{Delta: +10, StockAfter: 16, Reason: "Delivery", At: at(10)},
+	}
+	orders := []StockMovement{
+		{Delta: +1, Order: "B", At: at(50)},
+		{Delta: -1, Order: "B", At: at(40)},
+		{Delta: -2, Order: "A", At: at(20)},
+	}
+	// 100 came in unrecorded after the last move: the stock now is 113.
+	got := mergeMoves(admin, orders, 10, 113)
+	var lines []string
+	for _, m := range got {
+		lines = append(lines, fmt.Sprintf("%s%s %+d → %d", m.Order, m.Reason, m.Delta, m.StockAfter))
+	}
+	want := []string{"B +1 → 113", "B -1 → 112", "Broken -1 → 13", "A -2 → 14", "Delivery +10 → 16"}
+	if !slices.Equal(lines, want) {
+		t.Errorf("merged:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	if got := mergeMoves(admin, orders, 2, 113); len(got) != 2 || got[1].StockAfter != 112 {
+		t.Errorf("cut to 2: %+v", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -31,6 +32,17 @@ type DB struct {
 	watch      catalogueWatch // the catalogue's generation, for the listing cache
 	listings   listingCache
 	wr         writer
+
+	// Now is the clock of the times the catalogue's writes record (stock moves, updates);
+	// nil means time.Now. Set it before the first write, as main does with its own.
+	Now func() time.Time
+}
+
+func (db *DB) now() time.Time {
+	if db.Now != nil {
+		return db.Now().UTC()
+	}
+	return time.Now().UTC()
 }
 
 // Open opens (creating if needed) the database file at path and applies the embedded

@@ -50,6 +50,7 @@ func newApp(ctx context.Context, cfg *config, logger *slog.Logger, opts ...func(
 	for _, opt := range opts {
 		opt(a)
 	}
+	db.Now = a.now
 	if err := a.wire(ctx); err != nil {
 		db.Close()
 		return nil, err
