@@ -47,7 +47,7 @@ func adminCommand(ctx context.Context, args []string, getenv func(string) string
 		shown = "it is not shown as you type"
 	}
 	fmt.Fprintf(stdout, "Password for %s (at least 10 characters; %s): ", email, shown)
-	password, err := readPassword(stdin, tty)
+	password, err := readPassword(ctx, stdin, tty)
 	fmt.Fprintln(stdout)
 	if err != nil {
 		return err
@@ -87,14 +87,35 @@ func terminal(r io.Reader) *os.File {
 
 // readPassword reads one line, without its line ending: from tty, when it is not nil,
 // with echo off, so that no one reads the password over the merchant's shoulder or in
-// the terminal's scrollback; otherwise from r, a pipe.
-func readPassword(r io.Reader, tty *os.File) (string, error) {
+// the terminal's scrollback; otherwise from r, a pipe. On a terminal, ctx ending (Ctrl-C)
+// stops the wait and puts echo back.
+func readPassword(ctx context.Context, r io.Reader, tty *os.File) (string, error) {
 	if tty != nil {
-		b, err := term.ReadPassword(int(tty.Fd()))
+		fd := int(tty.Fd())
+		state, err := term.GetState(fd)
 		if err != nil {
 			return "", fmt.Errorf("read the password from the terminal: %w", err)
 		}
-		return string(b), nil
+		type line struct {
+			b   []byte
+			err error
+		}
+		read := make(chan line, 1)
+		go func() {
+			b, err := term.ReadPassword(fd)
+			read <- line{b, err}
+		}()
+		select {
+		case l := <-read:
+			if l.err != nil {
+				return "", fmt.Errorf("read the password from the terminal: %w", l.err)
+			}
+			return string(l.b), nil
+		case <-ctx.Done():
+			// The read stays pending until the program ends, which it is about to.
+			_ = term.Restore(fd, state)
+			return "", ctx.Err()
+		}
 	}
 	line, err := bufio.NewReader(r).ReadString('\n')
 	if err != nil && !(errors.Is(err, io.EOF) && line != "") {

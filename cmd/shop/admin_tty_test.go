@@ -60,20 +60,7 @@ func TestAdminCommand_PasswordIsNotShownOnATerminal(t *testing.T) {
 	}()
 	// Type only once echo is off, as a person would after the prompt: what is typed
 	// before that is echoed by the terminal whatever the program does.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Lflag&unix.ECHO == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("echo was never turned off")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	echoOff(t, tty)
 	if _, err := screen.WriteString("correct horse battery\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -95,5 +82,54 @@ func TestAdminCommand_PasswordIsNotShownOnATerminal(t *testing.T) {
 	}
 	if _, err := openStaff(t, dir).Authenticate(context.Background(), "boss@example.com", "correct horse battery", "192.0.2.1"); err != nil {
 		t.Errorf("the new admin cannot log in: %v", err)
+	}
+}
+
+// echoOff waits until the terminal's echo is off, the moment the prompt waits.
+func echoOff(t *testing.T, tty *os.File) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Lflag&unix.ECHO == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("echo was never turned off")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Ctrl-C (the context ending) at the hidden prompt stops the command at once and gives
+// the terminal its echo back: the merchant is not left typing blind.
+func TestAdminCommand_InterruptedPromptPutsEchoBack(t *testing.T) {
+	_, tty := openPTY(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- adminCommand(ctx, []string{"add", "boss@example.com"},
+			func(k string) string { return map[string]string{"SHOP_DATA_DIR": dir}[k] }, tty, io.Discard)
+	}()
+	echoOff(t, tty)
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("an interrupted prompt added the admin")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the command kept waiting for the password after Ctrl-C")
+	}
+	st, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Lflag&unix.ECHO == 0 {
+		t.Error("the terminal was left with echo off")
 	}
 }
