@@ -127,13 +127,13 @@ func readPassword(ctx context.Context, r io.Reader, tty *os.File) (string, error
 // mountAdmin registers the admin area on e: the login form alone in the open, every other
 // /admin route behind RequireAdmin by construction (the group carries it, so a new route
 // cannot forget it), and the uploaded images under /media/. Other packages' admin pages
-// (orders, mail) go on the group it returns. An /admin address no route takes gets
-// notFound, once past the guard.
+// (orders, mail) go on the group it returns. An address under /admin/ that no route
+// takes gets notFound, once past the guard.
 func mountAdmin(e *echo.Echo, admin *store.Admin, notFound echo.HandlerFunc, inside ...echo.MiddlewareFunc) *echo.Group {
 	e.GET("/media/*", admin.MediaHandler())
 	guarded := e.Group("/admin", append([]echo.MiddlewareFunc{admin.RequireAdmin}, inside...)...)
-	// echo gave the group catch-all routes of its own, which answer a bare 404.
-	guarded.RouteNotFound("", notFound)
+	// echo gave the group a catch-all route of its own, which answers a bare 404. (A
+	// wrong method on /admin itself falls back to the shop's catch-all.)
 	guarded.RouteNotFound("/*", notFound)
 	admin.Routes(e.Group("/admin"), guarded)
 	return guarded

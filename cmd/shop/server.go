@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"regexp"
@@ -44,25 +45,34 @@ func requestIDs() func() string {
 // back on: the not-found page, and the two echo adds to a group with middleware (the
 // admin area). A request that reaches none of the shop's routes changes nothing, so it
 // needs no CSRF token, and it answers 405 when its address takes other methods. The
-// routes are read on first use, when all are registered.
+// table follows every route echo adds, whenever it is added: a route it did not know
+// would go without its CSRF check.
 type routeTable struct {
 	e    *echo.Echo
-	once sync.Once
-	real map[routeKey]bool
+	mu   sync.Mutex                        // serialises adds
+	real atomic.Pointer[map[routeKey]bool] // replaced whole on each add: requests read it without a lock
 }
 
 type routeKey struct{ method, path string }
 
-func (t *routeTable) has(method, path string) bool {
-	t.once.Do(func() {
-		t.real = map[routeKey]bool{}
-		for _, r := range t.e.Routes() {
-			if r.Method != echo.RouteNotFound {
-				t.real[routeKey{r.Method, r.Path}] = true
-			}
+func newRouteTable(e *echo.Echo) *routeTable {
+	t := &routeTable{e: e}
+	t.real.Store(&map[routeKey]bool{})
+	e.OnAddRouteHandler = func(_ string, r echo.Route, _ echo.HandlerFunc, _ []echo.MiddlewareFunc) {
+		if r.Method == echo.RouteNotFound {
+			return
 		}
-	})
-	return t.real[routeKey{method, path}]
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		next := maps.Clone(*t.real.Load())
+		next[routeKey{r.Method, r.Path}] = true
+		t.real.Store(&next)
+	}
+	return t
+}
+
+func (t *routeTable) has(method, path string) bool {
+	return (*t.real.Load())[routeKey{method, path}]
 }
 
 // allowed lists the methods that have a route at r's path ("" when none), for a 405
@@ -108,7 +118,7 @@ func noCSRF(c echo.Context, routes *routeTable) bool {
 // route takes (see routeTable).
 func newEcho(cfg *config, logger *slog.Logger, site *store.Site, formActions ...string) (*echo.Echo, *routeTable) {
 	e := echo.New()
-	routes := &routeTable{e: e}
+	routes := newRouteTable(e) // before any route is added
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = site.HandleError
 	e.IPExtractor = echo.ExtractIPDirect()

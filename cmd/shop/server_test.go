@@ -18,12 +18,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/net/html"
+
+	"shop/checkout"
 )
 
 func TestHealthz_AnswersWhenTheDatabaseDoes(t *testing.T) {
@@ -591,5 +594,37 @@ func TestWrongMethod_Answers405WithAllow(t *testing.T) {
 		if p.Status != tt.status || p.Header.Get("Allow") != tt.allow {
 			t.Errorf("admin %s %s: %d, Allow %q; want %d, Allow %q", tt.method, tt.path, p.Status, p.Header.Get("Allow"), tt.status, tt.allow)
 		}
+	}
+}
+
+// Every route that takes a form refuses one without a CSRF token, whoever added it and
+// whenever: the table that lets requests no route takes skip the check follows every
+// route echo adds, even one added after the shop started serving. Only the bank's
+// notification and the sandbox bank, authenticated otherwise, are exempt.
+func TestCSRF_EveryFormRouteRefusesAPostWithoutToken(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	sh.get("/") // the shopper has a CSRF cookie; the posts below carry no token
+	var ran atomic.Bool
+	ts.app.echo.POST("/test/late", func(c echo.Context) error { ran.Store(true); return c.NoContent(http.StatusNoContent) })
+	checked := 0
+	for _, r := range ts.app.echo.Routes() {
+		if r.Method == echo.RouteNotFound || r.Method == http.MethodGet || r.Method == http.MethodHead ||
+			r.Method == http.MethodOptions || r.Method == http.MethodConnect || r.Method == http.MethodTrace ||
+			r.Path == checkout.NotifyPath || strings.HasPrefix(r.Path, "/_bank/") {
+			continue
+		}
+		path := strings.ReplaceAll(routeParam.ReplaceAllString(r.Path, "1"), "*", "anything")
+		p := sh.fetch(r.Method, path, url.Values{"quantity": {"1"}, "product_id": {"1"}}, nil)
+		if p.Status != http.StatusBadRequest && p.Status != http.StatusForbidden {
+			t.Errorf("%s %s without a CSRF token: %d, want 400 or 403", r.Method, r.Path, p.Status)
+		}
+		checked++
+	}
+	if ran.Load() {
+		t.Error("a route added after the shop started took a form without a CSRF token")
+	}
+	if checked < 20 {
+		t.Errorf("only %d routes checked", checked)
 	}
 }
