@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/term"
@@ -87,41 +88,82 @@ func terminal(r io.Reader) *os.File {
 
 // readPassword reads one line, without its line ending: from tty, when it is not nil,
 // with echo off, so that no one reads the password over the merchant's shoulder or in
-// the terminal's scrollback; otherwise from r, a pipe. On a terminal, ctx ending (Ctrl-C)
-// stops the wait and puts echo back.
+// the terminal's scrollback; otherwise from r, a pipe.
 func readPassword(ctx context.Context, r io.Reader, tty *os.File) (string, error) {
 	if tty != nil {
-		fd := int(tty.Fd())
-		state, err := term.GetState(fd)
-		if err != nil {
-			return "", fmt.Errorf("read the password from the terminal: %w", err)
-		}
-		type line struct {
-			b   []byte
-			err error
-		}
-		read := make(chan line, 1)
-		go func() {
-			b, err := term.ReadPassword(fd)
-			read <- line{b, err}
-		}()
-		select {
-		case l := <-read:
-			if l.err != nil {
-				return "", fmt.Errorf("read the password from the terminal: %w", l.err)
-			}
-			return string(l.b), nil
-		case <-ctx.Done():
-			// The read stays pending until the program ends, which it is about to.
-			_ = term.Restore(fd, state)
-			return "", ctx.Err()
-		}
+		return readHidden(ctx, tty)
 	}
 	line, err := bufio.NewReader(r).ReadString('\n')
 	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
 		return "", errors.New("no password on standard input")
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// errInterrupted is Ctrl-C typed at the hidden prompt.
+var errInterrupted = errors.New("interrupted")
+
+// readHidden reads a line from a terminal in raw mode: nothing typed is echoed, and
+// Ctrl-C arrives as a character, which stops the read. Only this goroutine changes the
+// terminal, and it puts it back whatever ends the read (Enter, Ctrl-C, ctx ending on
+// SIGTERM): the goroutine that reads only reads.
+func readHidden(ctx context.Context, tty *os.File) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	fd := int(tty.Fd())
+	state, err := term.MakeRaw(fd)
+	if err != nil {
+		return "", fmt.Errorf("read the password from the terminal: %w", err)
+	}
+	defer term.Restore(fd, state)
+	type typed struct {
+		line string
+		err  error
+	}
+	read := make(chan typed, 1)
+	go func() {
+		line, err := typedLine(tty)
+		read <- typed{line, err}
+	}()
+	select {
+	case t := <-read:
+		return t.line, t.err
+	case <-ctx.Done():
+		return "", ctx.Err() // the read stays pending until the program ends, which it is about to
+	}
+}
+
+// typedLine reads keys up to Enter, as a terminal in raw mode sends them: Backspace
+// takes back the last character, Ctrl-C interrupts, Ctrl-D on an empty line is the end.
+func typedLine(r io.Reader) (string, error) {
+	var line []byte
+	var key [1]byte
+	for {
+		n, err := r.Read(key[:])
+		if n == 1 {
+			switch key[0] {
+			case '\r', '\n':
+				return string(line), nil
+			case 3: // Ctrl-C
+				return "", errInterrupted
+			case 4: // Ctrl-D
+				if len(line) == 0 {
+					return "", io.EOF
+				}
+			case 8, 127: // Backspace
+				if len(line) > 0 {
+					_, size := utf8.DecodeLastRune(line)
+					line = line[:len(line)-size]
+				}
+			default:
+				line = append(line, key[0])
+			}
+		}
+		if err != nil {
+			return "", fmt.Errorf("read the password from the terminal: %w", err)
+		}
+	}
 }
 
 // mountAdmin registers the admin area on e: the login form alone in the open, every other

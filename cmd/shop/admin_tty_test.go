@@ -133,3 +133,72 @@ func TestAdminCommand_InterruptedPromptPutsEchoBack(t *testing.T) {
 		t.Error("the terminal was left with echo off")
 	}
 }
+
+// Keys at the hidden prompt work as on a terminal: Backspace takes back a character,
+// Enter ends the line; Ctrl-C stops the command and gives the terminal its echo back;
+// a command already told to stop does not touch the terminal.
+func TestAdminCommand_HiddenPromptKeys(t *testing.T) {
+	run := func(t *testing.T, ctx context.Context, keys string) (string, *os.File, error) {
+		t.Helper()
+		screen, tty := openPTY(t)
+		dir := t.TempDir()
+		done := make(chan error, 1)
+		go func() {
+			done <- adminCommand(ctx, []string{"add", "boss@example.com"},
+				func(k string) string { return map[string]string{"SHOP_DATA_DIR": dir}[k] }, tty, io.Discard)
+		}()
+		if ctx.Err() == nil {
+			echoOff(t, tty)
+			if _, err := screen.WriteString(keys); err != nil {
+				t.Fatal(err)
+			}
+		}
+		select {
+		case err := <-done:
+			return dir, tty, err
+		case <-time.After(10 * time.Second):
+			t.Fatal("the command did not return")
+		}
+		return "", nil, nil
+	}
+	echoOn := func(t *testing.T, tty *os.File) bool {
+		st, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Lflag&unix.ECHO != 0
+	}
+
+	t.Run("backspace", func(t *testing.T) {
+		dir, tty, err := run(t, context.Background(), "correct horse batteryXY\x7f\x7f\r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := openStaff(t, dir).Authenticate(context.Background(), "boss@example.com", "correct horse battery", "192.0.2.1"); err != nil {
+			t.Errorf("the password typed with two mistakes taken back does not log in: %v", err)
+		}
+		if !echoOn(t, tty) {
+			t.Error("echo left off")
+		}
+	})
+	t.Run("ctrl-c", func(t *testing.T) {
+		_, tty, err := run(t, context.Background(), "correct horse\x03")
+		if err == nil {
+			t.Fatal("Ctrl-C added the admin")
+		}
+		if !echoOn(t, tty) {
+			t.Error("echo left off after Ctrl-C")
+		}
+	})
+	t.Run("already stopping", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, tty, err := run(t, ctx, "")
+		if err == nil {
+			t.Fatal("a stopped command added the admin")
+		}
+		if !echoOn(t, tty) {
+			t.Error("echo left off")
+		}
+	})
+}
