@@ -47,6 +47,8 @@ type Querier interface {
 // transaction, so an order placed meanwhile is in both the stock and the moves or in
 // neither.
 func (db *DB) StockHistory(ctx context.Context, productID int64, limit int, orders OrderStockMoves) (int, []StockMovement, error) {
+	// A deferred BEGIN on a reader: the snapshot starts at the first SELECT and holds
+	// until the end, whatever the writer commits meanwhile (WAL).
 	tx, err := db.R.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, nil, err

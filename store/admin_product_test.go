@@ -309,3 +309,61 @@ func TestMergeMoves_CountsBackFromTheNearestRecordedStock(t *testing.T) {
 		t.Errorf("cut to 2: %+v", got)
 	}
 }
+
+// movesWhileReading stands for the orders' side of the stock history: it changes the
+// stock through the writer, as an order placed meanwhile would, then reads the stock
+// through the history's own read transaction.
+type movesWhileReading struct {
+	db   *DB
+	seen int
+}
+
+func (m *movesWhileReading) OrderStockMoves(ctx context.Context, q Querier, productID int64, _ int) ([]StockMovement, error) {
+	if _, err := m.db.AdjustStock(ctx, productID, 5, "Meanwhile", "x"); err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT stock FROM products WHERE id = ?`, productID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&m.seen); err != nil {
+			return nil, err
+		}
+	}
+	return nil, rows.Err()
+}
+
+// The stock and every move of the history come from one snapshot: a change committed
+// while it is read is in none of them. Its moves carry the shop's clock.
+func TestStockHistory_OneSnapshotOnTheShopsClock(t *testing.T) {
+	db := mustOpenStore(t)
+	at := time.Date(2031, 3, 14, 9, 30, 0, 0, time.UTC)
+	db.Now = func() time.Time { return at }
+	ctx := context.Background()
+	p := newProduct("Mug", 5)
+	if err := db.CreateProduct(ctx, &p, "boss@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AdjustStock(ctx, p.ID, 2, "Delivery", "boss@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	orders := &movesWhileReading{db: db}
+	stock, moves, err := db.StockHistory(ctx, p.ID, 10, orders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stock != 7 || orders.seen != 7 || len(moves) != 2 {
+		t.Errorf("history: stock %d, the orders' side saw %d, %d moves; want 7, 7 and 2 (the snapshot before the +5)",
+			stock, orders.seen, len(moves))
+	}
+	if now, _ := db.ProductByID(ctx, p.ID); now.Stock != 12 {
+		t.Errorf("stock after the change made meanwhile: %d, want 12", now.Stock)
+	}
+	for _, m := range moves {
+		if !m.At.Equal(at) {
+			t.Errorf("move %q at %v, want the shop's clock %v", m.Reason, m.At, at)
+		}
+	}
+}
