@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -89,17 +90,22 @@ func keptForm(c echo.Context) ([]templates.KeptField, bool) {
 	if !strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) || r.PostForm == nil {
 		return nil, false
 	}
-	form := r.PostForm // the body only: the address's query is kept in the address
+	// The body only: the address's query is kept in the address.
+	return keptFields(r.PostForm, ""), true
+}
+
+// keptFields are form's values whose names start with prefix, named without it, but
+// the CSRF token.
+func keptFields(form url.Values, prefix string) []templates.KeptField {
 	var kept []templates.KeptField
 	for _, name := range slices.Sorted(maps.Keys(form)) {
-		if name == csrfField {
-			continue
-		}
-		for _, v := range form[name] {
-			kept = append(kept, templates.KeptField{Name: name, Value: v})
+		if field, ok := strings.CutPrefix(name, prefix); ok && field != csrfField {
+			for _, v := range form[name] {
+				kept = append(kept, templates.KeptField{Name: field, Value: v})
+			}
 		}
 	}
-	return kept, true
+	return kept
 }
 
 // loginToKeep answers a form sent after the admin's session expired with the login
@@ -119,16 +125,7 @@ func keptOfLogin(c echo.Context) []templates.KeptField {
 	if err := r.ParseForm(); err != nil {
 		return nil
 	}
-	form := r.PostForm
-	var kept []templates.KeptField
-	for _, name := range slices.Sorted(maps.Keys(form)) {
-		if field, ok := strings.CutPrefix(name, templates.KeptPrefix); ok && field != csrfField {
-			for _, v := range form[name] {
-				kept = append(kept, templates.KeptField{Name: field, Value: v})
-			}
-		}
-	}
-	return kept
+	return keptFields(r.PostForm, templates.KeptPrefix)
 }
 
 func (a *Admin) logout(c echo.Context) error {
