@@ -48,9 +48,7 @@ func (s *Service) DeliveryMethodByID(ctx context.Context, id int64) (DeliveryMet
 
 // deliveryCodeTaken says whether a method has code. The form asks the read pool, to show
 // a taken code beside its other errors; the save asks again in its transaction.
-func deliveryCodeTaken(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, code string) (bool, error) {
+func deliveryCodeTaken(ctx context.Context, q store.Querier, code string) (bool, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT count(*) FROM delivery_methods WHERE code = ?`, code).Scan(&n)
 	return n > 0, err

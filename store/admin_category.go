@@ -44,7 +44,7 @@ func checkCategoryNames(ctx context.Context, tx *Tx, c *Category) error {
 	return categorySlug(ctx, tx, c)
 }
 
-func categoryNameTaken(ctx context.Context, q rowQuerier, c *Category) (bool, error) {
+func categoryNameTaken(ctx context.Context, q Querier, c *Category) (bool, error) {
 	var same int
 	err := q.QueryRowContext(ctx, `SELECT count(*) FROM categories WHERE lower(name) = lower(?) AND id != ?`,
 		c.Name, c.ID).Scan(&same)

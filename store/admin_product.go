@@ -37,9 +37,12 @@ type OrderStockMoves interface {
 	OrderStockMoves(ctx context.Context, q Querier, productID int64, limit int) ([]StockMovement, error)
 }
 
-// Querier runs a query: a read transaction, for a page drawn from one snapshot.
+// Querier reads: a write transaction (*Tx), which settles what it checks, or the read
+// pool or a read transaction, which let a form report a taken value beside its other
+// errors, or a page be drawn from one snapshot.
 type Querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // StockHistory is a product's stock now and its latest limit moves, newest first: the

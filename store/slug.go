@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"regexp"
 	"strconv"
 	"strings"
@@ -71,14 +70,8 @@ func freeSlug(ctx context.Context, tx *Tx, table, base string, exceptID int64) (
 	}
 }
 
-// rowQuerier is a write transaction, which settles a slug, or the read pool, which lets
-// a form report a taken slug beside its other errors rather than once they are fixed.
-type rowQuerier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // slugTaken says whether another row of table (products or categories) has slug s.
-func slugTaken(ctx context.Context, q rowQuerier, table, s string, exceptID int64) (bool, error) {
+func slugTaken(ctx context.Context, q Querier, table, s string, exceptID int64) (bool, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE slug = ? AND id != ?`, s, exceptID).Scan(&n)
 	return n > 0, err
