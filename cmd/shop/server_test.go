@@ -460,6 +460,17 @@ func TestHead_AnswersLikeGetWithoutABody(t *testing.T) {
 		resp.Body.Close()
 		first = false
 	}
+	// The request log says what the client sent.
+	logs := ts.logs.String()
+	for _, want := range []string{"method=HEAD path=/products/honey status=200", "method=HEAD path=/no/such/page status=404",
+		"method=POST path=/no/such/form"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("no %q in the request log:\n%.2000s", want, logs)
+		}
+	}
+	if strings.Contains(logs, "method=GET path=/products/honey") {
+		t.Errorf("a HEAD logged as a GET:\n%.2000s", logs)
+	}
 }
 
 // A very long address is answered (404) and logged on a line of bounded length that
