@@ -51,6 +51,12 @@ func (a *Assets) URL(name string) string {
 	return a.prefix + name
 }
 
+// Has says whether name (e.g. "css/shop.css") is one of the embedded files.
+func (a *Assets) Has(name string) bool {
+	_, ok := a.version[name]
+	return ok
+}
+
 // ServeHTTP serves a file; a request carrying the current version may be cached for a
 // year, anything else only briefly, so a stale link never pins an old file.
 func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {

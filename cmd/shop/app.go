@@ -106,7 +106,14 @@ func (a *app) wire(ctx context.Context) error {
 	}
 	e, routes := newEcho(a.cfg, a.log, site, formActions...)
 	e.GET("/healthz", a.healthz)
-	e.GET("/static/*", echo.WrapHandler(assets))
+	e.GET("/static/*", func(c echo.Context) error {
+		// A missing file gets the shop's error page, not net/http's bare text.
+		if !assets.Has(c.Param("*")) {
+			return store.Errorf(store.NotFound, "We could not find this file.")
+		}
+		assets.ServeHTTP(c.Response(), c.Request())
+		return nil
+	})
 
 	shop := e.Group("", site.Sessions.Visitor)
 	catalogue := &store.Catalogue{DB: a.db, Site: site, PageSize: 24}

@@ -72,9 +72,10 @@ func TestStatic_CachesVersionedAssetsForAYear(t *testing.T) {
 		{"current js version", js, 200, "javascript", true},
 		{"no version", path, 200, "text/css", false},
 		{"old version", path + "?v=0000", 200, "text/css", false},
-		{"missing file", "/static/css/none.css?v=" + version, 404, "", false},
-		{"directory", "/static/css/", 404, "", false},
-		{"root", "/static/", 404, "", false},
+		{"missing file", "/static/css/none.css?v=" + version, 404, "text/html", false},
+		{"directory", "/static/css/", 404, "text/html", false},
+		{"root", "/static/", 404, "text/html", false},
+		{"escaping the folder", "/static/../static.go", 404, "text/html", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,6 +94,10 @@ func TestStatic_CachesVersionedAssetsForAYear(t *testing.T) {
 				return
 			}
 			if tt.status != 200 {
+				// The shop's own error page, as for any other missing address.
+				if len(byTestID(p.Doc, "error-page")) != 1 {
+					t.Errorf("GET %s: not the shop's error page: %.300s", tt.url, p.Body)
+				}
 				return
 			}
 			if strings.Contains(cc, "immutable") || maxAge(cc) < 0 || maxAge(cc) > 3600 {
