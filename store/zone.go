@@ -22,8 +22,34 @@ func (z Zone) Location() *time.Location {
 // Time writes t for shoppers and merchants, naming the zone: "2 Jan 2006 at 15:04 CET".
 func (z Zone) Time(t time.Time) string { return t.In(z.Location()).Format("2 Jan 2006 at 15:04 MST") }
 
-// Stamp writes t in the admin's tables, where the zone is the same on every row.
-func (z Zone) Stamp(t time.Time) string { return t.In(z.Location()).Format("2006-01-02 15:04") }
+// Stamp writes t in the admin's tables, where the zone is the same on every row. In the
+// hour the clocks go back, whose times happen twice, it names the zone ("CEST", "CET"):
+// two orders a few minutes apart would otherwise seem an hour apart, or out of order.
+func (z Zone) Stamp(t time.Time) string {
+	if z.repeated(t) {
+		return t.In(z.Location()).Format("2006-01-02 15:04 MST")
+	}
+	return t.In(z.Location()).Format("2006-01-02 15:04")
+}
+
+// repeated says whether t's wall clock time also happens at another instant: the hour
+// the clocks go back. The other instant would have the offset in force a few hours
+// before or after t.
+func (z Zone) repeated(t time.Time) bool {
+	loc := z.Location()
+	_, off := t.In(loc).Zone()
+	for _, d := range []time.Duration{-3 * time.Hour, 3 * time.Hour} {
+		_, o := t.Add(d).In(loc).Zone()
+		if o == off {
+			continue
+		}
+		// The same wall clock under offset o: t + off = u + o.
+		if _, uo := t.Add(time.Duration(off-o) * time.Second).In(loc).Zone(); uo == o {
+			return true
+		}
+	}
+	return false
+}
 
 // Midnight is the start of t's day in the zone.
 func (z Zone) Midnight(t time.Time) time.Time {
