@@ -305,6 +305,11 @@ func runShop(ctx context.Context, o *options, tr *http.Transport, bin, tmp strin
 	if err := srv.stop(); err != nil {
 		return fmt.Errorf("the shop did not exit cleanly: %w%s", err, logTail(logPath))
 	}
+	audit, err := auditMails(ctx, filepath.Join(dir, "shop.db"))
+	if err != nil {
+		return err
+	}
+	run.MailAudit = &audit
 	return nil
 }
 

@@ -70,6 +70,7 @@ type Run struct {
 	After       int        `json:"baseline_after"`
 	Checkout    string     `json:"checkout"`                 // what the probe found: routes and payment methods
 	Mails       int64      `json:"mails_received,omitempty"` // by the driver's SMTP sink
+	MailAudit   *MailAudit `json:"mail_audit,omitempty"`     // the shop's outbox once it stopped
 	Scenarios   []Scenario `json:"scenarios"`
 }
 

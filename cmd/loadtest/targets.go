@@ -135,6 +135,7 @@ func judge(res *Result) []Target {
 			rss.Value, rss.Got, rss.Status = v, fmt.Sprintf("%.1f MiB", v), passFail(v <= 100)
 		}
 		out = append(out, rss)
+		out = append(out, judgeMails(res, run))
 		flash := run.find("flash-sale")
 		add("flash sale places exactly the stock", fmt.Sprintf("%d orders, 0 errors, then sold out", res.Settings.FlashStock), flash,
 			func(sc *Scenario) (float64, string, bool) {
@@ -143,6 +144,30 @@ func judge(res *Result) []Target {
 			})
 	}
 	return append(out, judgeScaling(res)...)
+}
+
+// judgeMails checks that every order paid during the run had its mails sent (and, over
+// SMTP, received): a shop that dropped them would look faster than one that does not.
+func judgeMails(res *Result, run *Run) Target {
+	t := Target{Name: "mails of every paid order sent", Size: run.Size, Want: "2 per order, none lost or left behind",
+		Status: "n/a", Got: "not measured"}
+	a := run.MailAudit
+	if a == nil || a.CompletedOrders == 0 {
+		return t
+	}
+	received := int64(-1)
+	if res.Settings.Mail == "smtp" {
+		received = run.Mails
+	}
+	t.Value, t.Status = float64(a.WithoutMails), passFail(a.ok(received))
+	t.Got = fmt.Sprintf("%s orders, %s mails sent", count(float64(a.CompletedOrders)), count(float64(a.Sent)))
+	if received >= 0 {
+		t.Got += fmt.Sprintf(", %s received", count(float64(received)))
+	}
+	if a.WithoutMails > 0 || a.Waiting > 0 || a.Failed > 0 {
+		t.Got += fmt.Sprintf("; %d orders short of their mails, %d mails left queued, %d failed", a.WithoutMails, a.Waiting, a.Failed)
+	}
+	return t
 }
 
 // judgeScaling compares the largest catalogue with the smallest: each page's median
