@@ -302,10 +302,12 @@ func runShop(ctx context.Context, o *options, tr *http.Transport, bin, tmp strin
 	if rss, err := srv.peakRSS(); err == nil {
 		run.PeakRSS = max(run.PeakRSS, rss)
 	}
+	dbPath := filepath.Join(dir, "shop.db")
+	waitOutboxEmpty(ctx, dbPath)
 	if err := srv.stop(); err != nil {
 		return fmt.Errorf("the shop did not exit cleanly: %w%s", err, logTail(logPath))
 	}
-	audit, err := auditMails(ctx, filepath.Join(dir, "shop.db"))
+	audit, err := auditMails(ctx, dbPath)
 	if err != nil {
 		return err
 	}

@@ -11,12 +11,21 @@ import (
 	"shop/store"
 )
 
-// auditFixture is a shop database with orders in the given payment states and, for
-// each, outbox rows of the given statuses.
-func auditFixture(t *testing.T, orders []struct {
+// auditOrder is an order of the fixture: its payment state and its outbox rows.
+type auditOrder struct {
 	state string
-	mails []string
-}) string {
+	mails []auditMail
+}
+
+type auditMail struct{ kind, status string }
+
+var (
+	merchantSent = auditMail{"merchant-completed", "sent"}
+	shopperSent  = auditMail{"shopper-confirmation", "sent"}
+)
+
+// auditFixture is a shop database holding orders.
+func auditFixture(t *testing.T, orders []auditOrder) string {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "shop.db")
@@ -37,10 +46,10 @@ func auditFixture(t *testing.T, orders []struct {
 				i+1, ref, ref, o.state); err != nil {
 				return err
 			}
-			for j, status := range o.mails {
+			for _, m := range o.mails {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (key, order_id, order_ref, recipient, subject, status,
 					next_attempt_at, created_at) VALUES (?, ?, ?, 'a@example.com', 's', ?, '2026-11-24 10:00:00', '2026-11-24 10:00:00')`,
-					fmt.Sprintf("order/%d/%s/%d", i+1, ref, j), i+1, ref, status); err != nil {
+					fmt.Sprintf("order/%d/%s/%s", i+1, ref, m.kind), i+1, ref, m.status); err != nil {
 					return err
 				}
 			}
@@ -53,43 +62,39 @@ func auditFixture(t *testing.T, orders []struct {
 	return path
 }
 
-type auditOrder = struct {
-	state string
-	mails []string
-}
-
 func TestAuditMails(t *testing.T) {
 	ctx := context.Background()
 	t.Run("every completed order has its two mails sent", func(t *testing.T) {
 		path := auditFixture(t, []auditOrder{
-			{"paid", []string{"sent", "sent"}},
-			{"awaiting_certification", []string{"sent", "sent"}},
+			{"paid", []auditMail{merchantSent, shopperSent}},
+			{"awaiting_certification", []auditMail{merchantSent, shopperSent, {"shopper-certified", "sent"}}},
 			{"awaiting_payment", nil}, // not paid: no mail expected
 		})
 		a, err := auditMails(ctx, path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := MailAudit{CompletedOrders: 2, Sent: 4}
+		want := MailAudit{CompletedOrders: 2, Sent: 5}
 		if a != want {
 			t.Errorf("audit = %+v, want %+v", a, want)
 		}
-		if !a.ok(4) || a.ok(3) || !a.ok(-1) {
-			t.Errorf("ok(4), ok(3), ok(-1) = %v, %v, %v; want true, false, true", a.ok(4), a.ok(3), a.ok(-1))
+		if !a.ok(5) || a.ok(4) || !a.ok(-1) {
+			t.Errorf("ok(5), ok(4), ok(-1) = %v, %v, %v; want true, false, true", a.ok(5), a.ok(4), a.ok(-1))
 		}
 	})
 	t.Run("a missing, waiting or failed mail shows", func(t *testing.T) {
 		path := auditFixture(t, []auditOrder{
-			{"paid", []string{"sent"}},                     // one mail lost
-			{"paid", []string{"sent", "queued"}},           // one left behind
-			{"awaiting_certification", []string{"failed"}}, // given up
-			{"awaiting_certification", []string{"sent", "sent"}},
+			{"paid", []auditMail{merchantSent}},                                                              // the shopper's lost
+			{"paid", []auditMail{merchantSent, {"shopper-confirmation", "queued"}}},                          // left behind
+			{"awaiting_certification", []auditMail{{"merchant-completed", "failed"}}},                        // given up
+			{"paid", []auditMail{{"shopper-payment-refused", "sent"}, {"merchant-payment-refused", "sent"}}}, // other mails
+			{"awaiting_certification", []auditMail{merchantSent, shopperSent}},
 		})
 		a, err := auditMails(ctx, path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := MailAudit{CompletedOrders: 4, WithoutMails: 3, Sent: 4, Waiting: 1, Failed: 1}
+		want := MailAudit{CompletedOrders: 5, WithoutMails: 4, Sent: 6, Waiting: 1, Failed: 1}
 		if a != want {
 			t.Errorf("audit = %+v, want %+v", a, want)
 		}

@@ -152,7 +152,7 @@ func judgeMails(res *Result, run *Run) Target {
 	t := Target{Name: "mails of every paid order sent", Size: run.Size, Want: "2 per order, none lost or left behind",
 		Status: "n/a", Got: "not measured"}
 	a := run.MailAudit
-	if a == nil || a.CompletedOrders == 0 {
+	if a == nil || a.CompletedOrders == 0 && a.Sent == 0 && a.Waiting == 0 && a.Failed == 0 {
 		return t
 	}
 	received := int64(-1)
@@ -165,7 +165,7 @@ func judgeMails(res *Result, run *Run) Target {
 		t.Got += fmt.Sprintf(", %s received", count(float64(received)))
 	}
 	if a.WithoutMails > 0 || a.Waiting > 0 || a.Failed > 0 {
-		t.Got += fmt.Sprintf("; %d orders short of their mails, %d mails left queued, %d failed", a.WithoutMails, a.Waiting, a.Failed)
+		t.Got += fmt.Sprintf("; %d orders without both confirmations sent, %d mails left queued, %d failed", a.WithoutMails, a.Waiting, a.Failed)
 	}
 	return t
 }
