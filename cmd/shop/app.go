@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -108,7 +109,7 @@ func (a *app) wire(ctx context.Context) error {
 	e.GET("/healthz", a.healthz)
 	e.GET("/static/*", func(c echo.Context) error {
 		// A missing file gets the shop's error page, not net/http's bare text.
-		if !assets.Has(c.Param("*")) {
+		if !assets.Has(strings.TrimPrefix(c.Request().URL.Path, "/static/")) { // decoded, as served
 			return store.Errorf(store.NotFound, "We could not find this file.")
 		}
 		assets.ServeHTTP(c.Response(), c.Request())

@@ -75,7 +75,8 @@ func TestStatic_CachesVersionedAssetsForAYear(t *testing.T) {
 		{"missing file", "/static/css/none.css?v=" + version, 404, "text/html", false},
 		{"directory", "/static/css/", 404, "text/html", false},
 		{"root", "/static/", 404, "text/html", false},
-		{"escaping the folder", "/static/../static.go", 404, "text/html", false},
+		{"escaped name", "/static/css/shop%2Ecss", 200, "text/css", false},
+		{"not embedded", "/static/static.go", 404, "text/html", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
