@@ -23,19 +23,26 @@ func (z Zone) Location() *time.Location {
 func (z Zone) Time(t time.Time) string { return t.In(z.Location()).Format("2 Jan 2006 at 15:04 MST") }
 
 // Stamp writes t in the admin's tables, where the zone is the same on every row. In the
-// hour the clocks go back, whose times happen twice, it names the zone ("CEST", "CET"):
-// two orders a few minutes apart would otherwise seem an hour apart, or out of order.
+// hour the clocks go back, whose times happen twice, it names the zone ("CEST", "CET"),
+// or gives the offset where both sides share a name: two orders a few minutes apart
+// would otherwise seem an hour apart, or out of order.
 func (z Zone) Stamp(t time.Time) string {
-	if z.repeated(t) {
-		return t.In(z.Location()).Format("2006-01-02 15:04 MST")
+	local := t.In(z.Location())
+	other, ok := z.twin(t)
+	switch {
+	case !ok:
+		return local.Format("2006-01-02 15:04")
+	case zoneName(local) == zoneName(other):
+		return local.Format("2006-01-02 15:04 -07:00")
 	}
-	return t.In(z.Location()).Format("2006-01-02 15:04")
+	return local.Format("2006-01-02 15:04 MST")
 }
 
-// repeated says whether t's wall clock time also happens at another instant: the hour
-// the clocks go back. The other instant would have the offset in force a few hours
-// before or after t.
-func (z Zone) repeated(t time.Time) bool {
+func zoneName(t time.Time) string { name, _ := t.Zone(); return name }
+
+// twin is the other instant that shows t's wall clock time, in the hour the clocks go
+// back; it would have the offset in force a few hours before or after t.
+func (z Zone) twin(t time.Time) (time.Time, bool) {
 	loc := z.Location()
 	_, off := t.In(loc).Zone()
 	for _, d := range []time.Duration{-3 * time.Hour, 3 * time.Hour} {
@@ -44,11 +51,12 @@ func (z Zone) repeated(t time.Time) bool {
 			continue
 		}
 		// The same wall clock under offset o: t + off = u + o.
-		if _, uo := t.Add(time.Duration(off-o) * time.Second).In(loc).Zone(); uo == o {
-			return true
+		u := t.Add(time.Duration(off-o) * time.Second).In(loc)
+		if _, uo := u.Zone(); uo == o {
+			return u, true
 		}
 	}
-	return false
+	return time.Time{}, false
 }
 
 // Midnight is the start of t's day in the zone.
