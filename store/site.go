@@ -151,7 +151,7 @@ func (s *Site) HandleError(err error, c echo.Context) {
 	rid := c.Response().Header().Get(echo.HeaderXRequestID)
 	if status >= 500 {
 		s.Logger.ErrorContext(c.Request().Context(), "request failed", "err", err, "request_id", rid,
-			"method", c.Request().Method, "path", c.Path())
+			"method", RequestMethod(c.Request()), "path", c.Path())
 	}
 	view := templates.ErrorView{Chrome: s.Chrome(c, heading), Status: status, Heading: heading, Message: msg}
 	if rerr := s.Render(c, status, templates.ErrorPage(view)); rerr != nil {

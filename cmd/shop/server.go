@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/rand"
 	"io"
 	"log/slog"
@@ -154,7 +153,7 @@ func newEcho(cfg *config, logger *slog.Logger, site *store.Site, formActions ...
 			// it on every line, a third of this line's cost, and no handler shows it.
 			r := slog.NewRecord(v.StartTime.Add(v.Latency), slog.LevelInfo, "request", 0)
 			// The path only: query strings may carry tokens and must not reach the logs.
-			r.AddAttrs(slog.String("method", loggedMethod(c.Request())), slog.String("path", logPath(v.URIPath)), slog.Int("status", v.Status),
+			r.AddAttrs(slog.String("method", store.RequestMethod(c.Request())), slog.String("path", logPath(v.URIPath)), slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
 			_ = logger.Handler().Handle(ctx, r)
 			return nil
@@ -240,21 +239,8 @@ func headAsGet(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Not the bank's notification URL: its GET changes an order, which a HEAD must not.
 		if r.Method == http.MethodHead && r.URL.Path != checkout.NotifyPath {
-			// The mark lets the request log say HEAD, what the client sent.
-			r = r.WithContext(context.WithValue(r.Context(), headRequest{}, true))
-			r.Method = http.MethodGet
+			r = store.AsGet(r) // the logs still say HEAD
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// headRequest marks the context of a HEAD that headAsGet hands on as a GET.
-type headRequest struct{}
-
-// loggedMethod is the method a request log line shows: HEAD for a HEAD answered as a GET.
-func loggedMethod(r *http.Request) string {
-	if r.Method == http.MethodGet && r.Context().Value(headRequest{}) != nil {
-		return http.MethodHead
-	}
-	return r.Method
 }
