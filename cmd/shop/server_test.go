@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -523,22 +524,34 @@ func TestBodyLimit_OnlyAdminsMaySendALargeImage(t *testing.T) {
 	}
 }
 
-// TestTuneGC: the shop's default GOGC applies unless GOGC is set, which then wins.
+// TestTuneGC: the shop's default GOGC and soft memory limit apply unless GOGC or
+// GOMEMLIMIT is set, which then wins.
 func TestTuneGC(t *testing.T) {
 	prev := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(prev)
+	prevLimit := debug.SetMemoryLimit(math.MaxInt64)
+	defer debug.SetMemoryLimit(prevLimit)
 	tuneGC(func(string) string { return "" })
 	if got := debug.SetGCPercent(100); got != gcPercent {
 		t.Errorf("without GOGC the collector's target is %d, want %d", got, gcPercent)
 	}
+	if got := debug.SetMemoryLimit(math.MaxInt64); got != memoryLimit {
+		t.Errorf("without GOMEMLIMIT the soft memory limit is %d, want %d", got, memoryLimit)
+	}
 	tuneGC(func(k string) string {
-		if k == "GOGC" {
+		switch k {
+		case "GOGC":
 			return "50"
+		case "GOMEMLIMIT":
+			return "1GiB"
 		}
 		return ""
 	})
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("with GOGC set the shop changed the target to %d", got)
+	}
+	if got := debug.SetMemoryLimit(math.MaxInt64); got != math.MaxInt64 {
+		t.Errorf("with GOMEMLIMIT set the shop changed the limit to %d", got)
 	}
 }
 
