@@ -23,7 +23,7 @@ const outboxDrainWait = 30 * time.Second
 
 // MailAudit is what the shop's outbox says after the run.
 type MailAudit struct {
-	CompletedOrders int64 `json:"completed_orders"`      // paid, or awaiting card certification
+	CompletedOrders int64 `json:"completed_orders"`     // paid, or awaiting card certification
 	WithoutMails    int64 `json:"orders_without_mails"` // completed orders missing a sent confirmation
 	Sent            int64 `json:"sent"`
 	Waiting         int64 `json:"waiting"` // still queued or being sent when the shop stopped
