@@ -76,13 +76,6 @@ func (s *payments) add(p payment, now time.Time) payment {
 	return p
 }
 
-// len is how many payments are kept, expired ones not yet dropped included.
-func (s *payments) len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.m)
-}
-
 var errUnknownPayment = errors.New("unknown or expired payment")
 
 // update runs change on the payment under the lock, so a double submit sees

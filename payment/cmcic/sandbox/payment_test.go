@@ -40,3 +40,10 @@ func TestPayments_SweepsExpiredAtMostOncePerInterval(t *testing.T) {
 		t.Fatalf("after the second sweep %d payments kept, want 3 (p3, p4, p5)", n)
 	}
 }
+
+// len is how many payments are kept, expired ones not yet dropped included.
+func (s *payments) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.m)
+}
