@@ -77,7 +77,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.mail, "mail", "smtp", "where the shop's mails go: smtp (a sink the driver runs on 127.0.0.1) or folder (.eml files in its data directory)")
 	fs.BoolVar(&o.goBench, "gobench", true, "also run the Go benchmarks of the hot paths")
 	fs.StringVar(&o.benchtime, "benchtime", "500ms", "-benchtime of the Go benchmarks")
-	pkgs := fs.String("bench-pkgs", "./templates/ ./cart/ ./checkout/ ./payment/...", "packages whose Go benchmarks run")
+	pkgs := fs.String("bench-pkgs", "./templates/ ./cart/ ./checkout/ ./payment/... ./cmd/shop/", "packages whose Go benchmarks run")
 	fs.BoolVar(&o.keep, "keep", false, "keep the data directories and server logs (their path is printed)")
 	fs.BoolVar(&o.pprof, "pprof", false, "save a CPU profile of the shop per scenario next to the JSON (SHOP_PPROF_ADDR)")
 	only := fs.String("only", "", "run only these groups of scenarios, comma-separated: capacity, add-to-cart, checkout, open, mix, flash-sale (targets of the others read n/a)")
