@@ -72,7 +72,7 @@ func runBench(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		}
 		run := Run{Size: size, Before: prev}
 		fmt.Fprintf(stderr, "shop with %d products\n", size)
-		if err := runShop(ctx, o, tr, shopBin, tmp, res.Started, &run, stderr); err != nil {
+		if err := runShop(ctx, o, tr, shopBin, helloBin, tmp, res.Started, &run, stderr); err != nil {
 			res.Problems = append(res.Problems, fmt.Sprintf("shop with %d products: %v", size, err))
 		}
 		prev = baseline(fmt.Sprintf("after %d products", size))
@@ -200,17 +200,7 @@ func measureHello(ctx context.Context, o *options, tr *http.Transport, bin, tmp,
 	defer tr.CloseIdleConnections()
 	defer srv.stop()
 	target := &shop{base: srv.base, transport: tr}
-	workers := func(n int) []worker {
-		ws := make([]worker, n)
-		for i := range ws {
-			sh := target.newShopper(newRecorder())
-			ws[i] = worker{rec: sh.rec, op: func(ctx context.Context) error {
-				_, err := sh.get(ctx, "hello", "/", http.StatusOK)
-				return err
-			}}
-		}
-		return ws
-	}
+	workers := func(n int) []worker { return helloWorkers(target, n) }
 	cpu := startCPU(srv.pid())
 	res := runClosed(ctx, workers(o.conns), o.baseDur, o.maxOps)
 	m.Closed = fill(Scenario{Name: "hello/closed", Title: "hello", Loop: "closed", Status: statusOK, Workers: o.conns,
@@ -226,6 +216,19 @@ func measureHello(ctx context.Context, o *options, tr *http.Transport, bin, tmp,
 		m.Open = append(m.Open, sc)
 	}
 	return m, srv.stop()
+}
+
+// helloWorkers are n clients of hello, each asking for its one page.
+func helloWorkers(hello *shop, n int) []worker {
+	ws := make([]worker, n)
+	for i := range ws {
+		sh := hello.newShopper(newRecorder())
+		ws[i] = worker{rec: sh.rec, op: func(ctx context.Context) error {
+			_, err := sh.get(ctx, "hello", "/", http.StatusOK)
+			return err
+		}}
+	}
+	return ws
 }
 
 // shopEnv is the shop's configuration under load: demo mode for the payment methods
@@ -244,8 +247,9 @@ func shopEnv(o *options, addr, dataDir, pprofAddr string, smtpPort int) []string
 	return env
 }
 
-// runShop seeds a fresh data directory, starts the shop and runs every scenario.
-func runShop(ctx context.Context, o *options, tr *http.Transport, bin, tmp string, started time.Time, run *Run,
+// runShop seeds a fresh data directory, starts the shop and runs every scenario. Hello
+// runs beside the shop while it does, for the capacity rows' slices (see -slices).
+func runShop(ctx context.Context, o *options, tr *http.Transport, bin, helloBin, tmp string, started time.Time, run *Run,
 	progress io.Writer) error {
 	dir := filepath.Join(tmp, fmt.Sprintf("shop-%d", run.Size))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -298,6 +302,19 @@ func runShop(ctx context.Context, o *options, tr *http.Transport, bin, tmp strin
 	fmt.Fprintf(progress, "  seeded in %.1fs, first 200 on /healthz %.0f ms after start\n", run.SeedSeconds, run.StartupMS)
 	sr := &shopRun{opts: o, shop: &shop{base: srv.base, transport: tr, cat: cat}, srv: srv, run: run, progress: progress,
 		prof: prof}
+	if o.interleave > 0 && o.runs("capacity") {
+		haddr, err := freeAddr()
+		if err != nil {
+			return err
+		}
+		hs, err := startServer(ctx, "hello", helloBin, []string{"-addr", haddr}, nil, haddr,
+			filepath.Join(tmp, fmt.Sprintf("hello-beside-%d.log", run.Size)))
+		if err != nil {
+			return fmt.Errorf("hello beside the shop: %w", err)
+		}
+		defer hs.stop()
+		sr.hello, sr.helloPID = &shop{base: hs.base, transport: tr}, hs.pid()
+	}
 	sr.all(ctx)
 	if rss, err := srv.peakRSS(); err == nil {
 		run.PeakRSS = max(run.PeakRSS, rss)

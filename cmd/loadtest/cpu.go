@@ -66,6 +66,12 @@ func procTicks(pid int) (uint64, error) {
 	return u + s, nil
 }
 
+// plus adds the time between two readings to c: a window made of several intervals.
+func (c cpuTimes) plus(a, b cpuTimes) cpuTimes {
+	return cpuTimes{busy: c.busy + b.busy - a.busy, total: c.total + b.total - a.total,
+		server: c.server + b.server - a.server, driver: c.driver + b.driver - a.driver}
+}
+
 // cpuBetween turns two readings into cores used on average in between.
 func cpuBetween(a, b cpuTimes) *CPUUse {
 	total := float64(b.total - a.total)

@@ -19,6 +19,7 @@ type options struct {
 	dur          time.Duration
 	baseDur      time.Duration
 	baseOpenDur  time.Duration
+	interleave   int // capacity rows alternate with hello in this many slices (0: they do not)
 	conns        int
 	openWorkers  int
 	maxOps       int
@@ -65,6 +66,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.dur, "d", 5*time.Second, "length of each shop scenario")
 	fs.DurationVar(&o.baseDur, "baseline-d", 5*time.Second, "length of hello's closed loop")
 	fs.DurationVar(&o.baseOpenDur, "baseline-open-d", 2*time.Second, "length of each of hello's open loops")
+	fs.IntVar(&o.interleave, "slices", 5, "capacity rows run in this many slices, each after a slice of hello half as long, and are divided by those; 0: by hello before and after the shop")
 	fs.IntVar(&o.conns, "c", 64, "connections (virtual shoppers) of the closed loops")
 	fs.IntVar(&o.openWorkers, "open-workers", 256, "most requests in flight in the product page's open loops; more arrivals are dropped")
 	fs.IntVar(&o.maxOps, "max-ops", 500_000, "most operations one scenario starts, whatever its length")
@@ -113,6 +115,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	switch {
 	case o.dur <= 0 || o.baseDur <= 0 || o.baseOpenDur <= 0:
 		return nil, fmt.Errorf("durations must be positive")
+	case o.interleave < 0:
+		return nil, fmt.Errorf("-slices must be 0 or more")
 	case o.conns < 1 || o.openWorkers < 1 || o.maxOps < 1 || o.addsPerVisit < 1 || o.orderRate <= 0:
 		return nil, fmt.Errorf("-c, -open-workers, -max-ops, -adds-per-visit and -order-rate must be positive")
 	case o.mail != "smtp" && o.mail != "folder":
@@ -123,9 +127,14 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
+// runs says whether the scenarios of group run (-only).
+func (o *options) runs(group string) bool {
+	return len(o.only) == 0 || slices.Contains(o.only, group)
+}
+
 func (o *options) settings() Settings {
 	return Settings{ScenarioSeconds: o.dur.Seconds(), BaselineSeconds: o.baseDur.Seconds(), Connections: o.conns,
 		OpenWorkers: o.openWorkers, MaxRequests: o.maxOps, ProductRates: o.productRates, OrderRate: o.orderRate,
 		FlashBuyers: o.flashBuyers, FlashStock: o.flashStock, ShopLogLevel: o.logLevel, Mail: o.mail, AddsPerVisit: o.addsPerVisit,
-		GoBenchtime: o.benchtime}
+		GoBenchtime: o.benchtime, CapacitySlices: o.interleave}
 }

@@ -25,7 +25,13 @@ func printReport(w io.Writer, res *Result) {
 	fmt.Fprintf(w, "Binaries: shop %.1f MB, hello %.1f MB. Shop log level %s (to a file). Closed loops: %d connections, %s each.\n",
 		float64(res.ShopBytes)/1e6, float64(res.HelloBytes)/1e6, res.Settings.ShopLogLevel, res.Settings.Connections,
 		time.Duration(res.Settings.ScenarioSeconds*float64(time.Second)))
-	fmt.Fprintln(w, "×hello: a closed row's requests/s and latency divided by hello's closed loop; an open row's achieved rate and latency by hello's at the same rate.")
+	if n := res.Settings.CapacitySlices; n > 0 {
+		slice := time.Duration(res.Settings.ScenarioSeconds * float64(time.Second) / float64(n))
+		fmt.Fprintf(w, "Capacity rows run in %d slices of %s, each after %s of hello (the row's \"hello beside\").\n", n, slice, slice/2)
+		fmt.Fprintln(w, "×hello: a capacity row's requests/s and latency divided by its hello beside; another closed row's by hello's closed loop before and after the shop; an open row's achieved rate and latency by hello's at the same rate.")
+	} else {
+		fmt.Fprintln(w, "×hello: a closed row's requests/s and latency divided by hello's closed loop; an open row's achieved rate and latency by hello's at the same rate.")
+	}
 
 	fmt.Fprintln(w, "\nBaseline: bare net/http hello, same toolchain, same machine")
 	t := &table{left: 1}
@@ -105,6 +111,10 @@ func printRun(w io.Writer, res *Result, run *Run) {
 		}
 		t.add(sc.Title, loopOf(sc), count(sc.Throughput)+" "+sc.Unit, thr, fmtMS(sc.Latency.P50MS),
 			fmtMS(sc.Latency.P95MS), fmtMS(sc.Latency.P99MS), p99, errs, rss, fmtCPU(sc.CPU))
+		if b := sc.Beside; b != nil {
+			t.add("  · hello beside", "", count(b.ReqPerSec)+" req/s", "", fmtMS(b.Latency.P50MS), fmtMS(b.Latency.P95MS),
+				fmtMS(b.Latency.P99MS), "", strconv.Itoa(b.Errors), "", fmtCPU(b.CPU))
+		}
 		if len(sc.Steps) > 1 {
 			for _, name := range stepOrder(sc) {
 				l := sc.Steps[name]

@@ -50,6 +50,7 @@ type Settings struct {
 	Mail            string    `json:"mail"` // smtp (the driver's sink) or folder
 	AddsPerVisit    int       `json:"adds_per_visit"`
 	GoBenchtime     string    `json:"go_benchtime"`
+	CapacitySlices  int       `json:"capacity_slices"` // 0: capacity rows are divided by hello before and after
 }
 
 // Measured is the hello baseline at one point of the run: a closed loop and the open
@@ -105,6 +106,9 @@ type Scenario struct {
 	Placed     int                `json:"orders_placed,omitempty"`
 	SoldOut    int                `json:"sold_out_answers,omitempty"`
 	StockShown string             `json:"stock_shown_after,omitempty"`
+	// Beside is hello measured in slices alternating with this row's (capacity rows):
+	// the row's ratios are to it rather than to hello before and after the shop.
+	Beside *Scenario `json:"hello_beside,omitempty"`
 }
 
 // Scenario statuses.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 )
@@ -22,6 +21,8 @@ type shopRun struct {
 	progress io.Writer
 	avail    availability
 	prof     *profiler // nil unless -pprof
+	hello    *shop     // hello beside the shop, for the capacity rows' slices; nil: none
+	helloPID int
 }
 
 // settle is the pause between scenarios, so one's tail does not spill into the next.
@@ -55,7 +56,7 @@ func (r *shopRun) all(ctx context.Context) {
 // is idle, and afterwards waits for the work the row left behind (the mails of its
 // orders), which it reports with the row.
 func (r *shopRun) measure(ctx context.Context, group string, scenario func(context.Context) Scenario) {
-	if ctx.Err() != nil || len(r.opts.only) > 0 && !slices.Contains(r.opts.only, group) {
+	if ctx.Err() != nil || !r.opts.runs(group) {
 		return
 	}
 	_, idle := waitIdle(ctx, r.srv.pid())
@@ -66,7 +67,9 @@ func (r *shopRun) measure(ctx context.Context, group string, scenario func(conte
 	}
 	cpu := startCPU(r.srv.pid())
 	sc := scenario(ctx)
-	sc.CPU = cpu.stop()
+	if use := cpu.stop(); sc.CPU == nil { // a row in slices measured its own
+		sc.CPU = use
+	}
 	if !idle {
 		sc.Note = strings.TrimSpace(sc.Note + " The shop was still busy with earlier work when this row began.")
 	}
@@ -166,8 +169,53 @@ func (r *shopRun) capacity(ctx context.Context, kind string) Scenario {
 	if err != nil {
 		return failed(sc, err)
 	}
+	if r.hello != nil {
+		return r.sliced(ctx, sc, workers)
+	}
 	res := runClosed(ctx, workers, r.opts.dur, r.opts.maxOps)
 	return fill(sc, res, res.elapsed, opStep)
+}
+
+// sliced runs a closed row as -slices slices, each after a slice of hello half as long,
+// and keeps hello's figures with the row (Beside), which its ratios then divide by.
+//
+// This machine's speed wanders by 15-30 % over seconds (other tenants of the host):
+// hello measured a minute before and after a row was often in another phase than the
+// row, and the product page's ratio to it spread over 0.37-0.47 in twelve runs of the
+// same commit. Alternating second by second, both see the same machine: in a trial
+// (1 s slices of each) three runs gave 0.449, 0.455 and 0.461 while the same rows against
+// hello before and after gave 0.50, 0.50 and 0.37.
+//
+// The row's own figures (throughput, latency, CPU) come from its slices alone.
+func (r *shopRun) sliced(ctx context.Context, sc Scenario, workers []worker) Scenario {
+	n := r.opts.interleave
+	slice := r.opts.dur / time.Duration(n)
+	hello := helloWorkers(r.hello, r.opts.conns)
+	var shopTime, helloTime time.Duration
+	// Each side's CPU over its own slices: the shop's, and hello's, whose "other" then
+	// shows any work the shop carried into hello's slices.
+	var shopUse, helloUse cpuTimes
+	cpuOK := true
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		h0, err0 := readCPU(r.helloPID)
+		helloTime += runClosed(ctx, hello, slice/2, r.opts.maxOps/n).elapsed
+		h1, err1 := readCPU(r.helloPID)
+		s0, err2 := readCPU(r.srv.pid())
+		shopTime += runClosed(ctx, workers, slice, r.opts.maxOps/n).elapsed
+		s1, err3 := readCPU(r.srv.pid())
+		if cpuOK = cpuOK && errors.Join(err0, err1, err2, err3) == nil; cpuOK {
+			helloUse, shopUse = helloUse.plus(h0, h1), shopUse.plus(s0, s1)
+		}
+	}
+	// The workers' recorders hold every slice's samples.
+	out := fill(sc, loopResult{rec: mergeWorkers(workers)}, shopTime, opStep)
+	base := fill(Scenario{Name: "hello/beside-" + strings.TrimPrefix(sc.Name, "capacity/"), Title: "hello", Loop: "closed",
+		Status: statusOK, Workers: r.opts.conns, Unit: "req/s"}, loopResult{rec: mergeWorkers(hello)}, helloTime, opStep)
+	if cpuOK {
+		out.CPU, base.CPU = cpuBetween(cpuTimes{}, shopUse), cpuBetween(cpuTimes{}, helloUse)
+	}
+	out.Beside = &base
+	return out
 }
 
 // addToCart is a closed loop of POST /cart/add, every virtual shopper with a session of

@@ -8,10 +8,14 @@ import (
 // hello's figures a row is divided by.
 type baseFigures struct{ throughput, p50, p95, p99 float64 }
 
-// baselineFor is hello in the row's loop shape, averaged over the measurement before
-// and the one after the shop ran: the closed loop for closed rows, the open loop at the
-// same rate for open rows. Bursts (the flash sale) have no counterpart.
+// baselineFor is hello in the row's loop shape: measured beside the row when it was (a
+// capacity row), else averaged over the measurement before and the one after the shop
+// ran: the closed loop for closed rows, the open loop at the same rate for open rows.
+// Bursts (the flash sale) have no counterpart.
 func baselineFor(res *Result, run *Run, sc *Scenario) (baseFigures, bool) {
+	if b := sc.Beside; b != nil && b.Latency.Count > 0 {
+		return baseFigures{b.ReqPerSec, b.Latency.P50MS, b.Latency.P95MS, b.Latency.P99MS}, true
+	}
 	var picks []Scenario
 	for _, i := range []int{run.Before, run.After} {
 		if i < 0 || i >= len(res.Baselines) {

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"math"
+	"testing"
+)
+
+func closedRow(name string, reqPerSec, p50 float64) Scenario {
+	return Scenario{Name: name, Loop: "closed", Status: statusOK, ReqPerSec: reqPerSec, Throughput: reqPerSec,
+		Latency: Latency{Count: 1000, P50MS: p50, P95MS: 2 * p50, P99MS: 3 * p50}}
+}
+
+func TestApplyRatiosPrefersHelloBeside(t *testing.T) {
+	res := &Result{Baselines: []Measured{
+		{Label: "before", Closed: closedRow("hello/closed", 40000, 1)},
+		{Label: "after", Closed: closedRow("hello/closed", 30000, 2)},
+	}}
+	sliced := closedRow("capacity/product", 18000, 3)
+	beside := closedRow("hello/beside-product", 45000, 1.5)
+	sliced.Beside = &beside
+	res.Runs = []Run{{Size: 100, Before: 0, After: 1, Scenarios: []Scenario{
+		sliced,
+		closedRow("add-to-cart", 7000, 6),
+	}}}
+	applyRatios(res)
+
+	got := res.Runs[0].Scenarios
+	near := func(what string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s = %v, want %v", what, got, want)
+		}
+	}
+	// The capacity row is divided by the hello measured beside it…
+	near("sliced throughput ratio", got[0].Ratio.Throughput, 18000.0/45000)
+	near("sliced p50 ratio", got[0].Ratio.P50, 3/1.5)
+	// …another closed row by the mean of hello before and after the shop.
+	near("add-to-cart throughput ratio", got[1].Ratio.Throughput, 7000.0/35000)
+	near("add-to-cart p99 ratio", got[1].Ratio.P99, 18/4.5)
+}
+
+func TestCPUTimesPlusAddsIntervals(t *testing.T) {
+	a0 := cpuTimes{busy: 10, total: 100, server: 4, driver: 3}
+	a1 := cpuTimes{busy: 30, total: 120, server: 14, driver: 8}
+	b0 := cpuTimes{busy: 50, total: 200, server: 20, driver: 10}
+	b1 := cpuTimes{busy: 60, total: 220, server: 22, driver: 15}
+	sum := cpuTimes{}.plus(a0, a1).plus(b0, b1)
+	want := cpuTimes{busy: 30, total: 40, server: 12, driver: 10}
+	if sum != want {
+		t.Errorf("plus = %+v, want %+v", sum, want)
+	}
+}
