@@ -3,15 +3,26 @@ package main
 import (
 	"context"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
+
+	"shop/store"
 )
 
 // benchShop wires the demo shop on a fresh data directory, as main does, without a
 // listener: a benchmark then measures the router, the middleware and the handler, not
 // the network or a load driver sharing the CPUs.
 func benchShop(b *testing.B) (http.Handler, []*http.Cookie) {
+	b.Helper()
+	h, cookies, _ := benchShopDB(b)
+	return h, cookies
+}
+
+// benchShopDB is benchShop with the shop's database, for a benchmark that adds rows.
+func benchShopDB(b *testing.B) (http.Handler, []*http.Cookie, *store.DB) {
 	b.Helper()
 	vars := map[string]string{"SHOP_DATA_DIR": b.TempDir(), "SHOP_DEMO": "1",
 		"SHOP_ADDR": "127.0.0.1:8080", "SHOP_BASE_URL": "http://127.0.0.1:8080"}
@@ -31,7 +42,7 @@ func benchShop(b *testing.B) (http.Handler, []*http.Cookie) {
 	if rec.Code != http.StatusOK {
 		b.Fatalf("home: status %d", rec.Code)
 	}
-	return h, rec.Result().Cookies()
+	return h, rec.Result().Cookies(), a.db
 }
 
 // discard is a ResponseWriter that keeps only the status: what the handler writes
@@ -69,3 +80,42 @@ func BenchmarkRequest_Home(b *testing.B)         { benchPage(b, "/") }
 func BenchmarkRequest_CategoryPage(b *testing.B) { benchPage(b, "/categories/kitchen") }
 func BenchmarkRequest_ProductPage(b *testing.B)  { benchPage(b, "/products/teapot") }
 func BenchmarkRequest_CartPage(b *testing.B)     { benchPage(b, "/cart") }
+
+// BenchmarkRequest_ProductPageLarge views product pages at random among 100,000: most
+// of their rows are then outside SQLite's page cache, as on a large shop.
+func BenchmarkRequest_ProductPageLarge(b *testing.B) {
+	const n = 100_000
+	h, cookies, db := benchShopDB(b)
+	// The same shape as make bench's catalogue: name, slug and a sentence each.
+	if _, err := db.W.ExecContext(context.Background(), `WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < ?)
+		INSERT INTO products (slug, name, description, price_cents, vat_rate, stock, category_id, published)
+		SELECT 'bench-product-' || n, 'Bench product No. ' || n,
+			'A bench product No. ' || n || ' from the benchmark catalogue, made in France and packed by hand.',
+			100 + n % 9900, 2000, 1000000, (SELECT min(id) FROM categories), 1 FROM i`, n); err != nil {
+		b.Fatal(err)
+	}
+	paths := make([]string, 4096)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range paths {
+		paths[i] = "/products/bench-product-" + strconv.Itoa(1+rng.IntN(n))
+	}
+	reqs := make([]*http.Request, len(paths))
+	for i, p := range paths {
+		reqs[i] = httptest.NewRequest(http.MethodGet, p, nil)
+		for _, c := range cookies {
+			reqs[i].AddCookie(c)
+		}
+	}
+	w := &discard{h: http.Header{}}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		clear(w.h)
+		w.code = 0
+		h.ServeHTTP(w, reqs[i%len(reqs)])
+		if w.code != http.StatusOK {
+			b.Fatalf("%s: status %d", paths[i%len(paths)], w.code)
+		}
+		i++
+	}
+}
