@@ -28,6 +28,11 @@ func compare(oldPath, newPath string, w io.Writer) error {
 		}
 	}
 	fmt.Fprintln(w, "ratios are new ÷ old: above 1 is more throughput or more latency; \"vs hello\" compares each run's ratio to its own hello baseline")
+	if anySliced(a) != anySliced(b) {
+		// Against hello beside a row or against hello before and after: not the same
+		// measure, so their change would say nothing about the code.
+		fmt.Fprintln(w, "note: one run divided its capacity rows by hello beside them (-slices), the other by hello before and after: their \"vs hello\" is left out")
+	}
 	for i := range b.Runs {
 		nb := &b.Runs[i]
 		var oa *Run
@@ -51,7 +56,7 @@ func compare(oldPath, newPath string, w io.Writer) error {
 				continue
 			}
 			var thrHello, p99Hello string
-			if o.Ratio != nil && n.Ratio != nil {
+			if o.Ratio != nil && n.Ratio != nil && (o.Beside == nil) == (n.Beside == nil) {
 				thrHello, p99Hello = ratio(o.Ratio.Throughput, n.Ratio.Throughput), ratio(o.Ratio.P99, n.Ratio.P99)
 			}
 			t.add(n.Title, count(o.Throughput)+" "+o.Unit, count(n.Throughput)+" "+n.Unit,

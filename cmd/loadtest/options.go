@@ -66,7 +66,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.dur, "d", 5*time.Second, "length of each shop scenario")
 	fs.DurationVar(&o.baseDur, "baseline-d", 5*time.Second, "length of hello's closed loop")
 	fs.DurationVar(&o.baseOpenDur, "baseline-open-d", 2*time.Second, "length of each of hello's open loops")
-	fs.IntVar(&o.interleave, "slices", 5, "capacity rows run in this many slices, each after a slice of hello half as long, and are divided by those; 0: by hello before and after the shop")
+	fs.IntVar(&o.interleave, "slices", 5, "capacity rows run in this many slices between slices of hello half as long, and are divided by those; 0: by hello before and after the shop")
 	fs.IntVar(&o.conns, "c", 64, "connections (virtual shoppers) of the closed loops")
 	fs.IntVar(&o.openWorkers, "open-workers", 256, "most requests in flight in the product page's open loops; more arrivals are dropped")
 	fs.IntVar(&o.maxOps, "max-ops", 500_000, "most operations one scenario starts, whatever its length")
@@ -115,8 +115,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	switch {
 	case o.dur <= 0 || o.baseDur <= 0 || o.baseOpenDur <= 0:
 		return nil, fmt.Errorf("durations must be positive")
-	case o.interleave < 0:
-		return nil, fmt.Errorf("-slices must be 0 or more")
+	case o.interleave < 0 || o.interleave > o.maxOps:
+		return nil, fmt.Errorf("-slices must be between 0 and -max-ops")
 	case o.conns < 1 || o.openWorkers < 1 || o.maxOps < 1 || o.addsPerVisit < 1 || o.orderRate <= 0:
 		return nil, fmt.Errorf("-c, -open-workers, -max-ops, -adds-per-visit and -order-rate must be positive")
 	case o.mail != "smtp" && o.mail != "folder":

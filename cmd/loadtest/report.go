@@ -25,9 +25,10 @@ func printReport(w io.Writer, res *Result) {
 	fmt.Fprintf(w, "Binaries: shop %.1f MB, hello %.1f MB. Shop log level %s (to a file). Closed loops: %d connections, %s each.\n",
 		float64(res.ShopBytes)/1e6, float64(res.HelloBytes)/1e6, res.Settings.ShopLogLevel, res.Settings.Connections,
 		time.Duration(res.Settings.ScenarioSeconds*float64(time.Second)))
-	if n := res.Settings.CapacitySlices; n > 0 {
+	if n := res.Settings.CapacitySlices; n > 0 && anySliced(res) {
 		slice := time.Duration(res.Settings.ScenarioSeconds * float64(time.Second) / float64(n))
-		fmt.Fprintf(w, "Capacity rows run in %d slices of %s, each after %s of hello (the row's \"hello beside\").\n", n, slice, slice/2)
+		fmt.Fprintf(w, "Capacity rows run in %d slices of %s between %d slices of %s of hello (the row's \"hello beside\").\n",
+			n, slice, n+1, slice/2)
 		fmt.Fprintln(w, "×hello: a capacity row's requests/s and latency divided by its hello beside; another closed row's by hello's closed loop before and after the shop; an open row's achieved rate and latency by hello's at the same rate.")
 	} else {
 		fmt.Fprintln(w, "×hello: a closed row's requests/s and latency divided by hello's closed loop; an open row's achieved rate and latency by hello's at the same rate.")
@@ -168,9 +169,24 @@ func busiestNeighbour(res *Result) float64 {
 	for _, r := range res.Runs {
 		for i := range r.Scenarios {
 			note(r.Scenarios[i].CPU)
+			if b := r.Scenarios[i].Beside; b != nil {
+				note(b.CPU) // the shop's own work spilling into hello's slices counts too
+			}
 		}
 	}
 	return most
+}
+
+// anySliced says whether a capacity row ran in slices beside hello.
+func anySliced(res *Result) bool {
+	for _, r := range res.Runs {
+		for i := range r.Scenarios {
+			if r.Scenarios[i].Beside != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // stepOrder lists a row's steps in the order a shopper meets them.

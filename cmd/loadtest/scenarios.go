@@ -61,13 +61,18 @@ func (r *shopRun) measure(ctx context.Context, group string, scenario func(conte
 	}
 	_, idle := waitIdle(ctx, r.srv.pid())
 	resetOK := r.srv.resetPeakRSS() == nil
+	sliced := group == "capacity" && r.hello != nil
 	var profileDone func(string) (string, error)
 	if r.prof != nil {
-		profileDone = r.prof.capture(ctx, r.opts.dur)
+		d := r.opts.dur
+		if sliced {
+			d = r.slicedLength()
+		}
+		profileDone = r.prof.capture(ctx, d)
 	}
 	cpu := startCPU(r.srv.pid())
 	sc := scenario(ctx)
-	if use := cpu.stop(); sc.CPU == nil { // a row in slices measured its own
+	if use := cpu.stop(); !sliced { // a sliced row measured its own slices' CPU
 		sc.CPU = use
 	}
 	if !idle {
@@ -176,46 +181,71 @@ func (r *shopRun) capacity(ctx context.Context, kind string) Scenario {
 	return fill(sc, res, res.elapsed, opStep)
 }
 
-// sliced runs a closed row as -slices slices, each after a slice of hello half as long,
-// and keeps hello's figures with the row (Beside), which its ratios then divide by.
+// sliced runs a closed row as -slices slices of the shop, between slices of hello half
+// as long (hello first and last, so that each shop slice has hello on both sides), and
+// keeps hello's figures with the row (Beside), which its ratios then divide by.
 //
 // This machine's speed wanders by 15-30 % over seconds (other tenants of the host):
 // hello measured a minute before and after a row was often in another phase than the
 // row, and the product page's ratio to it spread over 0.37-0.47 in twelve runs of the
 // same commit. Alternating second by second, both see the same machine: in a trial
-// (1 s slices of each) three runs gave 0.449, 0.455 and 0.461 while the same rows against
-// hello before and after gave 0.50, 0.50 and 0.37.
+// (1 s slices of each, hello always first) three runs gave 0.449, 0.455 and 0.461 while
+// the same rows against hello before and after gave 0.50, 0.50 and 0.37.
 //
-// The row's own figures (throughput, latency, CPU) come from its slices alone.
+// The row's own figures (throughput, latency, CPU) come from its slices alone. A short
+// pause before each slice lets what the last one left (the shop's or the driver's
+// garbage collection, a log flush) finish outside both; hello's CPU over its slices
+// shows in its "other" whatever still spilled over.
 func (r *shopRun) sliced(ctx context.Context, sc Scenario, workers []worker) Scenario {
 	n := r.opts.interleave
 	slice := r.opts.dur / time.Duration(n)
+	budget := r.opts.maxOps / n
 	hello := helloWorkers(r.hello, r.opts.conns)
+	runClosed(ctx, hello, sliceGap, budget) // connections and a warm hello, unmeasured
+	for _, w := range hello {
+		*w.rec = *newRecorder()
+	}
 	var shopTime, helloTime time.Duration
-	// Each side's CPU over its own slices: the shop's, and hello's, whose "other" then
-	// shows any work the shop carried into hello's slices.
-	var shopUse, helloUse cpuTimes
+	var shopUse, helloUse cpuTimes // each side's CPU over its own slices
 	cpuOK := true
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		h0, err0 := readCPU(r.helloPID)
-		helloTime += runClosed(ctx, hello, slice/2, r.opts.maxOps/n).elapsed
-		h1, err1 := readCPU(r.helloPID)
-		s0, err2 := readCPU(r.srv.pid())
-		shopTime += runClosed(ctx, workers, slice, r.opts.maxOps/n).elapsed
-		s1, err3 := readCPU(r.srv.pid())
-		if cpuOK = cpuOK && errors.Join(err0, err1, err2, err3) == nil; cpuOK {
-			helloUse, shopUse = helloUse.plus(h0, h1), shopUse.plus(s0, s1)
+	measure := func(pid int, ws []worker, d time.Duration, took *time.Duration, use *cpuTimes) {
+		time.Sleep(sliceGap)
+		a, errA := readCPU(pid)
+		*took += runClosed(ctx, ws, d, budget).elapsed
+		b, errB := readCPU(pid)
+		if cpuOK = cpuOK && errA == nil && errB == nil; cpuOK {
+			*use = use.plus(a, b)
 		}
 	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		measure(r.helloPID, hello, slice/2, &helloTime, &helloUse)
+		measure(r.srv.pid(), workers, slice, &shopTime, &shopUse)
+	}
+	measure(r.helloPID, hello, slice/2, &helloTime, &helloUse)
 	// The workers' recorders hold every slice's samples.
 	out := fill(sc, loopResult{rec: mergeWorkers(workers)}, shopTime, opStep)
 	base := fill(Scenario{Name: "hello/beside-" + strings.TrimPrefix(sc.Name, "capacity/"), Title: "hello", Loop: "closed",
 		Status: statusOK, Workers: r.opts.conns, Unit: "req/s"}, loopResult{rec: mergeWorkers(hello)}, helloTime, opStep)
 	if cpuOK {
 		out.CPU, base.CPU = cpuBetween(cpuTimes{}, shopUse), cpuBetween(cpuTimes{}, helloUse)
+	} else {
+		out.Note = strings.TrimSpace(out.Note + " CPU not measured: /proc could not be read during its slices.")
+	}
+	if base.Latency.Count == 0 {
+		out.Note = strings.TrimSpace(out.Note + " Hello beside answered nothing: ×hello is to hello before and after the shop.")
 	}
 	out.Beside = &base
 	return out
+}
+
+// sliceGap is the pause before each slice of a sliced row, and its warm-up's length.
+const sliceGap = 20 * time.Millisecond
+
+// slicedLength is how long a sliced row takes: its slices, hello's and the pauses.
+func (r *shopRun) slicedLength() time.Duration {
+	n := time.Duration(r.opts.interleave)
+	slice := r.opts.dur / n
+	return r.opts.dur + (n+1)*slice/2 + (2*n+2)*sliceGap
 }
 
 // addToCart is a closed loop of POST /cart/add, every virtual shopper with a session of

@@ -2,7 +2,10 @@ package main
 
 import (
 	"math"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 func closedRow(name string, reqPerSec, p50 float64) Scenario {
@@ -49,4 +52,57 @@ func TestCPUTimesPlusAddsIntervals(t *testing.T) {
 	if sum != want {
 		t.Errorf("plus = %+v, want %+v", sum, want)
 	}
+}
+
+func TestCompareLeavesOutHelloRatiosOfDifferentKinds(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, sliced bool, product float64) string {
+		row := closedRow("capacity/product", product, 3)
+		row.Title = "product page"
+		if sliced {
+			b := closedRow("hello/beside-product", 45000, 1.5)
+			row.Beside = &b
+		}
+		res := &Result{Started: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), Baselines: []Measured{
+			{Closed: closedRow("hello/closed", 40000, 1)}, {Closed: closedRow("hello/closed", 40000, 1)}}}
+		res.Runs = []Run{{Size: 100, Before: 0, After: 1, Scenarios: []Scenario{row}}}
+		applyRatios(res)
+		path, err := res.write(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	oldPlain, oldSliced, newSliced := write("a", false, 18000), write("b", true, 18000), write("c", true, 19800)
+
+	var out strings.Builder
+	if err := compare(oldPlain, newSliced, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "is left out") {
+		t.Errorf("mixed kinds: no note that vs hello is left out:\n%s", out.String())
+	}
+	if line := rowLine(out.String(), "product page"); strings.Count(line, "×") != 4 { // throughput, p50, p95, p99
+		t.Errorf("mixed kinds: product row should have no vs-hello ratio: %q", line)
+	}
+
+	out.Reset()
+	if err := compare(oldSliced, newSliced, &out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "is left out") {
+		t.Errorf("same kind: vs hello left out:\n%s", out.String())
+	}
+	if line := rowLine(out.String(), "product page"); strings.Count(line, "×") != 6 {
+		t.Errorf("same kind: product row should carry both vs-hello ratios: %q", line)
+	}
+}
+
+func rowLine(out, title string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, title) {
+			return l
+		}
+	}
+	return ""
 }

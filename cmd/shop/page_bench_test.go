@@ -6,7 +6,9 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"shop/store"
@@ -57,9 +59,13 @@ func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discard) WriteHeader(code int)        { d.code = code }
 
 // benchPage measures one page view, from the router to the last byte written, on one
-// goroutine: ns/op is then the CPU time a view costs the shop's own code.
-func benchPage(b *testing.B, path string) {
+// goroutine: ns/op is then the time a view costs the shop's own code, the collector's
+// background work (on the other CPU) aside. setup may change the shop first.
+func benchPage(b *testing.B, path string, setup ...func(http.Handler, []*http.Cookie)) {
 	h, cookies := benchShop(b)
+	for _, f := range setup {
+		f(h, cookies)
+	}
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	for _, c := range cookies {
 		req.AddCookie(c)
@@ -79,14 +85,33 @@ func benchPage(b *testing.B, path string) {
 func BenchmarkRequest_Home(b *testing.B)         { benchPage(b, "/") }
 func BenchmarkRequest_CategoryPage(b *testing.B) { benchPage(b, "/categories/kitchen") }
 func BenchmarkRequest_ProductPage(b *testing.B)  { benchPage(b, "/products/teapot") }
-func BenchmarkRequest_CartPage(b *testing.B)     { benchPage(b, "/cart") }
 
-// BenchmarkRequest_ProductPageLarge views product pages at random among 100,000: most
-// of their rows are then outside SQLite's page cache, as on a large shop.
+// BenchmarkRequest_CartPage shows a cart of three lines, as make bench's cart row does.
+func BenchmarkRequest_CartPage(b *testing.B) {
+	benchPage(b, "/cart", func(h http.Handler, cookies []*http.Cookie) {
+		for _, id := range []string{"1", "2", "3"} {
+			req := httptest.NewRequest(http.MethodPost, "/cart/add",
+				strings.NewReader(url.Values{"product_id": {id}, "quantity": {"1"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Sec-Fetch-Site", "same-origin") // a browser's form: no token needed
+			for _, c := range cookies {
+				req.AddCookie(c)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusSeeOther {
+				b.Fatalf("add product %s: status %d", id, rec.Code)
+			}
+		}
+	})
+}
+
+// BenchmarkRequest_ProductPageLarge views product pages at random among 100,000: what a
+// large catalogue adds to a view (deeper B-trees, rows seldom in any cache).
 func BenchmarkRequest_ProductPageLarge(b *testing.B) {
 	const n = 100_000
 	h, cookies, db := benchShopDB(b)
-	// The same shape as make bench's catalogue: name, slug and a sentence each.
+	// Products like make bench's (a name, a slug and a sentence each), in one category.
 	if _, err := db.W.ExecContext(context.Background(), `WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < ?)
 		INSERT INTO products (slug, name, description, price_cents, vat_rate, stock, category_id, published)
 		SELECT 'bench-product-' || n, 'Bench product No. ' || n,
