@@ -463,3 +463,35 @@ func TestProductPage_SearchOrder(t *testing.T) {
 		t.Errorf("in a category: %v, %v", slugs(inKitchen), err)
 	}
 }
+
+// TestPublishedProduct_CategoryFromTheList: a product's category comes from the shop's
+// category list, and a change the admin area makes shows on the next read.
+func TestPublishedProduct_CategoryFromTheList(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	mustSeed(t, db)
+	honey, err := db.PublishedProductBySlug(ctx, "honey")
+	if err != nil || honey.CategorySlug != "coffee-tea" {
+		t.Fatalf("honey = %+v, %v", honey, err)
+	}
+	cat, err := db.CategoryByID(ctx, honey.CategoryID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat.Name, cat.Slug = "Tea & Coffee", "tea-coffee"
+	if err := db.UpdateCategory(ctx, &cat); err != nil {
+		t.Fatal(err)
+	}
+	honey, err = db.PublishedProductBySlug(ctx, "honey")
+	if err != nil || honey.CategorySlug != "tea-coffee" || honey.CategoryName != "Tea & Coffee" {
+		t.Errorf("after renaming its category, honey = %+v, %v; want tea-coffee, Tea & Coffee", honey, err)
+	}
+
+	if _, err := db.W.Exec(`UPDATE products SET category_id = NULL WHERE slug = 'honey'`); err != nil {
+		t.Fatal(err)
+	}
+	honey, err = db.PublishedProductBySlug(ctx, "honey")
+	if err != nil || honey.CategoryID != 0 || honey.CategorySlug != "" || honey.CategoryName != "" {
+		t.Errorf("without a category, honey = %+v, %v; want no category", honey, err)
+	}
+}
