@@ -23,12 +23,49 @@ func (h scrubHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h scrubHandler) Handle(ctx context.Context, r slog.Record) error {
+	if plain(r) {
+		return h.next.Handle(ctx, r)
+	}
 	out := slog.NewRecord(r.Time, r.Level, Scrub(r.Message), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(scrubAttr(a))
 		return true
 	})
 	return h.next.Handle(ctx, out)
+}
+
+// plain reports a record that cannot show a card number, which then goes on as it
+// is, uncopied: the request log line (a method, a path, a status, a latency, an id) is
+// written for every request. It tells the same as the full scrub would: a string with
+// fewer digits than a card number and an integer below 10^12 come out of Scrub
+// unchanged, and booleans, floats, durations and times are passed on as they are
+// anyway. Anything else (an error, a LogValuer, a group, any other value) takes the
+// full scrub.
+func plain(r slog.Record) bool {
+	if countDigits(r.Message) >= minScrubDigits {
+		return false
+	}
+	ok := true
+	r.Attrs(func(a slog.Attr) bool {
+		ok = countDigits(a.Key) < minScrubDigits && plainValue(a.Value)
+		return ok
+	})
+	return ok
+}
+
+func plainValue(v slog.Value) bool {
+	const below = 1_000_000_000_000 // 10^12: at most 12 digits
+	switch v.Kind() {
+	case slog.KindString:
+		return countDigits(v.String()) < minScrubDigits
+	case slog.KindInt64:
+		return v.Int64() > -below && v.Int64() < below
+	case slog.KindUint64:
+		return v.Uint64() < below
+	case slog.KindBool, slog.KindFloat64, slog.KindDuration, slog.KindTime:
+		return true
+	}
+	return false
 }
 
 func (h scrubHandler) WithAttrs(attrs []slog.Attr) slog.Handler {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 type stringerValue struct{ s string }
@@ -95,5 +96,49 @@ func TestScrubHandler_Level(t *testing.T) {
 	l.Info("dropped 4242424242424242")
 	if buf.Len() != 0 || l.Enabled(t.Context(), slog.LevelInfo) {
 		t.Errorf("level not passed through: %q", buf.String())
+	}
+}
+
+// TestPlainRecords: the records the handler passes on uncopied are those the full scrub
+// would leave as they are.
+func TestPlainRecords(t *testing.T) {
+	record := func(msg string, args ...any) slog.Record {
+		r := slog.NewRecord(time.Time{}, slog.LevelInfo, msg, 0)
+		r.Add(args...)
+		return r
+	}
+	for _, tc := range []struct {
+		name string
+		r    slog.Record
+		want bool
+	}{
+		{"request line", record("request", "method", "GET", "path", "/products/teapot-2", "status", 200,
+			"latency", 1500*time.Microsecond, "request_id", "2A3PUR5MUJ4EHEZE-1", "ok", true, "at", time.Now(), "f", 1.5), true},
+		{"twelve-digit numbers", record("m", "n", int64(999_999_999_999), "u", uint64(999_999_999_999),
+			"neg", int64(-999_999_999_999)), true},
+		{"card in the message", record("paid with 4242424242424242"), false},
+		{"card in a string", record("m", "path", "/pay/4242 4242 4242 4242"), false},
+		{"thirteen digits that fail Luhn", record("m", "order", "20261123123456"), false}, // Scrub decides
+		{"card as an int", record("m", "n", int64(4111111111111111)), false},
+		{"card as a negative int", record("m", "n", int64(-4111111111111111)), false},
+		{"card as a uint", record("m", "n", uint64(5105105105105100)), false},
+		{"card in a key", record("m", "4242424242424242", 1), false},
+		{"error", record("m", "err", errors.New("no")), false},
+		{"group", record("m", slog.Group("g", "a", 1)), false},
+		{"struct", record("m", "s", payload{Ref: "AB12"}), false},
+	} {
+		if got := plain(tc.r); got != tc.want {
+			t.Errorf("%s: plain = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestScrubHandler_PlainRecordAsIs: a plain record reaches the next handler whole.
+func TestScrubHandler_PlainRecordAsIs(t *testing.T) {
+	var buf bytes.Buffer
+	l := slog.New(ScrubHandler(slog.NewTextHandler(&buf, nil)))
+	l.Info("request", "method", "GET", "path", "/products/teapot", "status", 200, "latency", 1500*time.Microsecond)
+	if want := `msg=request method=GET path=/products/teapot status=200 latency=1.5ms`; !strings.Contains(buf.String(), want) {
+		t.Errorf("log = %q, want it to hold %q", buf.String(), want)
 	}
 }
