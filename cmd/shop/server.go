@@ -159,8 +159,11 @@ func newEcho(cfg *config, logger *slog.Logger, site *store.Site, formActions ...
 			return nil
 		},
 	}))
-	// The image upload is checked later, after the admin guard (see uploadChecks).
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: isUpload}))
+	// The image upload is checked later, after the admin guard (see uploadChecks). A
+	// request without a body (a page view) has nothing to limit, and is spared the
+	// counting reader around its empty body.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K",
+		Skipper: func(c echo.Context) bool { return c.Request().Body == http.NoBody || isUpload(c) }}))
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		// The sandbox bank is another site in spirit: it sets its own headers.
 		Skipper:               func(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/_bank/") },

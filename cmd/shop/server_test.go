@@ -524,6 +524,32 @@ func TestBodyLimit_OnlyAdminsMaySendALargeImage(t *testing.T) {
 	}
 }
 
+// TestBodyLimit_AnyRequestWithABody: a page view carries no body and skips the limit; a
+// request that does carry one is held to it, whatever its method.
+func TestBodyLimit_AnyRequestWithABody(t *testing.T) {
+	ts := startShop(t)
+	for _, tc := range []struct {
+		body io.Reader
+		want int
+	}{
+		{nil, http.StatusOK},
+		{strings.NewReader(strings.Repeat("x", 200<<10)), http.StatusRequestEntityTooLarge},
+	} {
+		req, err := http.NewRequest(http.MethodGet, ts.URL+"/products/honey", tc.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET with body %v: status %d, want %d", tc.body != nil, resp.StatusCode, tc.want)
+		}
+	}
+}
+
 // TestTuneGC: the shop's default GOGC and soft memory limit apply unless GOGC or
 // GOMEMLIMIT is set, which then wins.
 func TestTuneGC(t *testing.T) {
