@@ -188,9 +188,10 @@ func (r *shopRun) capacity(ctx context.Context, kind string) Scenario {
 // This machine's speed wanders by 15-30 % over seconds (other tenants of the host):
 // hello measured a minute before and after a row was often in another phase than the
 // row, and the product page's ratio to it spread over 0.37-0.47 in twelve runs of the
-// same commit. Alternating second by second, both see the same machine: in a trial
-// (1 s slices of each, hello always first) three runs gave 0.449, 0.455 and 0.461 while
-// the same rows against hello before and after gave 0.50, 0.50 and 0.37.
+// same commit. Alternating second by second, both see the same machine: over five full
+// runs the product page read 0.438-0.449 x hello beside (100 products) and 0.377-0.393
+// (100,000), while the same rows against hello before and after read 0.399-0.505 and
+// 0.395-0.521.
 //
 // The row's own figures (throughput, latency, CPU) come from its slices alone. A short
 // pause before each slice lets what the last one left (the shop's or the driver's
