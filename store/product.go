@@ -259,7 +259,7 @@ func dropMark(r rune) rune {
 // PublishedProductBySlug finds a product shoppers may see, or returns NotFound.
 //
 // Its category's slug and name come from the shop's category list (ShopCategories),
-// which every page's navigation reads anyway, rather than from a join: the join's
+// which the listings' navigation keeps in memory, rather than from a join: the join's
 // B-tree search was a twentieth of a product page (1 µs of 19-25). A change to a
 // category made in this process shows at once; one made by another process sharing the
 // database within the list's few seconds, as on every other page.
