@@ -31,6 +31,7 @@ type DB struct {
 	categories categoryCache
 	watch      catalogueWatch // the catalogue's generation, for the listing cache
 	listings   listingCache
+	slugs      slugHints
 	wr         writer
 
 	// Now is the clock of the times the catalogue's writes record (stock moves, updates);

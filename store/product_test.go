@@ -495,3 +495,83 @@ func TestPublishedProduct_CategoryFromTheList(t *testing.T) {
 		t.Errorf("without a category, honey = %+v, %v; want no category", honey, err)
 	}
 }
+
+// A product page reads by the id its slug led to before, but never trusts it: a slug
+// changed, given to another product or unpublished behind this process's back (another
+// process sharing the database) shows what the database says now.
+func TestPublishedProduct_SlugHintsAreChecked(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	mustSeed(t, db)
+	name := func(slug string) string {
+		t.Helper()
+		p, err := db.PublishedProductBySlug(ctx, slug)
+		if ErrorCode(err) == NotFound {
+			return "not found"
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", slug, err)
+		}
+		if p.Slug != slug {
+			t.Errorf("%s: got the product of slug %q", slug, p.Slug)
+		}
+		return p.Name
+	}
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.W.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if got := name("honey"); got != "Lavender Honey" {
+		t.Fatalf("honey = %q", got)
+	}
+	honeyID, ok := db.slugs.get("honey")
+	if !ok {
+		t.Fatal("no hint kept for honey after its page")
+	}
+
+	// honey's slug goes to jam, and honey gets another one.
+	exec(`UPDATE products SET slug = 'old-honey' WHERE slug = 'honey'`)
+	exec(`UPDATE products SET slug = 'honey' WHERE slug = 'jam'`)
+	if got := name("honey"); got != "Apricot Jam" {
+		t.Errorf("after the slug went to jam, honey = %q, want Apricot Jam", got)
+	}
+	if id, _ := db.slugs.get("honey"); id == honeyID {
+		t.Errorf("the hint still says %d, the product that lost the slug", id)
+	}
+	if got := name("old-honey"); got != "Lavender Honey" {
+		t.Errorf("old-honey = %q, want Lavender Honey", got)
+	}
+
+	exec(`UPDATE products SET published = 0 WHERE slug = 'old-honey'`)
+	if got := name("old-honey"); got != "not found" {
+		t.Errorf("unpublished, old-honey = %q, want not found", got)
+	}
+	if _, ok := db.slugs.get("old-honey"); ok {
+		t.Error("the hint of an unpublished product is kept")
+	}
+	exec(`DELETE FROM products WHERE slug = 'honey'`)
+	if got := name("honey"); got != "not found" {
+		t.Errorf("deleted, honey = %q, want not found", got)
+	}
+}
+
+// The hints stay bounded: a full map starts over rather than grow.
+func TestSlugHints_ForgetWhenFull(t *testing.T) {
+	var h slugHints
+	for i := range slugHintsSize {
+		h.put(fmt.Sprint("p-", i), int64(i))
+	}
+	if id, ok := h.get("p-7"); !ok || id != 7 {
+		t.Fatalf("p-7 = %d, %v before the map is full", id, ok)
+	}
+	h.put("one-more", 1)
+	if _, ok := h.get("p-7"); ok || len(h.ids) != 1 {
+		t.Errorf("after one more than %d hints, %d kept; want only the newest", slugHintsSize, len(h.ids))
+	}
+	if id, ok := h.get("one-more"); !ok || id != 1 {
+		t.Errorf("one-more = %d, %v", id, ok)
+	}
+}
