@@ -56,3 +56,42 @@ func BenchmarkListing(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCheckoutPage renders the order form as a shopper first sees it: every field
+// empty but the country, three delivery methods, a two-line summary.
+func BenchmarkCheckoutPage(b *testing.B) {
+	v := benchCheckoutView()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := templates.CheckoutPage(v).Render(ctx, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchCheckoutView() templates.CheckoutView {
+	v := templates.CheckoutView{Chrome: benchChrome("Checkout"),
+		Form:       templates.CheckoutForm{BillingCountry: "FR", ShipCountry: "FR", Delivery: "home"},
+		Submission: "01a20d7d0836651b7f24376cc0f96458", Shown: "25:1:680,7:2:1800", ShownDelivery: "home:590,express:1290,pickup:0",
+		Methods: []templates.DeliveryOption{
+			{Code: "home", Name: "Home delivery", Description: "Delivered to your door in 2 to 4 working days.", Price: "€5.90", NeedsAddress: true},
+			{Code: "express", Name: "Express delivery", Description: "Delivered the next working day.", Price: "€12.90", NeedsAddress: true},
+			{Code: "pickup", Name: "Pick-up in store", Description: "Collect your order at the shop.", Price: "free"},
+		},
+		Cart: templates.OrderSummary{
+			Lines: []templates.SummaryLine{
+				{Name: "Apricot Jam", Quantity: "1", Unit: "€6.80", Total: "€6.80", VATRate: "5.5%"},
+				{Name: "Stoneware Mug", Quantity: "2", Unit: "€18.00", Total: "€36.00", VATRate: "20%"},
+			},
+			Items: "€42.80", DeliveryName: "Home delivery", Delivery: "€5.90", TotalHT: "€40.77", TotalVAT: "€7.93", Total: "€48.70",
+			VAT: []templates.SummaryVAT{{Rate: "20%", Base: "€34.92", Amount: "€6.98"}, {Rate: "5.5%", Base: "€6.45", Amount: "€0.35"}},
+		},
+	}
+	for _, c := range [][2]string{{"FR", "France"}, {"BE", "Belgium"}, {"LU", "Luxembourg"}, {"CH", "Switzerland"},
+		{"MC", "Monaco"}, {"DE", "Germany"}, {"ES", "Spain"}, {"IT", "Italy"}, {"NL", "Netherlands"}, {"PT", "Portugal"},
+		{"AT", "Austria"}, {"IE", "Ireland"}, {"GB", "United Kingdom"}} {
+		v.Countries = append(v.Countries, templates.Option{Value: c[0], Label: c[1]})
+	}
+	return v
+}
