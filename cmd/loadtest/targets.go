@@ -175,7 +175,11 @@ func judgeMails(res *Result, run *Run) Target {
 }
 
 // judgeScaling compares the largest catalogue with the smallest: each page's median
-// latency in its capacity loop must stay within 1.2× .
+// latency in its capacity loop must stay within 1.2× . The two loops run minutes apart,
+// and this machine's speed drifts by a sixth in that time (hello beside the product
+// page read 40,700 req/s at 100 products and 35,100 at 100,000 in one run): when both
+// rows have hello measured beside them, each median is taken relative to its hello's,
+// as every other figure is, and the milliseconds are printed beside it.
 func judgeScaling(res *Result) []Target {
 	if len(res.Runs) < 2 {
 		return nil
@@ -194,7 +198,13 @@ func judgeScaling(res *Result) []Target {
 			t.Got, t.Status = allFailed(b), "FAIL"
 		case b.Latency.Count > 0 && a.Latency.P50MS > 0:
 			v := b.Latency.P50MS / a.Latency.P50MS
-			t.Value, t.Got, t.Status = v, fmt.Sprintf("%.2f× (%s vs %s)", v, fmtMS(b.Latency.P50MS), fmtMS(a.Latency.P50MS)), passFail(v <= 1.2)
+			t.Got = fmt.Sprintf("%.2f× (%s vs %s)", v, fmtMS(b.Latency.P50MS), fmtMS(a.Latency.P50MS))
+			if a.Beside != nil && b.Beside != nil && a.Ratio.P50 > 0 && b.Ratio.P50 > 0 {
+				v = b.Ratio.P50 / a.Ratio.P50
+				t.Got = fmt.Sprintf("%.2f× of hello beside (%s vs %s; hello %s vs %s)", v, fmtMS(b.Latency.P50MS),
+					fmtMS(a.Latency.P50MS), fmtMS(b.Beside.Latency.P50MS), fmtMS(a.Beside.Latency.P50MS))
+			}
+			t.Value, t.Status = v, passFail(v <= 1.2)
 		}
 		out = append(out, t)
 	}

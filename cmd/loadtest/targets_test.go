@@ -106,3 +106,49 @@ func rowLine(out, title string) string {
 	}
 	return ""
 }
+
+// The catalogue sizes' medians are compared relative to the hello beside each: a machine
+// that slowed down between the two loops is not the catalogue's doing, a shop that
+// slowed down on its own is; without hello beside, the milliseconds are compared.
+func TestJudgeScalingAgainstHelloBeside(t *testing.T) {
+	run := func(size int, p50, helloP50 float64) Run {
+		row := closedRow("capacity/product", 64/p50*1000, p50)
+		if helloP50 > 0 {
+			b := closedRow("hello/beside-product", 64/helloP50*1000, helloP50)
+			row.Beside = &b
+		}
+		return Run{Size: size, Before: 0, After: 1, Scenarios: []Scenario{row}}
+	}
+	judge := func(small, large Run) Target {
+		t.Helper()
+		res := &Result{Baselines: []Measured{{Closed: closedRow("hello/closed", 40000, 1)}, {Closed: closedRow("hello/closed", 40000, 1)}},
+			Runs: []Run{large, small}}
+		applyRatios(res)
+		for _, tg := range judgeScaling(res) {
+			if strings.HasPrefix(tg.Name, "capacity/product") {
+				return tg
+			}
+		}
+		t.Fatal("no product page scaling target")
+		return Target{}
+	}
+	tests := []struct {
+		name         string
+		small, large Run
+		want         string
+		value        float64
+	}{
+		{"machine slowed, shop with it", run(100, 3.05, 1.28), run(100000, 3.90, 1.64), "PASS", (3.90 / 1.64) / (3.05 / 1.28)},
+		{"shop slowed, machine did not", run(100, 3.05, 1.28), run(100000, 3.90, 1.28), "FAIL", 3.90 / 3.05},
+		{"no hello beside", run(100, 3.05, 0), run(100000, 3.90, 0), "FAIL", 3.90 / 3.05},
+		{"no hello beside, within", run(100, 3.05, 0), run(100000, 3.40, 0), "PASS", 3.40 / 3.05},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := judge(tt.small, tt.large)
+			if got.Status != tt.want || math.Abs(got.Value-tt.value) > 1e-9 {
+				t.Errorf("%s: %s %v (%s), want %s %v", tt.name, got.Status, got.Value, got.Got, tt.want, tt.value)
+			}
+		})
+	}
+}
