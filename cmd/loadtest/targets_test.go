@@ -119,6 +119,11 @@ func TestJudgeScalingAgainstHelloBeside(t *testing.T) {
 		}
 		return Run{Size: size, Before: 0, After: 1, Scenarios: []Scenario{row}}
 	}
+	silentBeside := func(r Run) Run {
+		r.Scenarios[0].Beside.Latency = Latency{}
+		r.Scenarios[0].Beside.Errors = 10
+		return r
+	}
 	judge := func(small, large Run) Target {
 		t.Helper()
 		res := &Result{Baselines: []Measured{{Closed: closedRow("hello/closed", 40000, 1)}, {Closed: closedRow("hello/closed", 40000, 1)}},
@@ -137,17 +142,23 @@ func TestJudgeScalingAgainstHelloBeside(t *testing.T) {
 		small, large Run
 		want         string
 		value        float64
+		relative     bool // judged relative to hello beside
 	}{
-		{"machine slowed, shop with it", run(100, 3.05, 1.28), run(100000, 3.90, 1.64), "PASS", (3.90 / 1.64) / (3.05 / 1.28)},
-		{"shop slowed, machine did not", run(100, 3.05, 1.28), run(100000, 3.90, 1.28), "FAIL", 3.90 / 3.05},
-		{"no hello beside", run(100, 3.05, 0), run(100000, 3.90, 0), "FAIL", 3.90 / 3.05},
-		{"no hello beside, within", run(100, 3.05, 0), run(100000, 3.40, 0), "PASS", 3.40 / 3.05},
+		{"machine slowed, shop with it", run(100, 3.05, 1.28), run(100000, 3.90, 1.64), "PASS", (3.90 / 1.64) / (3.05 / 1.28), true},
+		{"shop slowed, machine did not", run(100, 3.05, 1.28), run(100000, 3.90, 1.28), "FAIL", 3.90 / 3.05, true},
+		{"no hello beside", run(100, 3.05, 0), run(100000, 3.90, 0), "FAIL", 3.90 / 3.05, false},
+		{"no hello beside, within", run(100, 3.05, 0), run(100000, 3.40, 0), "PASS", 3.40 / 3.05, false},
+		{"hello beside on one side only", run(100, 3.05, 1.28), run(100000, 3.90, 0), "FAIL", 3.90 / 3.05, false},
+		{"hello beside answered nothing", run(100, 3.05, 1.28), silentBeside(run(100000, 3.90, 1.64)), "FAIL", 3.90 / 3.05, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := judge(tt.small, tt.large)
 			if got.Status != tt.want || math.Abs(got.Value-tt.value) > 1e-9 {
-				t.Errorf("%s: %s %v (%s), want %s %v", tt.name, got.Status, got.Value, got.Got, tt.want, tt.value)
+				t.Errorf("%s %v (%s), want %s %v", got.Status, got.Value, got.Got, tt.want, tt.value)
+			}
+			if relative := strings.Contains(got.Got, "relative to hello beside"); relative != tt.relative {
+				t.Errorf("%q: relative to hello beside: %v, want %v", got.Got, relative, tt.relative)
 			}
 		})
 	}
