@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -555,6 +556,50 @@ func TestPublishedProduct_SlugHintsAreChecked(t *testing.T) {
 	exec(`DELETE FROM products WHERE slug = 'honey'`)
 	if got := name("honey"); got != "not found" {
 		t.Errorf("deleted, honey = %q, want not found", got)
+	}
+	if _, ok := db.slugs.get("honey"); ok {
+		t.Error("the hint of a deleted product is kept")
+	}
+
+	// A failed read is an error, not "not found", and leaves the hint as it was.
+	if got := name("mug"); got == "not found" {
+		t.Fatal("mug not found")
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := db.PublishedProductBySlug(cancelled, "mug"); err == nil || ErrorCode(err) == NotFound {
+		t.Errorf("with a cancelled context: %v (code %s), want an error other than NotFound", err, ErrorCode(err))
+	}
+	if _, ok := db.slugs.get("mug"); !ok {
+		t.Error("a failed read dropped mug's hint")
+	}
+}
+
+// Pages read and write the hints at once, across the map starting over when full
+// (run with -race).
+func TestSlugHints_Concurrent(t *testing.T) {
+	var h slugHints
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range slugHintsSize / 2 {
+				slug := fmt.Sprint("p-", g, "-", i)
+				h.put(slug, int64(i))
+				if id, ok := h.get(slug); ok && id != int64(i) {
+					t.Errorf("%s = %d, want %d", slug, id, i)
+					return
+				}
+				if i%7 == 0 {
+					h.forget(slug)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(h.ids); n == 0 || n > slugHintsSize {
+		t.Errorf("%d hints kept, want between 1 and %d", n, slugHintsSize)
 	}
 }
 
