@@ -2,6 +2,7 @@ package templates_test
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 
@@ -36,6 +37,48 @@ func TestField_DescribedByItsErrorAndHint(t *testing.T) {
 			if !strings.Contains(html, `id="`+id+`"`) {
 				t.Errorf("aria-describedby names %q, which is not on the page", id)
 			}
+		}
+	}
+}
+
+// Field and SelectField mark their wrapper invalid, and their control aria-invalid, only
+// with an error, whose text is escaped; a select submits the option matching its value.
+func TestField_AndSelectField_States(t *testing.T) {
+	render := func(c interface {
+		Render(context.Context, io.Writer) error
+	}) string {
+		t.Helper()
+		var b strings.Builder
+		if err := c.Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	options := []templates.Option{{Value: "FR", Label: "France"}, {Value: "BE", Label: "Belgium & <Co>"}}
+	for _, errMsg := range []string{"", "Say <where> & how"} {
+		field := render(templates.Field(templates.FieldProps{ID: "city", Name: "city", Label: "City <town>", Type: "text",
+			Value: `Lyon "2"`, Error: errMsg}))
+		sel := render(templates.SelectField("country", "country", "Country", "BE", errMsg, options))
+		for what, html := range map[string]string{"Field": field, "SelectField": sel} {
+			wrapper := `<div class="field">`
+			if errMsg != "" {
+				wrapper = `<div class="field invalid">`
+			}
+			if !strings.HasPrefix(html, wrapper) {
+				t.Errorf("%s with error %q starts %.40q, want %q", what, errMsg, html, wrapper)
+			}
+			if got := strings.Contains(html, `aria-invalid="true"`); got != (errMsg != "") {
+				t.Errorf("%s with error %q: aria-invalid %v", what, errMsg, got)
+			}
+			if errMsg != "" && !strings.Contains(html, ">Say &lt;where&gt; &amp; how</p>") {
+				t.Errorf("%s: error text not escaped beside it: %s", what, html)
+			}
+		}
+		if !strings.Contains(field, `<label for="city">City &lt;town&gt;</label>`) || !strings.Contains(field, `value="Lyon &#34;2&#34;"`) {
+			t.Errorf("Field's label or value not escaped: %s", field)
+		}
+		if strings.Count(sel, " selected") != 1 || !strings.Contains(sel, `<option value="BE" selected>Belgium &amp; &lt;Co&gt;</option>`) {
+			t.Errorf("SelectField does not select BE alone, escaped: %s", sel)
 		}
 	}
 }
