@@ -13,7 +13,7 @@ type baseFigures struct{ throughput, p50, p95, p99 float64 }
 // ran: the closed loop for closed rows, the open loop at the same rate for open rows.
 // Bursts (the flash sale) have no counterpart.
 func baselineFor(res *Result, run *Run, sc *Scenario) (baseFigures, bool) {
-	if b := sc.Beside; b != nil && b.Latency.Count > 0 {
+	if b := answeredBeside(sc); b != nil {
 		return baseFigures{b.ReqPerSec, b.Latency.P50MS, b.Latency.P95MS, b.Latency.P99MS}, true
 	}
 	var picks []Scenario
@@ -202,7 +202,8 @@ func judgeScaling(res *Result) []Target {
 			ms := fmtMS(b.Latency.P50MS) + " vs " + fmtMS(a.Latency.P50MS)
 			v := raw
 			t.Got = fmt.Sprintf("%.2f× (%s)", raw, ms)
-			if ha, hb := besideP50(a), besideP50(b); ha > 0 && hb > 0 {
+			if ba, bb := answeredBeside(a), answeredBeside(b); ba != nil && bb != nil && ba.Latency.P50MS > 0 && bb.Latency.P50MS > 0 {
+				ha, hb := ba.Latency.P50MS, bb.Latency.P50MS
 				v = (b.Latency.P50MS / hb) / (a.Latency.P50MS / ha)
 				t.Got = fmt.Sprintf("%.2f× relative to hello beside (%s; hello %s vs %s; %.2f× as measured)",
 					v, ms, fmtMS(hb), fmtMS(ha), raw)
@@ -214,13 +215,13 @@ func judgeScaling(res *Result) []Target {
 	return out
 }
 
-// besideP50 is the median latency of the hello measured beside a row, 0 when there was
-// none or it answered nothing.
-func besideP50(sc *Scenario) float64 {
+// answeredBeside is the hello measured beside a row, nil when there was none or it
+// answered nothing.
+func answeredBeside(sc *Scenario) *Scenario {
 	if sc.Beside == nil || sc.Beside.Latency.Count == 0 {
-		return 0
+		return nil
 	}
-	return sc.Beside.Latency.P50MS
+	return sc.Beside
 }
 
 func allFailed(sc *Scenario) string {
