@@ -187,6 +187,7 @@ func (db *DB) CreateProduct(ctx context.Context, p *Product, actor string) error
 		if err := insertProduct(ctx, tx, p); err != nil {
 			return err
 		}
+		tx.searchTextsChanged()
 		if err := keepOldSlug(ctx, tx, "product", p.ID, "", p.Slug); err != nil {
 			return err
 		}
@@ -229,6 +230,7 @@ func (db *DB) UpdateProduct(ctx context.Context, p *Product) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return Errorf(NotFound, "This product does not exist.")
 		}
+		tx.searchTextsChanged()
 		return nil
 	})
 }
@@ -333,6 +335,9 @@ func (db *DB) RemoveProduct(ctx context.Context, productID int64, refs ProductOr
 			return Errorf(NotFound, "This product does not exist.")
 		}
 		deleted = err == nil
+		if deleted {
+			tx.searchTextsChanged()
+		}
 		return err
 	})
 	return deleted, image, err

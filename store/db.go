@@ -34,6 +34,8 @@ type DB struct {
 	slugs      slugHints
 	wr         writer
 
+	searchChanged chan struct{} // a product's texts changed: merge the search index (searchindex.go)
+
 	// Now is the clock of the times the catalogue's writes record (stock moves, updates);
 	// nil means time.Now. Set it before the first write, as main does with its own.
 	Now func() time.Time
@@ -56,7 +58,7 @@ func Open(ctx context.Context, path string, sets ...Migrations) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("store: create data directory: %w", err)
 	}
-	db := &DB{}
+	db := &DB{searchChanged: make(chan struct{}, 1)}
 	w := sql.OpenDB(newWatchingConnector(dsn(path, false), &db.watch))
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)

@@ -77,6 +77,7 @@ func (db *DB) SeedDemo(ctx context.Context) (bool, error) {
 				}
 			}
 		}
+		tx.searchTextsChanged()
 		seeded = true
 		return nil
 	})

@@ -198,6 +198,13 @@ func (a *app) startJobs(ctx context.Context) {
 		defer a.jobs.Done()
 		a.outbox.Run(ctx, a.mailPoll)
 	}()
+	a.jobs.Add(1)
+	go func() {
+		defer a.jobs.Done()
+		a.db.KeepSearchIndexMerged(ctx, func(err error) {
+			a.log.Error("background job failed", "job", "search index merge", "err", err)
+		})
+	}()
 }
 
 func (a *app) every(ctx context.Context, d time.Duration, name string, job func(context.Context) error) {

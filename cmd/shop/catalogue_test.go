@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -203,6 +204,28 @@ func TestSearch_FindsAccentInsensitiveAndSurvivesSyntax(t *testing.T) {
 				t.Errorf("no results and no empty-state message")
 			}
 		})
+	}
+}
+
+// The running shop merges its full-text index into one b-tree (store.KeepSearchIndexMerged):
+// the demo catalogue, seeded in one transaction, starts with eleven.
+func TestSearchIndex_TheRunningShopKeepsItMerged(t *testing.T) {
+	shop := startShop(t)
+	segments := func() int {
+		var n int
+		if err := shop.store().R.QueryRow(`SELECT count(DISTINCT segid) FROM products_fts_idx`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for end := time.Now().Add(10 * time.Second); segments() != 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("%d segments ten seconds after the start, want 1", segments())
+		}
+	}
+	st, doc := shop.newShopper(t).get("/search?q=" + url.QueryEscape("café"))
+	if names := cardNames(doc); st != http.StatusOK || !contains(names, "Café moulu") {
+		t.Errorf("search café on the merged index: status %d, %q", st, names)
 	}
 }
 

@@ -88,6 +88,20 @@ func BenchmarkRequest_Home(b *testing.B)         { benchPage(b, "/") }
 func BenchmarkRequest_CategoryPage(b *testing.B) { benchPage(b, "/categories/kitchen") }
 func BenchmarkRequest_ProductPage(b *testing.B)  { benchPage(b, "/products/teapot") }
 
+// BenchmarkRequest_Search runs make bench's searches on the demo catalogue, in turn, on
+// its full-text index merged as the running shop's job keeps it.
+func BenchmarkRequest_Search(b *testing.B) {
+	h, cookies, db := benchShop(b)
+	if err := db.MergeSearchIndex(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	var reqs []*http.Request
+	for _, q := range []string{"mug", "smoked tea", "golden", "lavender honey", "chocolate", "rustic kettle"} {
+		reqs = append(reqs, visitorRequest(http.MethodGet, "/search?q="+url.QueryEscape(q), nil, cookies))
+	}
+	servePages(b, h, reqs)
+}
+
 // BenchmarkRequest_CartPage shows a cart of three lines, as make bench's cart row does.
 func BenchmarkRequest_CartPage(b *testing.B) {
 	h, cookies, _ := benchShop(b)

@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+// searchSegments is how many b-trees the full-text index has.
+func searchSegments(t *testing.T, db *DB) int {
+	t.Helper()
+	var n int
+	if err := db.R.QueryRow(`SELECT count(DISTINCT segid) FROM products_fts_idx`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// searchResults are the slugs each query finds, in the order search pages show them.
+func searchResults(t *testing.T, db *DB, queries []string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, q := range queries {
+		list, _, err := db.ProductPage(context.Background(), ProductFilter{Query: q, OnlyPublished: true, Limit: 100})
+		if err != nil {
+			t.Fatalf("search %q: %v", q, err)
+		}
+		out[q] = slugs(list)
+	}
+	return out
+}
+
+// typeIn creates products one at a time, as a merchant does in the admin area: each
+// adds a segment to the index.
+func typeIn(t *testing.T, db *DB, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		p := newProduct(name, 3)
+		p.Description = "A " + name + ", packed by hand in Lyon."
+		if err := db.CreateProduct(context.Background(), &p, "boss@example.com"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+var searchTestQueries = []string{"mug", "mu", "golden", "lyon", "tea pot", "hand", "nothing like it"}
+
+func TestMergeSearchIndex_OneSegmentSameResults(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	var names []string
+	for i := range 24 {
+		names = append(names, fmt.Sprintf("%s %s No. %d", []string{"Golden", "Blue", "Smoked"}[i%3],
+			[]string{"Mug", "Tea Pot", "Kettle", "Mugwort Tea"}[i%4], i+1))
+	}
+	typeIn(t, db, names...)
+	if n := searchSegments(t, db); n < 2 {
+		t.Fatalf("%d segments after typing products in one by one; the test needs several", n)
+	}
+	before := searchResults(t, db, searchTestQueries)
+	if len(before["mug"]) == 0 || len(before["lyon"]) != 24 {
+		t.Fatalf("the catalogue does not search as the test expects: %v", before)
+	}
+	if err := db.MergeSearchIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := searchSegments(t, db); n != 1 {
+		t.Errorf("%d segments after merging, want 1", n)
+	}
+	after := searchResults(t, db, searchTestQueries)
+	for _, q := range searchTestQueries {
+		if !slices.Equal(before[q], after[q]) {
+			t.Errorf("search %q: %v before merging, %v after", q, before[q], after[q])
+		}
+	}
+	// Merged again, a merged index is left as it is.
+	if err := db.MergeSearchIndex(ctx); err != nil || searchSegments(t, db) != 1 {
+		t.Errorf("merging a merged index: %v, %d segments", err, searchSegments(t, db))
+	}
+}
+
+func TestKeepSearchIndexMerged_MergesAfterEachChange(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		db.KeepSearchIndexMerged(ctx, func(err error) { t.Errorf("merge: %v", err) })
+	}()
+	defer func() {
+		cancel()
+		<-done // it stops with its context
+	}()
+	waitMerged := func(what string) {
+		t.Helper()
+		for end := time.Now().Add(10 * time.Second); searchSegments(t, db) != 1; {
+			if time.Now().After(end) {
+				t.Fatalf("after %s: %d segments ten seconds later, want 1", what, searchSegments(t, db))
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	// Three: FTS5 merges four segments of a level on its own.
+	typeIn(t, db, "Golden Mug", "Blue Tea Pot", "Golden Tea Pot")
+	waitMerged("three new products")
+	got, _, err := db.ProductPage(ctx, ProductFilter{Query: "golden", OnlyPublished: true, Limit: 10})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("search golden: %v, %v", slugs(got), err)
+	}
+	p := got[0]
+	p.Name, p.Description = "Silver Mug", "Polished."
+	if err := db.UpdateProduct(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	waitMerged("a renamed product")
+	if deleted, _, err := db.RemoveProduct(ctx, got[1].ID, fakeOrders{}); err != nil || !deleted {
+		t.Fatalf("remove: %v, %v", deleted, err)
+	}
+	waitMerged("a deleted product")
+	for q, want := range map[string][]string{"golden": nil, "silver": {p.Slug}, "mug": {p.Slug}} {
+		got, _, err := db.ProductPage(ctx, ProductFilter{Query: q, OnlyPublished: true, Limit: 10})
+		if err != nil || !slices.Equal(slugs(got), want) {
+			t.Errorf("search %q after the changes: %v, %v; want %v", q, slugs(got), err, want)
+		}
+	}
+}
