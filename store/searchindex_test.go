@@ -70,6 +70,9 @@ func TestMergeSearchIndex_OneSegmentSameResults(t *testing.T) {
 	if n := searchSegments(t, db); n != 1 {
 		t.Errorf("%d segments after merging, want 1", n)
 	}
+	if _, err := db.W.Exec(`INSERT INTO products_fts (products_fts) VALUES ('integrity-check')`); err != nil {
+		t.Errorf("the merged index fails FTS5's integrity check: %v", err)
+	}
 	after := searchResults(t, db, searchTestQueries)
 	for _, q := range searchTestQueries {
 		if !slices.Equal(before[q], after[q]) {
@@ -88,7 +91,7 @@ func TestKeepSearchIndexMerged_MergesAfterEachChange(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		db.KeepSearchIndexMerged(ctx, func(err error) { t.Errorf("merge: %v", err) })
+		db.KeepSearchIndexMerged(ctx, time.Hour, func(err error) { t.Errorf("merge: %v", err) })
 	}()
 	defer func() {
 		cancel()
@@ -125,5 +128,96 @@ func TestKeepSearchIndexMerged_MergesAfterEachChange(t *testing.T) {
 		if err != nil || !slices.Equal(slugs(got), want) {
 			t.Errorf("search %q after the changes: %v, %v; want %v", q, slugs(got), err, want)
 		}
+	}
+}
+
+// The job merges at start an index it was never told about: one a driver seeded, or
+// one from before the job existed.
+func TestKeepSearchIndexMerged_MergesAtStart(t *testing.T) {
+	db := mustOpenStore(t)
+	for i, name := range []string{"Golden Mug", "Blue Tea Pot", "Golden Tea Pot"} {
+		if _, err := db.W.Exec(`INSERT INTO products (slug, name, description, price_cents, vat_rate, stock, published)
+			VALUES (?, ?, '', 100, 2000, 1, 1)`, fmt.Sprint("p", i), name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := searchSegments(t, db); n < 2 {
+		t.Fatalf("%d segments after three inserts; the test needs several", n)
+	}
+	select {
+	case <-db.searchChanged:
+		t.Fatal("inserts outside the store's product writes woke the merge; the test needs them not to")
+	default:
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		db.KeepSearchIndexMerged(ctx, time.Hour, func(err error) { t.Errorf("merge: %v", err) })
+	}()
+	defer func() { cancel(); <-done }()
+	for end := time.Now().Add(10 * time.Second); searchSegments(t, db) != 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("%d segments ten seconds after the job started, want 1", searchSegments(t, db))
+		}
+	}
+}
+
+// Each write that changes a product's name or description wakes the merge once it has
+// committed; stock and publishing, which the index does not hold, do not.
+func TestSearchTextsChanged_WakesTheMergeOnlyForTexts(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	woke := func() bool {
+		select {
+		case <-db.searchChanged:
+			return true
+		default:
+			return false
+		}
+	}
+	check := func(what string, err error, want bool) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if got := woke(); got != want {
+			t.Errorf("%s woke the merge: %v, want %v", what, got, want)
+		}
+	}
+	p := newProduct("Golden Mug", 5)
+	check("a new product", db.CreateProduct(ctx, &p, "boss@example.com"), true)
+	p.Name = "Silver Mug"
+	check("a renamed product", db.UpdateProduct(ctx, &p), true)
+	_, err := db.AdjustStock(ctx, p.ID, 3, "Delivery", "boss@example.com")
+	check("a stock change", err, false)
+	deleted, _, err := db.RemoveProduct(ctx, p.ID, fakeOrders{p.ID: true})
+	check("an unpublished product (it is in an order)", err, false)
+	if deleted {
+		t.Fatal("a product in an order was deleted")
+	}
+	deleted, _, err = db.RemoveProduct(ctx, p.ID, fakeOrders{})
+	check("a deleted product", err, true)
+	if !deleted {
+		t.Fatal("a product in no order was not deleted")
+	}
+}
+
+// A change merges a small index at once and leaves a large one to the periodic merge.
+func TestMergeSmallSearchIndex_LeavesALargeOne(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	typeIn(t, db, "Golden Mug", "Blue Tea Pot", "Golden Tea Pot")
+	if err := db.mergeSmallSearchIndex(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := searchSegments(t, db); n < 2 {
+		t.Fatalf("an index above the bound was merged: %d segments", n)
+	}
+	if err := db.mergeSmallSearchIndex(ctx, searchMergeOnChange); err != nil {
+		t.Fatal(err)
+	}
+	if n := searchSegments(t, db); n != 1 {
+		t.Errorf("an index within the bound: %d segments after a change's merge, want 1", n)
 	}
 }

@@ -201,7 +201,7 @@ func (a *app) startJobs(ctx context.Context) {
 	a.jobs.Add(1)
 	go func() {
 		defer a.jobs.Done()
-		a.db.KeepSearchIndexMerged(ctx, func(err error) {
+		a.db.KeepSearchIndexMerged(ctx, time.Hour, func(err error) {
 			a.log.Error("background job failed", "job", "search index merge", "err", err)
 		})
 	}()
