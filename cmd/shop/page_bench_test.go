@@ -88,8 +88,9 @@ func BenchmarkRequest_Home(b *testing.B)         { benchPage(b, "/") }
 func BenchmarkRequest_CategoryPage(b *testing.B) { benchPage(b, "/categories/kitchen") }
 func BenchmarkRequest_ProductPage(b *testing.B)  { benchPage(b, "/products/teapot") }
 
-// BenchmarkRequest_Search runs make bench's searches on the demo catalogue, in turn, on
-// its full-text index merged as the running shop's job keeps it.
+// BenchmarkRequest_Search runs the queries of make bench's search row (searchQueries in
+// cmd/loadtest: keep the two lists alike) in turn, on the demo catalogue of 26 products
+// rather than make bench's, with its full-text index merged as the running shop keeps it.
 func BenchmarkRequest_Search(b *testing.B) {
 	h, cookies, db := benchShop(b)
 	if err := db.MergeSearchIndex(context.Background()); err != nil {
