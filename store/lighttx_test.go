@@ -335,3 +335,39 @@ func TestTx_AfterCommitRunsForCommittedWritesInOrder(t *testing.T) {
 		t.Errorf("single writes ran %s, want [light]", got)
 	}
 }
+
+// TestWriterStats_CountBatchesWritesAndTheirTime: a batch counts once, each of its writes
+// once and its time in Busy, all before its callers hear back.
+func TestWriterStats_CountBatchesWritesAndTheirTime(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	before := db.WriterStats()
+	const slow = 30 * time.Millisecond
+	write := func(d time.Duration) *writeRequest {
+		return &writeRequest{ctx: ctx, done: make(chan error, 1), fn: func(tx *Tx) error {
+			time.Sleep(d)
+			return nil
+		}}
+	}
+	batch := []*writeRequest{write(0), write(slow), write(0)}
+	db.runBatch(batch)
+	for _, r := range batch {
+		if err := <-r.done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := db.WriterStats()
+	if got.Batches-before.Batches != 1 || got.Writes-before.Writes != 3 {
+		t.Errorf("after a batch of 3: %+v, before %+v", got, before)
+	}
+	if busy := got.Busy - before.Busy; busy < slow {
+		t.Errorf("busy %v for a batch holding a %v write", busy, slow)
+	}
+	before = got
+	if err := db.LightTx(ctx, func(*Tx) error { return errors.New("rolled back") }); err == nil {
+		t.Fatal("a failing write succeeded")
+	}
+	if got := db.WriterStats(); got.Batches-before.Batches != 1 || got.Writes-before.Writes != 1 {
+		t.Errorf("after a write alone: %+v, before %+v", got, before)
+	}
+}

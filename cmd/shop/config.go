@@ -258,7 +258,7 @@ func (c *config) settings() []setting {
 			return nil
 		}},
 		{"admin-idle-minutes", "SHOP_ADMIN_IDLE_MINUTES", "30", "an admin session unused this long ends", minutes(&c.AdminIdle)},
-		{"pprof-addr", "SHOP_PPROF_ADDR", "", "loopback address (e.g. 127.0.0.1:6060) serving Go's profiler; unset: off", func(s string) error {
+		{"pprof-addr", "SHOP_PPROF_ADDR", "", "loopback address (e.g. 127.0.0.1:6060) serving Go's profiler and the database writer's counters; unset: off", func(s string) error {
 			if s == "" {
 				c.PprofAddr = ""
 				return nil
