@@ -265,13 +265,15 @@ func runShop(ctx context.Context, o *options, tr *http.Transport, bin, helloBin,
 	if err != nil {
 		return err
 	}
+	// The shop's debug server always runs: make bench reads its writer's counters around
+	// each row; with -pprof it also takes the profiles.
+	debugAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
 	var prof *profiler
 	if o.pprof {
-		pa, err := freeAddr()
-		if err != nil {
-			return err
-		}
-		prof = &profiler{addr: pa, dir: o.out, prefix: fmt.Sprintf("%s-%d", started.Format("20060102T150405Z"), run.Size)}
+		prof = &profiler{addr: debugAddr, dir: o.out, prefix: fmt.Sprintf("%s-%d", started.Format("20060102T150405Z"), run.Size)}
 		if err := os.MkdirAll(o.out, 0o755); err != nil {
 			return err
 		}
@@ -287,11 +289,7 @@ func runShop(ctx context.Context, o *options, tr *http.Transport, bin, helloBin,
 		defer sink.close() // after the shop has stopped: it may still be sending
 		smtpPort = sink.port()
 	}
-	pprofAddr := ""
-	if prof != nil {
-		pprofAddr = prof.addr
-	}
-	env := shopEnv(o, addr, dir, pprofAddr, smtpPort)
+	env := shopEnv(o, addr, dir, debugAddr, smtpPort)
 	srv, err := startServer(ctx, "shop", bin, nil, env, addr, logPath)
 	if err != nil {
 		return fmt.Errorf("%w%s", err, logTail(logPath))
@@ -301,7 +299,7 @@ func runShop(ctx context.Context, o *options, tr *http.Transport, bin, helloBin,
 	run.StartupMS = ms(srv.ready)
 	fmt.Fprintf(progress, "  seeded in %.1fs, first 200 on /healthz %.0f ms after start\n", run.SeedSeconds, run.StartupMS)
 	sr := &shopRun{opts: o, shop: &shop{base: srv.base, transport: tr, cat: cat}, srv: srv, run: run, progress: progress,
-		prof: prof}
+		prof: prof, debug: debugAddr}
 	if o.interleave > 0 && o.runs("capacity") {
 		haddr, err := freeAddr()
 		if err != nil {

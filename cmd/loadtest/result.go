@@ -99,6 +99,7 @@ type Scenario struct {
 	BusyCores  float64            `json:"busy_after_cores,omitempty"`     // the shop's CPU meanwhile (its last idle window included)
 	Sustained  float64            `json:"sustained_throughput,omitempty"` // orders/s counting BusyAfter
 	CPU        *CPUUse            `json:"cpu,omitempty"`
+	Writer     *WriterUse         `json:"writer,omitempty"`      // the shop's database writer meanwhile
 	Profile    string             `json:"cpu_profile,omitempty"` // with -pprof: the shop's CPU profile of this row
 	Ratio      *Ratio             `json:"ratio_to_baseline,omitempty"`
 	Orders     float64            `json:"orders_per_second,omitempty"` // the mix's purchases

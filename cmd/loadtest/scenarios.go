@@ -21,6 +21,7 @@ type shopRun struct {
 	progress io.Writer
 	avail    availability
 	prof     *profiler // nil unless -pprof
+	debug    string    // the shop's SHOP_PPROF_ADDR, for its writer's counters
 	hello    *shop     // hello beside the shop, for the capacity rows' slices; nil: none
 	helloPID int
 }
@@ -70,10 +71,17 @@ func (r *shopRun) measure(ctx context.Context, group string, scenario func(conte
 		}
 		profileDone = r.prof.capture(ctx, d)
 	}
+	w0, werr := readWriter(ctx, r.debug)
 	cpu := startCPU(r.srv.pid())
 	sc := scenario(ctx)
 	if use := cpu.stop(); !sliced { // a sliced row measured its own slices' CPU
 		sc.CPU = use
+	}
+	if w1, err := readWriter(ctx, r.debug); werr == nil && err == nil {
+		sc.Writer = writerBetween(w0, w1)
+		if sc.Unit == "adds/s" || sc.Unit == "orders/s" {
+			sc.Note = strings.TrimSpace(sc.Note + " " + writerNote(sc.Writer))
+		}
 	}
 	if !idle {
 		sc.Note = strings.TrimSpace(sc.Note + " The shop was still busy with earlier work when this row began.")
@@ -256,7 +264,7 @@ func (r *shopRun) slicedLength() time.Duration {
 // grow every shopper's cookie to its 4 KB limit, which no real visitor has.
 func (r *shopRun) addToCart(ctx context.Context) Scenario {
 	sc := r.closedScenario("add-to-cart", "add to cart", "adds/s")
-	sc.Note = fmt.Sprintf("%d adds per visit, each visit opening with a product page", r.opts.addsPerVisit)
+	sc.Note = fmt.Sprintf("%d adds per visit, each visit opening with a product page.", r.opts.addsPerVisit)
 	workers := make([]worker, r.opts.conns)
 	for i := range workers {
 		rec, rng := newRecorder(), r.rng(sc.Name, i)
