@@ -80,7 +80,7 @@ func (r *shopRun) measure(ctx context.Context, group string, scenario func(conte
 	if w1, err := readWriter(ctx, r.debug); werr == nil && err == nil {
 		sc.Writer = writerBetween(w0, w1)
 		if sc.Unit == "adds/s" || sc.Unit == "orders/s" {
-			sc.Note = strings.TrimSpace(sc.Note + " " + writerNote(sc.Writer))
+			sc.Note = joinNotes(sc.Note, writerNote(sc.Writer))
 		}
 	}
 	if !idle {

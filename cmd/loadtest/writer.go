@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -65,4 +66,18 @@ func writerNote(u *WriterUse) string {
 		return ""
 	}
 	return fmt.Sprintf("The database writer was busy %.0f %% of the row, %.1f writes per commit.", 100*u.Busy, u.WritesPerCommit)
+}
+
+// joinNotes adds sentence b to a row's note a, ending a's last sentence first.
+func joinNotes(a, b string) string {
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	case !strings.HasSuffix(a, "."):
+		a += "."
+	}
+	return a + " " + b
 }

@@ -50,3 +50,16 @@ func TestWriter_ReadsTheShopsCountersAndTheirChange(t *testing.T) {
 		t.Error("a missing debug server gave counters")
 	}
 }
+
+func TestJoinNotes_EndsTheFirstSentence(t *testing.T) {
+	for _, c := range [][3]string{
+		{"", "Busy.", "Busy."},
+		{"Sold out", "", "Sold out"},
+		{`then says "Sold out"`, "Busy 50 %.", `then says "Sold out". Busy 50 %.`},
+		{"Mails took 1 s more. ", "Busy.", "Mails took 1 s more. Busy."},
+	} {
+		if got := joinNotes(c[0], c[1]); got != c[2] {
+			t.Errorf("joinNotes(%q, %q) = %q, want %q", c[0], c[1], got, c[2])
+		}
+	}
+}
