@@ -84,7 +84,7 @@ func (r *shopRun) measure(ctx context.Context, group string, scenario func(conte
 		}
 	}
 	if !idle {
-		sc.Note = strings.TrimSpace(sc.Note + " The shop was still busy with earlier work when this row began.")
+		sc.Note = joinNotes(sc.Note, "The shop was still busy with earlier work when this row began.")
 	}
 	if profileDone != nil {
 		if path, err := profileDone(sc.Name); err != nil {
