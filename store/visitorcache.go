@@ -13,8 +13,8 @@ import (
 // same cookie with every page until the shop changes it. The key is the whole cookie
 // value, so a hit is a cookie this process has already verified; an entry is believed
 // for a minute (cookies live for days), and the cache forgets everything when full. It
-// is small on purpose: the collector lets the heap grow to four times what is live
-// (GOGC 300), so every MiB kept here costs four of memory.
+// is small on purpose: every MiB kept here is a MiB less of the shop's soft memory
+// limit left for garbage, so the collector runs more often.
 // Only plain sessions are kept (an id and the marks): one holding a flash message
 // is read afresh, since the message is taken on the next page.
 type visitorCache struct {
