@@ -3,7 +3,10 @@ package store
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -146,5 +149,49 @@ func TestSetVisitor_Marks(t *testing.T) {
 		if got.id != want || got.cart != tt.cart || got.form != tt.form {
 			t.Errorf("%s: id %q cart %v form %v; want %q %v %v", tt.name, got.id, got.cart, got.form, want, tt.cart, tt.form)
 		}
+	}
+}
+
+// Visitor ids are 128 random bits behind the time they were drawn: later ids sort after
+// earlier ones, no two are alike, and a cookie holding an id from before the time
+// prefix still carries its visitor.
+func TestNewVisitorID_TimeOrderedAndRandom(t *testing.T) {
+	before := time.Now().UnixMilli()
+	first := newVisitorID()
+	after := time.Now().UnixMilli()
+	if len(first) != 44 || strings.Trim(first, "0123456789abcdef") != "" {
+		t.Fatalf("id %q: want 44 lowercase hex characters", first)
+	}
+	ms, err := strconv.ParseInt(first[:12], 16, 64)
+	if err != nil || ms < before || ms > after {
+		t.Errorf("id %q starts with %d ms, want the time it was drawn (%d–%d)", first, ms, before, after)
+	}
+	time.Sleep(2 * time.Millisecond)
+	seen := map[string]bool{}
+	prev := first
+	for range 1000 {
+		id := newVisitorID()
+		if id <= prev && id[:12] != prev[:12] {
+			t.Fatalf("id %q drawn after %q sorts before it", id, prev)
+		}
+		if id[:12] == first[:12] {
+			t.Fatalf("id %q drawn 2 ms after %q has its time", id, first)
+		}
+		if seen[id[12:]] {
+			t.Fatalf("random part of %q drawn twice", id)
+		}
+		seen[id[12:]] = true
+		prev = id
+	}
+
+	s := testSessions()
+	old := strings.Repeat("0123456789abcdef", 2)
+	got, _, set := visit(t, s, encodeVisitor(t, s, map[any]any{visitorKey: old, cartKey: markCart | markFormKnown}), nil)
+	if got != old || set != "" {
+		t.Errorf("cookie with a 32-character id: visitor %q (new cookie %q), want %q kept", got, set, old)
+	}
+	got, _, set = visit(t, s, encodeVisitor(t, s, map[any]any{visitorKey: "short", cartKey: markCart}), nil)
+	if got == "short" || len(got) != 44 || set == "" {
+		t.Errorf("cookie with a malformed id: visitor %q, new cookie %q; want a fresh id", got, set)
 	}
 }

@@ -46,7 +46,7 @@ func testSessions() *Sessions {
 func TestVisitorCache_SameCookieSameVisitorAndCartMark(t *testing.T) {
 	s := testSessions()
 	id, _, cookie := visit(t, s, "", nil)
-	if len(id) != 32 || cookie == "" {
+	if !wellFormedVisitorID(id) || cookie == "" {
 		t.Fatalf("first visit: id %q, cookie %q", id, cookie)
 	}
 	_, _, withCart := visit(t, s, cookie, func(c echo.Context) {

@@ -15,7 +15,8 @@ import (
 	"shop/store"
 )
 
-var hexID = regexp.MustCompile(`^[0-9a-f]{32}$`)
+// hexID is a visitor id: the time it was drawn (12 hex digits), then 128 random bits.
+var hexID = regexp.MustCompile(`^[0-9a-f]{12}[0-9a-f]{32}$`)
 
 func TestVisitorCookie_FirstVisitAttributes(t *testing.T) {
 	tests := []struct {
@@ -66,7 +67,7 @@ func TestVisitorCookie_FirstVisitAttributes(t *testing.T) {
 			// The id, and the marks that this id has neither a cart nor a kept order form
 			// (4: the cookie knows about kept forms, and none is): nothing about the visitor.
 			if id, _ := values["vid"].(string); len(values) != 2 || !hexID.MatchString(id) || values["cart"] != int64(4) {
-				t.Errorf("the cookie holds %v; want only a 128-bit visitor id and the marks 4", values)
+				t.Errorf("the cookie holds %v; want only a visitor id and the marks 4", values)
 			}
 		})
 	}
