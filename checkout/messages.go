@@ -1,7 +1,6 @@
 package checkout
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/url"
@@ -274,7 +273,10 @@ func (m *Mails) PaymentRefusedToMerchant(o Order, reason string) Mail {
 // render fills in what every mail shares and renders both parts.
 func (m *Mails) render(o Order, kind, to, subject string, v templates.MailView) Mail {
 	v.ShopName = m.ShopName
-	var html bytes.Buffer
+	// Sized for the largest mail (the merchant's, about 5 KB): grown from nothing, its
+	// copies were a tenth of the bytes a purchase allocates.
+	var html strings.Builder
+	html.Grow(6 << 10)
 	// It fails only on a bug in the template, which every message's test would show.
 	if err := templates.Mail(v).Render(context.Background(), &html); err != nil {
 		panic(fmt.Sprintf("checkout: render mail %s: %v", kind, err))
