@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -287,20 +286,13 @@ func newReference() (string, error) {
 	return string(b), nil
 }
 
-// newSubmission is an order form's one-time token: the time in milliseconds (6 bytes),
-// then 10 random bytes, in hex. Tokens of forms shown at about the same time sort
-// together, so the orders they place go into the same few pages of the submission index
-// instead of a random page each (one in sixteen pages a purchase's commit wrote). It only
-// needs to be unique: an order found by its token is shown to the visitor who placed it
-// alone (see Place).
-func newSubmission(now time.Time) (string, error) {
-	b := make([]byte, 16)
-	binary.BigEndian.PutUint64(b, uint64(now.UnixMilli())<<16)
-	if _, err := rand.Read(b[6:]); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(b), nil
-}
+// newSubmission is an order form's one-time token: the time, then 10 random bytes (see
+// store.TimeOrderedID). Tokens of forms shown at about the same time sort together, so
+// the orders they place go into the same few pages of the submission index instead of a
+// random page each (one in sixteen pages a purchase's commit wrote). It only needs to be
+// unique: an order found by its token is shown to the visitor who placed it alone (see
+// Place).
+func newSubmission(now time.Time) (string, error) { return store.TimeOrderedID(now, 10) }
 
 func randomHex(n int) (string, error) {
 	b := make([]byte, n)

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha512"
-	"encoding/hex"
 	"net/http"
 	"strings"
 	"time"
@@ -106,24 +105,17 @@ func (s *Sessions) Visitor(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// newVisitorID draws 128 random bits and puts the time in milliseconds (48 bits) in
-// front of them. Carts, their lines and kept order forms are keyed by visitor id: ids in
-// the order they were drawn put each new row beside the last ones, at the end of each
-// index, where a checkout soon deletes its cart too. Wholly random ids wrote each row to
-// a page of its own once the tables held thousands of carts (see the note of the
-// Benchmarks issue for the figures). The prefix says only when the id was drawn, and the
-// cookie that carries it is encrypted.
+// newVisitorID is 128 random bits behind the time it was drawn (see TimeOrderedID).
+// Carts, their lines and kept order forms are keyed by visitor id, and a checkout soon
+// deletes the cart it placed: wholly random ids wrote each of those rows to a page of its
+// own once the tables held thousands of carts (see the note of the Benchmarks issue for
+// the figures). The cookie that carries the id is encrypted.
 func newVisitorID() string {
-	b := make([]byte, 6+16)
-	ms := uint64(time.Now().UnixMilli())
-	for i := 5; i >= 0; i-- {
-		b[i] = byte(ms)
-		ms >>= 8
-	}
-	if _, err := rand.Read(b[6:]); err != nil {
+	id, err := TimeOrderedID(time.Now(), 16)
+	if err != nil {
 		panic("store: no randomness: " + err.Error())
 	}
-	return hex.EncodeToString(b)
+	return id
 }
 
 // wellFormedVisitorID accepts the ids newVisitorID draws (44 characters) and the wholly
