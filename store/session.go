@@ -108,8 +108,9 @@ func (s *Sessions) Visitor(next echo.HandlerFunc) echo.HandlerFunc {
 // newVisitorID is 128 random bits behind the time it was drawn (see TimeOrderedID).
 // Carts, their lines and kept order forms are keyed by visitor id, and a checkout soon
 // deletes the cart it placed: wholly random ids wrote each of those rows to a page of its
-// own once the tables held thousands of carts (see the note of the Benchmarks issue for
-// the figures). The cookie that carries the id is encrypted.
+// own once the tables held thousands of carts. With the time in front, `make bench`'s
+// add to cart served ~14 % more and its card checkout ~9 % more (four alternated pairs
+// of runs). The cookie that carries the id is encrypted.
 func newVisitorID() string {
 	id, err := TimeOrderedID(time.Now(), 16)
 	if err != nil {
