@@ -620,3 +620,86 @@ func TestSlugHints_ForgetWhenFull(t *testing.T) {
 		t.Errorf("one-more = %d, %v", id, ok)
 	}
 }
+
+// WarmSlugHints gives every product its hint, published or not, and keeps the hints
+// pages put there before it.
+func TestWarmSlugHints(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	mustSeed(t, db)
+	if _, err := db.W.Exec(`UPDATE products SET published = 0 WHERE slug = 'jam'`); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{}
+	rows, err := db.R.Query(`SELECT slug, id FROM products`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var slug string
+		var id int64
+		if err := rows.Scan(&slug, &id); err != nil {
+			t.Fatal(err)
+		}
+		want[slug] = id
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if len(want) < 3 || want["jam"] == 0 || want["honey"] == 0 {
+		t.Fatalf("demo catalogue: %v", want)
+	}
+
+	db.slugs.put("honey", 999_999) // put by a page after a change this read predates
+	n, err := db.WarmSlugHints(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(want)-1 {
+		t.Errorf("%d hints added, want %d (all products but honey)", n, len(want)-1)
+	}
+	for slug, id := range want {
+		got, ok := db.slugs.get(slug)
+		if slug == "honey" {
+			id = 999_999
+		}
+		if !ok || got != id {
+			t.Errorf("%s: hint %d, %v; want %d", slug, got, ok, id)
+		}
+	}
+	// The stale hint costs a search of the index, nothing else.
+	if p, err := db.PublishedProductBySlug(ctx, "honey"); err != nil || p.ID != want["honey"] {
+		t.Errorf("honey = id %d, %v; want id %d", p.ID, err, want["honey"])
+	}
+	if _, err := db.PublishedProductBySlug(ctx, "jam"); ErrorCode(err) != NotFound {
+		t.Errorf("unpublished jam: %v, want NotFound", err)
+	}
+}
+
+// Warming fills the map only up to slugHintsWarm and never starts it over: the hints
+// already there stay, and pages of new products still find room.
+func TestSlugHints_WarmStopsShortOfFull(t *testing.T) {
+	var h slugHints
+	h.put("kept", 7)
+	slugs := make([]string, slugHintsSize)
+	ids := make([]int64, slugHintsSize)
+	for i := range slugs {
+		slugs[i], ids[i] = fmt.Sprint("p-", i), int64(i)
+	}
+	if n := h.add(slugs, ids); n != slugHintsWarm-1 {
+		t.Errorf("%d added, want %d", n, slugHintsWarm-1)
+	}
+	if len(h.ids) != slugHintsWarm {
+		t.Errorf("%d hints, want %d", len(h.ids), slugHintsWarm)
+	}
+	if id, ok := h.get("kept"); !ok || id != 7 {
+		t.Errorf("kept = %d, %v; want 7", id, ok)
+	}
+	if id, ok := h.get("p-0"); !ok || id != 0 {
+		t.Errorf("p-0 = %d, %v; want 0", id, ok)
+	}
+	if _, ok := h.get(fmt.Sprint("p-", slugHintsWarm)); ok {
+		t.Error("a hint past slugHintsWarm was added")
+	}
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"hash/maphash"
 	"sync"
 )
@@ -41,10 +42,16 @@ func (h *slugHints) put(slug string, id int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.ids == nil || len(h.ids) >= slugHintsSize {
-		h.seed = maphash.MakeSeed()
-		h.ids = make(map[uint64]int64)
+		h.startOver()
 	}
 	h.ids[h.key(slug)] = id
+}
+
+// startOver empties the map, with a new seed: a colliding pair of slugs does not collide
+// again.
+func (h *slugHints) startOver() {
+	h.seed = maphash.MakeSeed()
+	h.ids = make(map[uint64]int64)
 }
 
 func (h *slugHints) forget(slug string) {
@@ -53,4 +60,67 @@ func (h *slugHints) forget(slug string) {
 	if h.ids != nil {
 		delete(h.ids, h.key(slug))
 	}
+}
+
+// slugHintsWarm is the most hints WarmSlugHints adds: room is left for the pages of
+// products added later, so that the map does not start over at their first views.
+const slugHintsWarm = slugHintsSize - slugHintsSize/8
+
+// WarmSlugHints reads every product's slug and id (the slug index alone: 3 MiB and
+// 52 ms at 100,000 products) into the hints, so that a product is read by id from its
+// first view after a start rather than from its second. The first view of a product
+// searched the slug index and then the table, two pages a large catalogue seldom has in
+// the connection's cache; at 100,000 products viewed at random, that was most views of
+// the first minutes after a start. make bench's product page at 100,000 products:
+// 18,909 requests/s without, 19,655 with (three alternated runs each).
+//
+// Hints already there are kept: a page put them after checking them, while this read
+// may predate a change of slug. Unpublished products get hints too (the index does not
+// say which are on sale); their pages, like any stale hint's, fall back to the index.
+func (db *DB) WarmSlugHints(ctx context.Context) (int, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT slug, id FROM products LIMIT ?`, slugHintsWarm)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	const batch = 1024 // the lock is held for one batch at a time, not for the whole read
+	var slugs []string
+	var ids []int64
+	n := 0
+	for rows.Next() {
+		var slug string
+		var id int64
+		if err := rows.Scan(&slug, &id); err != nil {
+			return n, err
+		}
+		slugs, ids = append(slugs, slug), append(ids, id)
+		if len(slugs) == batch {
+			n += db.slugs.add(slugs, ids)
+			slugs, ids = slugs[:0], ids[:0]
+		}
+	}
+	n += db.slugs.add(slugs, ids)
+	return n, rows.Err()
+}
+
+// add puts the hints that are missing, while the map has room for them; it never
+// starts the map over. It answers how many it added.
+func (h *slugHints) add(slugs []string, ids []int64) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.ids == nil {
+		h.startOver()
+	}
+	n := 0
+	for i, slug := range slugs {
+		if len(h.ids) >= slugHintsWarm {
+			break
+		}
+		k := h.key(slug)
+		if _, ok := h.ids[k]; !ok {
+			h.ids[k] = ids[i]
+			n++
+		}
+	}
+	return n
 }

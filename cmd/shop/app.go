@@ -196,6 +196,18 @@ func (a *app) startJobs(ctx context.Context) {
 	a.jobs.Add(1)
 	go func() {
 		defer a.jobs.Done()
+		start := time.Now()
+		n, err := a.db.WarmSlugHints(ctx)
+		if err != nil && ctx.Err() == nil {
+			// Only slower first views: each product page then finds its own hint.
+			a.log.Error("background job failed", "job", "product slug hints", "err", err)
+			return
+		}
+		a.log.Debug("product slug hints read", "count", n, "took", time.Since(start))
+	}()
+	a.jobs.Add(1)
+	go func() {
+		defer a.jobs.Done()
 		a.outbox.Run(ctx, a.mailPoll)
 	}()
 	a.jobs.Add(1)

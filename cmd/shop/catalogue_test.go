@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -226,6 +227,18 @@ func TestSearchIndex_TheRunningShopKeepsItMerged(t *testing.T) {
 	st, doc := shop.newShopper(t).get("/search?q=" + url.QueryEscape("café"))
 	if names := cardNames(doc); st != http.StatusOK || !contains(names, "Café moulu") {
 		t.Errorf("search café on the merged index: status %d, %q", st, names)
+	}
+}
+
+// The running shop reads every product's slug hint when it starts (store.WarmSlugHints),
+// so that even a product's first page is read by id.
+func TestSlugHints_TheRunningShopReadsThemAtStart(t *testing.T) {
+	shop := startShopWith(t, shopSetup{Env: map[string]string{"SHOP_LOG_LEVEL": "debug"}})
+	want := fmt.Sprintf(`msg="product slug hints read" count=%d `, shop.queryInt(t, `SELECT count(*) FROM products`))
+	for end := time.Now().Add(10 * time.Second); !strings.Contains(shop.logs.String(), want); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("no %q in the log ten seconds after the start:\n%s", want, shop.logs.String())
+		}
 	}
 }
 
