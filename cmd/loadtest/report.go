@@ -29,6 +29,10 @@ func printReport(w io.Writer, res *Result) {
 		slice := time.Duration(res.Settings.ScenarioSeconds * float64(time.Second) / float64(n))
 		fmt.Fprintf(w, "Capacity rows run in %d slices of %s between %d slices of %s of hello (the row's \"hello beside\").\n",
 			n, slice, n+1, slice/2)
+		if ref := anyReference(res); ref > 0 {
+			fmt.Fprintf(w, "A larger catalogue's capacity rows also alternate with %d slices of %s of a %d-product shop run beside it (\"%d products beside\"), which the scaling targets compare it with.\n",
+				n, slice/2, ref, ref)
+		}
 		fmt.Fprintln(w, "×hello: a capacity row's requests/s and latency divided by its hello beside; another closed row's by hello's closed loop before and after the shop; an open row's achieved rate and latency by hello's at the same rate.")
 	} else {
 		fmt.Fprintln(w, "×hello: a closed row's requests/s and latency divided by hello's closed loop; an open row's achieved rate and latency by hello's at the same rate.")
@@ -116,6 +120,10 @@ func printRun(w io.Writer, res *Result, run *Run) {
 			t.add("  · hello beside", "", count(b.ReqPerSec)+" req/s", "", fmtMS(b.Latency.P50MS), fmtMS(b.Latency.P95MS),
 				fmtMS(b.Latency.P99MS), "", strconv.Itoa(b.Errors), "", fmtCPU(b.CPU))
 		}
+		if b := sc.Reference; b != nil {
+			t.add("  · "+b.Title+" beside", "", count(b.ReqPerSec)+" req/s", "", fmtMS(b.Latency.P50MS), fmtMS(b.Latency.P95MS),
+				fmtMS(b.Latency.P99MS), "", strconv.Itoa(b.Errors), "", fmtCPU(b.CPU))
+		}
 		if len(sc.Steps) > 1 {
 			for _, name := range stepOrder(sc) {
 				l := sc.Steps[name]
@@ -187,6 +195,16 @@ func anySliced(res *Result) bool {
 		}
 	}
 	return false
+}
+
+// anyReference is the catalogue size of the shop run beside a larger one, 0 if none was.
+func anyReference(res *Result) int {
+	for _, r := range res.Runs {
+		if r.Reference > 0 {
+			return r.Reference
+		}
+	}
+	return 0
 }
 
 // stepOrder lists a row's steps in the order a shopper meets them.

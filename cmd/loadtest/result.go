@@ -73,6 +73,9 @@ type Run struct {
 	Mails       int64      `json:"mails_received,omitempty"` // by the driver's SMTP sink
 	MailAudit   *MailAudit `json:"mail_audit,omitempty"`     // the shop's outbox once it stopped
 	Scenarios   []Scenario `json:"scenarios"`
+	// Reference is the catalogue size of the shop run beside this one for the capacity
+	// rows (their Reference), 0 when none was.
+	Reference int `json:"reference_size,omitempty"`
 }
 
 // Scenario is one row of the table.
@@ -110,6 +113,9 @@ type Scenario struct {
 	// Beside is hello measured in slices alternating with this row's (capacity rows):
 	// the row's ratios are to it rather than to hello before and after the shop.
 	Beside *Scenario `json:"hello_beside,omitempty"`
+	// Reference is the same row on a shop of Run.Reference products, measured in slices
+	// alternating with this row's: the catalogue sizes are compared by it (judgeScaling).
+	Reference *Scenario `json:"reference_beside,omitempty"`
 }
 
 // Scenario statuses.

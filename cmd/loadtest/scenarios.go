@@ -24,6 +24,7 @@ type shopRun struct {
 	debug    string    // the shop's SHOP_PPROF_ADDR, for its writer's counters
 	hello    *shop     // hello beside the shop, for the capacity rows' slices; nil: none
 	helloPID int
+	ref      *shopRun // a shop of referenceSize products beside this one, for the capacity rows' slices; nil: none
 }
 
 // settle is the pause between scenarios, so one's tail does not spill into the next.
@@ -165,7 +166,27 @@ func (r *shopRun) closedScenario(name, title, unit string) Scenario {
 // capacity is a closed loop of one page kind: how many the shop serves at most.
 func (r *shopRun) capacity(ctx context.Context, kind string) Scenario {
 	sc := r.closedScenario("capacity/"+strings.Fields(kind)[0], kind, "req/s")
-	workers, err := r.shoppers(ctx, sc.Name, r.opts.conns, func(ctx context.Context, sh *shopper, rng *rand.Rand) func(context.Context) error {
+	workers, err := r.capacityWorkers(ctx, sc.Name, kind)
+	if err != nil {
+		return failed(sc, err)
+	}
+	if r.hello == nil {
+		res := runClosed(ctx, workers, r.opts.dur, r.opts.maxOps)
+		return fill(sc, res, res.elapsed, opStep)
+	}
+	var ref []worker
+	if r.ref != nil {
+		if ref, err = r.ref.capacityWorkers(ctx, sc.Name, kind); err != nil {
+			sc.Note = fmt.Sprintf("The %d-product shop beside could not be set up (%v): no reference.", r.ref.shop.cat.size, err)
+			ref = nil
+		}
+	}
+	return r.sliced(ctx, sc, workers, ref)
+}
+
+// capacityWorkers are the row's virtual shoppers, each asking for pages of that kind.
+func (r *shopRun) capacityWorkers(ctx context.Context, name, kind string) ([]worker, error) {
+	return r.shoppers(ctx, name, r.opts.conns, func(ctx context.Context, sh *shopper, rng *rand.Rand) func(context.Context) error {
 		if kind == pageCart {
 			// A cart page with something in it: three lines.
 			for j := 0; j < 3; j++ {
@@ -179,14 +200,6 @@ func (r *shopRun) capacity(ctx context.Context, kind string) Scenario {
 			return err
 		}
 	})
-	if err != nil {
-		return failed(sc, err)
-	}
-	if r.hello != nil {
-		return r.sliced(ctx, sc, workers)
-	}
-	res := runClosed(ctx, workers, r.opts.dur, r.opts.maxOps)
-	return fill(sc, res, res.elapsed, opStep)
 }
 
 // sliced runs a closed row as -slices slices of the shop, between slices of hello half
@@ -201,21 +214,31 @@ func (r *shopRun) capacity(ctx context.Context, kind string) Scenario {
 // (100,000), while the same rows against hello before and after read 0.399-0.505 and
 // 0.395-0.521.
 //
+// With ref (the same row's shoppers of the reference shop), each shop slice is also
+// followed by a slice of the reference shop half as long, kept with the row (Reference):
+// judgeScaling compares the catalogue sizes by it.
+//
 // The row's own figures (throughput, latency, CPU) come from its slices alone. A short
 // pause before each slice lets what the last one left (the shop's or the driver's
 // garbage collection, a log flush) finish outside both; hello's CPU over its slices
 // shows in its "other" whatever still spilled over.
-func (r *shopRun) sliced(ctx context.Context, sc Scenario, workers []worker) Scenario {
+func (r *shopRun) sliced(ctx context.Context, sc Scenario, workers, ref []worker) Scenario {
 	n := r.opts.interleave
 	slice := r.opts.dur / time.Duration(n)
 	budget := r.opts.maxOps / n
 	hello := helloWorkers(r.hello, r.opts.conns)
-	runClosed(ctx, hello, sliceGap, budget) // connections and a warm hello, unmeasured
-	for _, w := range hello {
-		*w.rec = *newRecorder()
+	warm := func(ws []worker) { // connections and a warm server, unmeasured
+		runClosed(ctx, ws, sliceGap, budget)
+		for _, w := range ws {
+			*w.rec = *newRecorder()
+		}
 	}
-	var shopTime, helloTime time.Duration
-	var shopUse, helloUse cpuTimes // each side's CPU over its own slices
+	warm(hello)
+	if ref != nil {
+		warm(ref)
+	}
+	var shopTime, helloTime, refTime time.Duration
+	var shopUse, helloUse, refUse cpuTimes // each side's CPU over its own slices
 	cpuOK := true
 	measure := func(pid int, ws []worker, d time.Duration, took *time.Duration, use *cpuTimes) {
 		time.Sleep(sliceGap)
@@ -229,14 +252,26 @@ func (r *shopRun) sliced(ctx context.Context, sc Scenario, workers []worker) Sce
 	for i := 0; i < n && ctx.Err() == nil; i++ {
 		measure(r.helloPID, hello, slice/2, &helloTime, &helloUse)
 		measure(r.srv.pid(), workers, slice, &shopTime, &shopUse)
+		if ref != nil {
+			measure(r.ref.srv.pid(), ref, slice/2, &refTime, &refUse)
+		}
 	}
 	measure(r.helloPID, hello, slice/2, &helloTime, &helloUse)
 	// The workers' recorders hold every slice's samples.
 	out := fill(sc, loopResult{rec: mergeWorkers(workers)}, shopTime, opStep)
 	base := fill(Scenario{Name: "hello/beside-" + strings.TrimPrefix(sc.Name, "capacity/"), Title: "hello", Loop: "closed",
 		Status: statusOK, Workers: r.opts.conns, Unit: "req/s"}, loopResult{rec: mergeWorkers(hello)}, helloTime, opStep)
+	var refRow Scenario
+	if ref != nil {
+		refRow = fill(Scenario{Name: "reference/" + strings.TrimPrefix(sc.Name, "capacity/"),
+			Title: fmt.Sprintf("%d products", r.ref.shop.cat.size), Loop: "closed", Status: statusOK, Workers: r.opts.conns,
+			Unit: "req/s"}, loopResult{rec: mergeWorkers(ref)}, refTime, opStep)
+	}
 	if cpuOK {
 		out.CPU, base.CPU = cpuBetween(cpuTimes{}, shopUse), cpuBetween(cpuTimes{}, helloUse)
+		if ref != nil {
+			refRow.CPU = cpuBetween(cpuTimes{}, refUse)
+		}
 	} else {
 		out.Note = strings.TrimSpace(out.Note + " CPU not measured: /proc could not be read during its slices.")
 	}
@@ -244,6 +279,9 @@ func (r *shopRun) sliced(ctx context.Context, sc Scenario, workers []worker) Sce
 		out.Note = strings.TrimSpace(out.Note + " Hello beside answered nothing: ×hello is to hello before and after the shop.")
 	}
 	out.Beside = &base
+	if ref != nil {
+		out.Reference = &refRow
+	}
 	return out
 }
 
@@ -251,10 +289,15 @@ func (r *shopRun) sliced(ctx context.Context, sc Scenario, workers []worker) Sce
 const sliceGap = 20 * time.Millisecond
 
 // slicedLength is how long a sliced row takes: its slices, hello's and the pauses.
+// A reference shop beside adds its slices, their pauses and its warm-up.
 func (r *shopRun) slicedLength() time.Duration {
 	n := time.Duration(r.opts.interleave)
 	slice := r.opts.dur / n
-	return r.opts.dur + (n+1)*slice/2 + (2*n+2)*sliceGap
+	d := r.opts.dur + (n+1)*slice/2 + (2*n+2)*sliceGap
+	if r.ref != nil {
+		d += n*slice/2 + (n+1)*sliceGap
+	}
+	return d
 }
 
 // addToCart is a closed loop of POST /cart/add, every virtual shopper with a session of

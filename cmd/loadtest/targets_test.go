@@ -163,3 +163,96 @@ func TestJudgeScalingAgainstHelloBeside(t *testing.T) {
 		})
 	}
 }
+
+// With the reference shop beside the large one, the sizes compare as measured, slice by
+// slice, whatever hello did; the run of the small catalogue, if any, is not needed.
+func TestJudgeScalingAgainstReferenceBeside(t *testing.T) {
+	large := func(p50, refP50, helloP50 float64) Run {
+		row := closedRow("capacity/product", 64/p50*1000, p50)
+		b := closedRow("hello/beside-product", 64/helloP50*1000, helloP50)
+		row.Beside = &b
+		if refP50 > 0 {
+			ref := closedRow("reference/product", 64/refP50*1000, refP50)
+			row.Reference = &ref
+		}
+		return Run{Size: 100000, Before: 0, After: 1, Scenarios: []Scenario{row}, Reference: 100}
+	}
+	small := func(p50, helloP50 float64) Run {
+		row := closedRow("capacity/product", 64/p50*1000, p50)
+		b := closedRow("hello/beside-product", 64/helloP50*1000, helloP50)
+		row.Beside = &b
+		return Run{Size: 100, Before: 0, After: 1, Scenarios: []Scenario{row}}
+	}
+	judge := func(runs ...Run) Target {
+		t.Helper()
+		res := &Result{Baselines: []Measured{{Closed: closedRow("hello/closed", 40000, 1)}, {Closed: closedRow("hello/closed", 40000, 1)}},
+			Runs: runs}
+		applyRatios(res)
+		for _, tg := range judgeScaling(res) {
+			if strings.HasPrefix(tg.Name, "capacity/product") {
+				return tg
+			}
+		}
+		t.Fatal("no product page scaling target")
+		return Target{}
+	}
+	tests := []struct {
+		name   string
+		runs   []Run
+		want   string
+		value  float64
+		beside bool
+	}{
+		// Hello beside the small run was slow: relative to it, the large one would fail.
+		{"within, hello noisy", []Run{small(3.09, 1.44), large(3.06, 2.90, 1.10)}, "PASS", 3.06 / 2.90, true},
+		{"slower than the reference", []Run{small(3.09, 1.44), large(3.90, 3.05, 1.44)}, "FAIL", 3.90 / 3.05, true},
+		{"large run alone", []Run{large(3.30, 3.05, 1.2)}, "PASS", 3.30 / 3.05, true},
+		{"reference row missing: across runs", []Run{small(3.05, 1.28), large(3.90, 0, 1.64)}, "PASS", (3.90 / 1.64) / (3.05 / 1.28), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := judge(tt.runs...)
+			if got.Status != tt.want || math.Abs(got.Value-tt.value) > 1e-9 {
+				t.Errorf("%s %v (%s), want %s %v", got.Status, got.Value, got.Got, tt.want, tt.value)
+			}
+			if beside := strings.Contains(got.Got, "the 100 products beside"); beside != tt.beside {
+				t.Errorf("%q: against the reference beside: %v, want %v", got.Got, beside, tt.beside)
+			}
+			if !strings.HasSuffix(got.Name, "with 100000 vs 100 products") {
+				t.Errorf("target %q", got.Name)
+			}
+		})
+	}
+	// Alone, a large run without its reference row has nothing to be compared with.
+	if got := judge(large(3.30, 0, 1.2)); got.Status != "n/a" {
+		t.Errorf("large run alone without a reference row: %s (%s), want n/a", got.Status, got.Got)
+	}
+}
+
+// The table shows the reference shop's slices under the row, and says what they are.
+func TestReportShowsReferenceBeside(t *testing.T) {
+	row := closedRow("capacity/product", 18000, 3.1)
+	row.Title = "product page"
+	b := closedRow("hello/beside-product", 45000, 1.2)
+	ref := closedRow("reference/product", 20500, 2.9)
+	ref.Title = "100 products"
+	row.Beside, row.Reference = &b, &ref
+	res := &Result{Started: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC),
+		Settings:  Settings{ScenarioSeconds: 5, CapacitySlices: 5},
+		Baselines: []Measured{{Closed: closedRow("hello/closed", 40000, 1)}, {Closed: closedRow("hello/closed", 40000, 1)}},
+		Runs:      []Run{{Size: 100000, Before: 0, After: 1, Scenarios: []Scenario{row}, Reference: 100}}}
+	applyRatios(res)
+	res.Targets = judge(res)
+	var out strings.Builder
+	printReport(&out, res)
+	if line := rowLine(out.String(), "· 100 products beside"); !strings.Contains(line, "20,500 req/s") || !strings.Contains(line, "2.90 ms") {
+		t.Errorf("reference line %q, want its req/s and p50:\n%s", line, out.String())
+	}
+	if !strings.Contains(out.String(), "5 slices of 500ms of a 100-product shop run beside it") {
+		t.Errorf("no note on the shop beside:\n%s", out.String())
+	}
+	if line := rowLine(out.String(), "capacity/product p50 with 100000 vs 100 products"); !strings.Contains(line, "PASS") ||
+		!strings.Contains(line, "1.07× (3.10 ms vs 2.90 ms, the 100 products beside)") {
+		t.Errorf("scaling target %q", line)
+	}
+}
