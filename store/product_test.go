@@ -627,6 +627,11 @@ func TestWarmSlugHints(t *testing.T) {
 	db := mustOpenStore(t)
 	ctx := context.Background()
 	mustSeed(t, db)
+	// More products than one batch of the warm-up holds, so that batches follow batches.
+	if _, err := db.W.Exec(`WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < 2500)
+		INSERT INTO products (slug, name, price_cents, vat_rate, published) SELECT 'p-' || n, 'P ' || n, 100, 2000, 1 FROM i`); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.W.Exec(`UPDATE products SET published = 0 WHERE slug = 'jam'`); err != nil {
 		t.Fatal(err)
 	}
@@ -647,8 +652,8 @@ func TestWarmSlugHints(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows.Close()
-	if len(want) < 3 || want["jam"] == 0 || want["honey"] == 0 {
-		t.Fatalf("demo catalogue: %v", want)
+	if len(want) < 2500 || want["jam"] == 0 || want["honey"] == 0 || want["p-2500"] == 0 {
+		t.Fatalf("catalogue of %d products, jam %d, honey %d, p-2500 %d", len(want), want["jam"], want["honey"], want["p-2500"])
 	}
 
 	db.slugs.put("honey", 999_999) // put by a page after a change this read predates

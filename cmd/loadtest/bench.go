@@ -341,7 +341,7 @@ func runShop(ctx context.Context, o *options, tr *http.Transport, bin, helloBin,
 	return nil
 }
 
-// referenceSize is the catalogue the issue compares a large one's latency with.
+// referenceSize is the catalogue the scaling targets compare a larger one's latency with.
 const referenceSize = 100
 
 // startReference starts a shop of referenceSize products beside the one of size, on a
@@ -350,8 +350,9 @@ const referenceSize = 100
 // The two catalogues' capacity rows used to be compared across runs minutes apart,
 // each median divided by that of hello beside it. Hello's own median moves by up to a
 // third between rows (1.10 against 1.44 ms in one run, the shop's 3.06 against 3.09),
-// so the comparison inherited hello's noise. Slices of both shops alternating second
-// by second see the same machine, and need no correction.
+// so the comparison inherited hello's noise. Slices of both shops in alternation (a
+// second or half a second each, by default) see the same machine, and need no
+// correction.
 func startReference(ctx context.Context, o *options, tr *http.Transport, bin, tmp string, size int, progress io.Writer) (*shopRun, error) {
 	dir := filepath.Join(tmp, fmt.Sprintf("shop-%d-reference-%d", size, referenceSize))
 	if err := os.MkdirAll(dir, 0o755); err != nil {

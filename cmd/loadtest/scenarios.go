@@ -40,6 +40,12 @@ func (r *shopRun) all(ctx context.Context) {
 	for _, kind := range []string{pageHome, pageCategory, pageProduct, pageSearch, pageCart} {
 		r.measure(ctx, "capacity", func(ctx context.Context) Scenario { return r.capacity(ctx, kind) })
 	}
+	if r.ref != nil { // only the capacity rows compare with it
+		if err := r.ref.srv.stop(); err != nil {
+			fmt.Fprintf(r.progress, "  the %d-product shop beside: %v\n", r.ref.shop.cat.size, err)
+		}
+		r.ref = nil
+	}
 	r.measure(ctx, "add-to-cart", r.addToCart)
 	r.avail = r.probe(ctx)
 	r.run.Checkout = r.avail.String()
@@ -214,9 +220,9 @@ func (r *shopRun) capacityWorkers(ctx context.Context, name, kind string) ([]wor
 // (100,000), while the same rows against hello before and after read 0.399-0.505 and
 // 0.395-0.521.
 //
-// With ref (the same row's shoppers of the reference shop), each shop slice is also
-// followed by a slice of the reference shop half as long, kept with the row (Reference):
-// judgeScaling compares the catalogue sizes by it.
+// With ref (the same row's shoppers of the reference shop), each shop slice also has a
+// slice of the reference shop half as long beside it, after it and before it in turn,
+// kept with the row (Reference): judgeScaling compares the catalogue sizes by it.
 //
 // The row's own figures (throughput, latency, CPU) come from its slices alone. A short
 // pause before each slice lets what the last one left (the shop's or the driver's
@@ -237,52 +243,75 @@ func (r *shopRun) sliced(ctx context.Context, sc Scenario, workers, ref []worker
 	if ref != nil {
 		warm(ref)
 	}
-	var shopTime, helloTime, refTime time.Duration
-	var shopUse, helloUse, refUse cpuTimes // each side's CPU over its own slices
-	cpuOK := true
-	measure := func(pid int, ws []worker, d time.Duration, took *time.Duration, use *cpuTimes) {
-		time.Sleep(sliceGap)
-		a, errA := readCPU(pid)
-		*took += runClosed(ctx, ws, d, budget).elapsed
-		b, errB := readCPU(pid)
-		if cpuOK = cpuOK && errA == nil && errB == nil; cpuOK {
-			*use = use.plus(a, b)
-		}
+	shop := side{pid: r.srv.pid(), workers: workers, d: slice, cpuOK: true}
+	helloSide := side{pid: r.helloPID, workers: hello, d: slice / 2, cpuOK: true}
+	var refSide side
+	if ref != nil {
+		refSide = side{pid: r.ref.srv.pid(), workers: ref, d: slice / 2, cpuOK: true}
 	}
 	for i := 0; i < n && ctx.Err() == nil; i++ {
-		measure(r.helloPID, hello, slice/2, &helloTime, &helloUse)
-		measure(r.srv.pid(), workers, slice, &shopTime, &shopUse)
-		if ref != nil {
-			measure(r.ref.srv.pid(), ref, slice/2, &refTime, &refUse)
+		helloSide.measure(ctx, budget)
+		// The reference goes first every other time, so that neither shop always
+		// follows the other and inherits what it left behind.
+		if ref != nil && i%2 == 1 {
+			refSide.measure(ctx, budget)
+		}
+		shop.measure(ctx, budget)
+		if ref != nil && i%2 == 0 {
+			refSide.measure(ctx, budget)
 		}
 	}
-	measure(r.helloPID, hello, slice/2, &helloTime, &helloUse)
+	helloSide.measure(ctx, budget)
 	// The workers' recorders hold every slice's samples.
-	out := fill(sc, loopResult{rec: mergeWorkers(workers)}, shopTime, opStep)
+	out := fill(sc, loopResult{rec: mergeWorkers(workers)}, shop.took, opStep)
 	base := fill(Scenario{Name: "hello/beside-" + strings.TrimPrefix(sc.Name, "capacity/"), Title: "hello", Loop: "closed",
-		Status: statusOK, Workers: r.opts.conns, Unit: "req/s"}, loopResult{rec: mergeWorkers(hello)}, helloTime, opStep)
-	var refRow Scenario
-	if ref != nil {
-		refRow = fill(Scenario{Name: "reference/" + strings.TrimPrefix(sc.Name, "capacity/"),
-			Title: fmt.Sprintf("%d products", r.ref.shop.cat.size), Loop: "closed", Status: statusOK, Workers: r.opts.conns,
-			Unit: "req/s"}, loopResult{rec: mergeWorkers(ref)}, refTime, opStep)
-	}
-	if cpuOK {
-		out.CPU, base.CPU = cpuBetween(cpuTimes{}, shopUse), cpuBetween(cpuTimes{}, helloUse)
-		if ref != nil {
-			refRow.CPU = cpuBetween(cpuTimes{}, refUse)
-		}
-	} else {
-		out.Note = strings.TrimSpace(out.Note + " CPU not measured: /proc could not be read during its slices.")
+		Status: statusOK, Workers: r.opts.conns, Unit: "req/s"}, loopResult{rec: mergeWorkers(hello)}, helloSide.took, opStep)
+	out.CPU, base.CPU = shop.cpu(), helloSide.cpu()
+	if out.CPU == nil || base.CPU == nil {
+		out.Note = strings.TrimSpace(out.Note + " CPU not measured: /proc could not be read during its slices or hello's.")
 	}
 	if base.Latency.Count == 0 {
 		out.Note = strings.TrimSpace(out.Note + " Hello beside answered nothing: ×hello is to hello before and after the shop.")
 	}
 	out.Beside = &base
 	if ref != nil {
-		out.Reference = &refRow
+		row := fill(Scenario{Name: "reference/" + strings.TrimPrefix(sc.Name, "capacity/"),
+			Title: fmt.Sprintf("%d products", r.ref.shop.cat.size), Loop: "closed", Status: statusOK, Workers: r.opts.conns,
+			Unit: "req/s"}, loopResult{rec: mergeWorkers(ref)}, refSide.took, opStep)
+		row.CPU = refSide.cpu()
+		out.Reference = &row
 	}
 	return out
+}
+
+// side is one server of a sliced row: its workers, its slices' length, and what its
+// slices took, in time and in CPU.
+type side struct {
+	pid     int
+	workers []worker
+	d       time.Duration
+	took    time.Duration
+	use     cpuTimes
+	cpuOK   bool // /proc was read around every slice
+}
+
+// measure runs one slice of the side, after a pause.
+func (s *side) measure(ctx context.Context, budget int) {
+	time.Sleep(sliceGap)
+	a, errA := readCPU(s.pid)
+	s.took += runClosed(ctx, s.workers, s.d, budget).elapsed
+	b, errB := readCPU(s.pid)
+	if s.cpuOK = s.cpuOK && errA == nil && errB == nil; s.cpuOK {
+		s.use = s.use.plus(a, b)
+	}
+}
+
+// cpu is the side's CPU over its slices, nil if /proc failed once.
+func (s *side) cpu() *CPUUse {
+	if !s.cpuOK {
+		return nil
+	}
+	return cpuBetween(cpuTimes{}, s.use)
 }
 
 // sliceGap is the pause before each slice of a sliced row, and its warm-up's length.

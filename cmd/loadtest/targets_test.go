@@ -208,6 +208,7 @@ func TestJudgeScalingAgainstReferenceBeside(t *testing.T) {
 		{"slower than the reference", []Run{small(3.09, 1.44), large(3.90, 3.05, 1.44)}, "FAIL", 3.90 / 3.05, true},
 		{"large run alone", []Run{large(3.30, 3.05, 1.2)}, "PASS", 3.30 / 3.05, true},
 		{"reference row missing: across runs", []Run{small(3.05, 1.28), large(3.90, 0, 1.64)}, "PASS", (3.90 / 1.64) / (3.05 / 1.28), false},
+		{"reference answered nothing: across runs", []Run{small(3.05, 1.28), silentReference(large(3.90, 2.0, 1.64))}, "PASS", (3.90 / 1.64) / (3.05 / 1.28), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -224,9 +225,19 @@ func TestJudgeScalingAgainstReferenceBeside(t *testing.T) {
 		})
 	}
 	// Alone, a large run without its reference row has nothing to be compared with.
-	if got := judge(large(3.30, 0, 1.2)); got.Status != "n/a" {
-		t.Errorf("large run alone without a reference row: %s (%s), want n/a", got.Status, got.Got)
+	for _, r := range []Run{large(3.30, 0, 1.2), silentReference(large(3.30, 3.0, 1.2))} {
+		if got := judge(r); got.Status != "n/a" || !strings.HasSuffix(got.Name, "with 100000 vs 100 products") {
+			t.Errorf("large run alone without a reference answer: %s %q (%s), want n/a against 100 products", got.Status, got.Name, got.Got)
+		}
 	}
+}
+
+// silentReference is r whose reference shop answered nothing in its product row.
+func silentReference(r Run) Run {
+	ref := *r.Scenarios[0].Reference
+	ref.Latency, ref.Errors = Latency{}, 10
+	r.Scenarios[0].Reference = &ref
+	return r
 }
 
 // The table shows the reference shop's slices under the row, and says what they are.

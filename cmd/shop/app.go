@@ -174,7 +174,8 @@ func (a *app) healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-// startJobs runs the periodic background work until ctx ends.
+// startJobs runs the background work until ctx ends: the periodic jobs, the mail
+// worker, the search index's merges, and once, the product slug hints' warm-up.
 func (a *app) startJobs(ctx context.Context) {
 	ctx, a.cancel = context.WithCancel(ctx)
 	a.servePprof(ctx)
@@ -198,12 +199,14 @@ func (a *app) startJobs(ctx context.Context) {
 		defer a.jobs.Done()
 		start := time.Now()
 		n, err := a.db.WarmSlugHints(ctx)
-		if err != nil && ctx.Err() == nil {
+		switch {
+		case ctx.Err() != nil: // stopping: a partial count would read as done
+		case err != nil:
 			// Only slower first views: each product page then finds its own hint.
 			a.log.Error("background job failed", "job", "product slug hints", "err", err)
-			return
+		default:
+			a.log.Debug("product slug hints read", "count", n, "took", time.Since(start))
 		}
-		a.log.Debug("product slug hints read", "count", n, "took", time.Since(start))
 	}()
 	a.jobs.Add(1)
 	go func() {
