@@ -124,19 +124,6 @@ func TestJudgeScalingAgainstHelloBeside(t *testing.T) {
 		r.Scenarios[0].Beside.Errors = 10
 		return r
 	}
-	judge := func(small, large Run) Target {
-		t.Helper()
-		res := &Result{Baselines: []Measured{{Closed: closedRow("hello/closed", 40000, 1)}, {Closed: closedRow("hello/closed", 40000, 1)}},
-			Runs: []Run{large, small}}
-		applyRatios(res)
-		for _, tg := range judgeScaling(res) {
-			if strings.HasPrefix(tg.Name, "capacity/product") {
-				return tg
-			}
-		}
-		t.Fatal("no product page scaling target")
-		return Target{}
-	}
 	tests := []struct {
 		name         string
 		small, large Run
@@ -153,7 +140,7 @@ func TestJudgeScalingAgainstHelloBeside(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := judge(tt.small, tt.large)
+			got := productScaling(t, tt.large, tt.small)
 			if got.Status != tt.want || math.Abs(got.Value-tt.value) > 1e-9 {
 				t.Errorf("%s %v (%s), want %s %v", got.Status, got.Value, got.Got, tt.want, tt.value)
 			}
@@ -183,19 +170,6 @@ func TestJudgeScalingAgainstReferenceBeside(t *testing.T) {
 		row.Beside = &b
 		return Run{Size: 100, Before: 0, After: 1, Scenarios: []Scenario{row}}
 	}
-	judge := func(runs ...Run) Target {
-		t.Helper()
-		res := &Result{Baselines: []Measured{{Closed: closedRow("hello/closed", 40000, 1)}, {Closed: closedRow("hello/closed", 40000, 1)}},
-			Runs: runs}
-		applyRatios(res)
-		for _, tg := range judgeScaling(res) {
-			if strings.HasPrefix(tg.Name, "capacity/product") {
-				return tg
-			}
-		}
-		t.Fatal("no product page scaling target")
-		return Target{}
-	}
 	tests := []struct {
 		name   string
 		runs   []Run
@@ -212,7 +186,7 @@ func TestJudgeScalingAgainstReferenceBeside(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := judge(tt.runs...)
+			got := productScaling(t, tt.runs...)
 			if got.Status != tt.want || math.Abs(got.Value-tt.value) > 1e-9 {
 				t.Errorf("%s %v (%s), want %s %v", got.Status, got.Value, got.Got, tt.want, tt.value)
 			}
@@ -226,7 +200,7 @@ func TestJudgeScalingAgainstReferenceBeside(t *testing.T) {
 	}
 	// Alone, a large run without its reference row has nothing to be compared with.
 	for _, r := range []Run{large(3.30, 0, 1.2), silentReference(large(3.30, 3.0, 1.2))} {
-		if got := judge(r); got.Status != "n/a" || !strings.HasSuffix(got.Name, "with 100000 vs 100 products") {
+		if got := productScaling(t, r); got.Status != "n/a" || !strings.HasSuffix(got.Name, "with 100000 vs 100 products") {
 			t.Errorf("large run alone without a reference answer: %s %q (%s), want n/a against 100 products", got.Status, got.Name, got.Got)
 		}
 	}
@@ -266,4 +240,19 @@ func TestReportShowsReferenceBeside(t *testing.T) {
 		!strings.Contains(line, "1.07× (3.10 ms vs 2.90 ms, the 100 products beside)") {
 		t.Errorf("scaling target %q", line)
 	}
+}
+
+// productScaling is the product page's scaling target judged on these runs.
+func productScaling(t *testing.T, runs ...Run) Target {
+	t.Helper()
+	res := &Result{Baselines: []Measured{{Closed: closedRow("hello/closed", 40000, 1)}, {Closed: closedRow("hello/closed", 40000, 1)}},
+		Runs: runs}
+	applyRatios(res)
+	for _, tg := range judgeScaling(res) {
+		if strings.HasPrefix(tg.Name, "capacity/product") {
+			return tg
+		}
+	}
+	t.Fatal("no product page scaling target")
+	return Target{}
 }
