@@ -262,23 +262,20 @@ func (r *shopRun) sliced(ctx context.Context, sc Scenario, workers, ref []worker
 		}
 	}
 	helloSide.measure(ctx, budget)
-	// The workers' recorders hold every slice's samples.
-	out := fill(sc, loopResult{rec: mergeWorkers(workers)}, shop.took, opStep)
-	base := fill(Scenario{Name: "hello/beside-" + strings.TrimPrefix(sc.Name, "capacity/"), Title: "hello", Loop: "closed",
-		Status: statusOK, Workers: r.opts.conns, Unit: "req/s"}, loopResult{rec: mergeWorkers(hello)}, helloSide.took, opStep)
-	out.CPU, base.CPU = shop.cpu(), helloSide.cpu()
+	page := strings.TrimPrefix(sc.Name, "capacity/")
+	out := shop.row(sc)
+	base := helloSide.row(Scenario{Name: "hello/beside-" + page, Title: "hello", Loop: "closed", Status: statusOK,
+		Workers: r.opts.conns, Unit: "req/s"})
 	if out.CPU == nil || base.CPU == nil {
-		out.Note = strings.TrimSpace(out.Note + " CPU not measured: /proc could not be read during its slices or hello's.")
+		out.Note = joinNotes(out.Note, "CPU not measured: /proc could not be read during its slices or hello's.")
 	}
 	if base.Latency.Count == 0 {
-		out.Note = strings.TrimSpace(out.Note + " Hello beside answered nothing: ×hello is to hello before and after the shop.")
+		out.Note = joinNotes(out.Note, "Hello beside answered nothing: ×hello is to hello before and after the shop.")
 	}
 	out.Beside = &base
 	if ref != nil {
-		row := fill(Scenario{Name: "reference/" + strings.TrimPrefix(sc.Name, "capacity/"),
-			Title: fmt.Sprintf("%d products", r.ref.shop.cat.size), Loop: "closed", Status: statusOK, Workers: r.opts.conns,
-			Unit: "req/s"}, loopResult{rec: mergeWorkers(ref)}, refSide.took, opStep)
-		row.CPU = refSide.cpu()
+		row := refSide.row(Scenario{Name: "reference/" + page, Title: fmt.Sprintf("%d products", r.ref.shop.cat.size),
+			Loop: "closed", Status: statusOK, Workers: r.opts.conns, Unit: "req/s"})
 		out.Reference = &row
 	}
 	return out
@@ -306,12 +303,14 @@ func (s *side) measure(ctx context.Context, budget int) {
 	}
 }
 
-// cpu is the side's CPU over its slices, nil if /proc failed once.
-func (s *side) cpu() *CPUUse {
-	if !s.cpuOK {
-		return nil
+// row fills sc with the side's figures: the workers' recorders hold every slice's
+// samples; its CPU is nil if /proc failed once.
+func (s *side) row(sc Scenario) Scenario {
+	sc = fill(sc, loopResult{rec: mergeWorkers(s.workers)}, s.took, opStep)
+	if s.cpuOK {
+		sc.CPU = cpuBetween(cpuTimes{}, s.use)
 	}
-	return cpuBetween(cpuTimes{}, s.use)
+	return sc
 }
 
 // sliceGap is the pause before each slice of a sliced row, and its warm-up's length.
