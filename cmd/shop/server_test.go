@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -578,6 +579,26 @@ func TestTuneGC(t *testing.T) {
 	}
 	if got := debug.SetMemoryLimit(math.MaxInt64); got != math.MaxInt64 {
 		t.Errorf("with GOMEMLIMIT set the shop changed the limit to %d", got)
+	}
+}
+
+// TestTuneProcs: the shop runs procsPerCPU Ps per CPU unless GOMAXPROCS is set.
+func TestTuneProcs(t *testing.T) {
+	prev := runtime.GOMAXPROCS(3)
+	defer runtime.GOMAXPROCS(prev)
+	tuneProcs(func(string) string { return "" })
+	if got := runtime.GOMAXPROCS(0); got != 3*procsPerCPU {
+		t.Errorf("without GOMAXPROCS the shop runs %d Ps, want %d", got, 3*procsPerCPU)
+	}
+	runtime.GOMAXPROCS(3)
+	tuneProcs(func(k string) string {
+		if k == "GOMAXPROCS" {
+			return "3"
+		}
+		return ""
+	})
+	if got := runtime.GOMAXPROCS(0); got != 3 {
+		t.Errorf("with GOMAXPROCS set the shop changed it to %d", got)
 	}
 }
 
