@@ -241,6 +241,7 @@ func (m *BankPayments) handle(ctx context.Context, rec *notificationRecord, verr
 	changed, err := svc.CompletePayment(ctx, o.ID, Completion{
 		Method: "cmcic", To: Paid, AuthNumber: rec.N.AuthNumber, Status3DS: rec.N.Status3DS,
 		Detail: "Payment confirmed by the bank (authorisation " + rec.N.AuthNumber + ")",
+		Read:   &o,
 		Record: func(ctx context.Context, tx *store.Tx, o Order) error { return insertNotification(ctx, tx, svc, rec) },
 	})
 	if err != nil {

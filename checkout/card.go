@@ -133,7 +133,7 @@ func (m *CardPayments) submit(c echo.Context) error {
 	details := &CardDetails{Brand: checked.Brand.Label(), Expiry: checked.Expiry.String()}
 	changed, err := m.Orders.Service.CompletePayment(c.Request().Context(), o.ID, Completion{
 		Method: "card", To: AwaitingCertification, Detail: "Card details received (" + details.Brand + ")",
-		Card: details, Secret: sealed,
+		Card: details, Secret: sealed, Read: &o,
 		Record: func(ctx context.Context, tx *store.Tx, o Order) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO card_payments (order_id, brand, expiry, stored, created_at)
 				VALUES (?, ?, ?, ?, ?)`, o.ID, string(checked.Brand), details.Expiry, stored, m.Orders.Service.Now().UTC())

@@ -6,6 +6,7 @@ package checkout
 
 import (
 	"embed"
+	"sync/atomic"
 	"time"
 
 	"shop/store"
@@ -32,6 +33,8 @@ type Service struct {
 
 	orders   orderCache    // the orders this process wrote lately, for the shopper's pages
 	delivery deliveryCache // the active delivery methods, for the order form
+	// earlyMails counts the payment mails rendered before their transaction and queued.
+	earlyMails atomic.Int64
 	// drawReference replaces newReference in tests that need a reference taken.
 	drawReference func() (string, error)
 }

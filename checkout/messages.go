@@ -39,6 +39,10 @@ type CardDetails struct {
 // card, the mail carries the card details and, on a line of its own, the placeholder
 // for the missing digits; the caller sets the Mail's Secret.
 func (m *Mails) OrderCompletedToMerchant(o Order, card *CardDetails) Mail {
+	return m.renderDraft(m.orderCompletedToMerchant(o, card))
+}
+
+func (m *Mails) orderCompletedToMerchant(o Order, card *CardDetails) mailDraft {
 	state := mailPaymentWords(o.PaymentState)
 	subjectState := state
 	v := templates.MailView{Title: "New order " + o.Reference}
@@ -63,7 +67,7 @@ func (m *Mails) OrderCompletedToMerchant(o Order, card *CardDetails) Mail {
 	v.Order = &order
 	v.Link = templates.MailLink{Text: "Open the admin area", URL: m.BaseURL + "/admin"}
 	subject := fmt.Sprintf("[%s] New order %s — %s", m.ShopName, o.Reference, subjectState)
-	return m.render(o, "merchant-completed", m.Merchant, subject, v)
+	return m.draft(o, "merchant-completed", m.Merchant, subject, v)
 }
 
 // PaidAfterCloseToMerchant tells the merchant that the bank took a payment for an order
@@ -117,6 +121,10 @@ func (m *Mails) paymentProblem(o Order, kind, title, text string) Mail {
 // OrderConfirmationToShopper confirms an order to the shopper once its payment went
 // through (or awaits the merchant's check). It never holds a card digit.
 func (m *Mails) OrderConfirmationToShopper(o Order) Mail {
+	return m.renderDraft(m.orderConfirmationToShopper(o))
+}
+
+func (m *Mails) orderConfirmationToShopper(o Order) mailDraft {
 	v := templates.MailView{Title: "Thank you for your order"}
 	// "Confirmed" only once paid: a card still to be checked by the merchant may be refused.
 	subject := "We have received your order " + o.Reference
@@ -139,7 +147,7 @@ func (m *Mails) OrderConfirmationToShopper(o Order) Mail {
 	v.Order = &order
 	v.Link = m.orderLink(o)
 	v.Footer = m.shopperFooter()
-	return m.render(o, "shopper-confirmation", o.Email, subject, v)
+	return m.draft(o, "shopper-confirmation", o.Email, subject, v)
 }
 
 // PaymentCertifiedToShopper tells the shopper the merchant has confirmed the card payment.
@@ -272,26 +280,41 @@ func (m *Mails) PaymentRefusedToMerchant(o Order, reason string) Mail {
 
 // render fills in what every mail shares and renders both parts.
 func (m *Mails) render(o Order, kind, to, subject string, v templates.MailView) Mail {
+	return m.renderDraft(m.draft(o, kind, to, subject, v))
+}
+
+// mailDraft is everything a mail is rendered from: two equal drafts make the same mail.
+type mailDraft struct {
+	orderID            int64
+	ref, kind, to, sub string
+	v                  templates.MailView
+}
+
+func (m *Mails) draft(o Order, kind, to, subject string, v templates.MailView) mailDraft {
 	v.ShopName = m.ShopName
+	return mailDraft{orderID: o.ID, ref: o.Reference, kind: kind, to: to, sub: subject, v: v}
+}
+
+func (m *Mails) renderDraft(d mailDraft) Mail {
 	// Sized for the largest mail (the merchant's, about 5 KB): grown from nothing, its
 	// copies were a tenth of the bytes a purchase allocates.
 	var html strings.Builder
 	html.Grow(6 << 10)
 	// It fails only on a bug in the template, which every message's test would show.
-	if err := templates.Mail(v).Render(context.Background(), &html); err != nil {
-		panic(fmt.Sprintf("checkout: render mail %s: %v", kind, err))
+	if err := templates.Mail(d.v).Render(context.Background(), &html); err != nil {
+		panic(fmt.Sprintf("checkout: render mail %s: %v", d.kind, err))
 	}
 	return Mail{
 		// The id first: keys of recent orders then sort together, and queueing a mail
 		// writes to the last pages of the key's index rather than a random one. The
 		// reference keeps the key, and so the Message-ID hashed from it, different from
 		// another database's mail about its order of the same id.
-		Key:      "order/" + strconv.FormatInt(o.ID, 10) + "/" + o.Reference + "/" + kind,
-		OrderID:  o.ID,
-		OrderRef: o.Reference,
-		To:       to,
-		Subject:  subject,
-		Text:     mailText(v),
+		Key:      "order/" + strconv.FormatInt(d.orderID, 10) + "/" + d.ref + "/" + d.kind,
+		OrderID:  d.orderID,
+		OrderRef: d.ref,
+		To:       d.to,
+		Subject:  d.sub,
+		Text:     mailText(d.v),
 		HTML:     html.String(),
 	}
 }
