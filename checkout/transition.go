@@ -64,7 +64,10 @@ func (s *Service) CompletePayment(ctx context.Context, orderID int64, c Completi
 			return err
 		}
 		s.remember(tx, o)
-		mails := s.paymentMails(early, s.paymentDrafts(o, c))
+		mails, reused := s.paymentMails(early, s.paymentDrafts(o, c))
+		if reused > 0 {
+			tx.AfterCommit(func() { s.earlyMails.Add(reused) })
+		}
 		mails[0].Secret = c.Secret
 		return enqueueMail(ctx, tx, mails...)
 	})
@@ -85,6 +88,11 @@ func (s *Service) CompletePayment(ctx context.Context, orderID int64, c Completi
 func (s *Service) paymentDrafts(o Order, c Completion) []mailDraft {
 	return []mailDraft{s.Mails.orderCompletedToMerchant(o, c.Card), s.Mails.orderConfirmationToShopper(o)}
 }
+
+// MailsRenderedEarly counts the payment mails queued as rendered before their
+// transaction since the service started: with every mail rendered in its transaction
+// again, it would stay at zero.
+func (s *Service) MailsRenderedEarly() int64 { return s.earlyMails.Load() }
 
 // earlyMails are mails rendered before their transaction, with the drafts they came from.
 type earlyMails struct {
@@ -114,19 +122,19 @@ func (s *Service) earlyPaymentMails(orderID int64, c Completion) *earlyMails {
 	return e
 }
 
-// paymentMails returns the mails of drafts: those rendered early where their drafts are
-// equal, the others rendered now.
-func (s *Service) paymentMails(e *earlyMails, drafts []mailDraft) []Mail {
-	mails := make([]Mail, len(drafts))
+// paymentMails returns the mails of drafts, those rendered early where their drafts
+// are equal and the others rendered now, and how many were rendered early.
+func (s *Service) paymentMails(e *earlyMails, drafts []mailDraft) (mails []Mail, early int64) {
+	mails = make([]Mail, len(drafts))
 	for i, d := range drafts {
 		if e != nil && i < len(e.drafts) && reflect.DeepEqual(e.drafts[i], d) {
 			mails[i] = e.mails[i]
-			s.earlyMails.Add(1)
+			early++
 			continue
 		}
 		mails[i] = s.Mails.renderDraft(d)
 	}
-	return mails
+	return mails, early
 }
 
 // Action is a merchant's (or a job's) state change on an order.

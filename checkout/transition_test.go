@@ -42,7 +42,7 @@ func TestCompletePayment_MailsRenderedBeforeTheTransactionMatchTheOrder(t *testi
 	}
 	check := func(o Order, early int64) {
 		t.Helper()
-		if got := f.svc.earlyMails.Load(); got != early {
+		if got := f.svc.MailsRenderedEarly(); got != early {
 			t.Errorf("mails rendered before the transaction and queued: %d, want %d", got, early)
 		}
 		for kind, want := range map[string]Mail{
@@ -96,6 +96,21 @@ func TestCompletePayment_MailsRenderedBeforeTheTransactionMatchTheOrder(t *testi
 	}
 	check(o, 4)
 
+	// Only the phone changed, which only the merchant's mail shows: the shopper's
+	// mail rendered early is still the one queued.
+	placed, _, err = f.svc.Place(ctx, f.fill(t, "v5", map[int64]int{tea: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err = f.svc.OrderByReference(ctx, placed.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.W.Exec(`UPDATE orders SET phone = '01 02 03 04 05' WHERE id = ?`, read.ID); err != nil {
+		t.Fatal(err)
+	}
+	check(pay(&read), 5)
+
 	// Without an order read before, the mails are rendered in the transaction.
 	placed, _, err = f.svc.Place(ctx, f.fill(t, "v4", map[int64]int{tea: 1}))
 	if err != nil {
@@ -109,5 +124,5 @@ func TestCompletePayment_MailsRenderedBeforeTheTransactionMatchTheOrder(t *testi
 		t.Fatal(err)
 	}
 	card = nil
-	check(o, 4)
+	check(o, 5)
 }

@@ -297,6 +297,7 @@ func runShop(ctx context.Context, o *options, tr *http.Transport, bin, helloBin,
 	defer tr.CloseIdleConnections()
 	defer srv.stop()
 	run.StartupMS = ms(srv.ready)
+	run.GOMAXPROCS = shopProcs(logPath)
 	fmt.Fprintf(progress, "  seeded in %.1fs, first 200 on /healthz %.0f ms after start\n", run.SeedSeconds, run.StartupMS)
 	sr := &shopRun{opts: o, shop: &shop{base: srv.base, transport: tr, cat: cat}, srv: srv, run: run, progress: progress,
 		prof: prof, debug: debugAddr}

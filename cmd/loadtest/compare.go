@@ -45,8 +45,8 @@ func compare(oldPath, newPath string, w io.Writer) error {
 			fmt.Fprintf(w, "\n%d products: not in the old file\n", nb.Size)
 			continue
 		}
-		fmt.Fprintf(w, "\n%d products: start→healthz %s, peak RSS %s\n", nb.Size, ratio(oa.StartupMS, nb.StartupMS),
-			ratio(float64(oa.PeakRSS), float64(nb.PeakRSS)))
+		fmt.Fprintf(w, "\n%d products: start→healthz %s, peak RSS %s%s\n", nb.Size, ratio(oa.StartupMS, nb.StartupMS),
+			ratio(float64(oa.PeakRSS), float64(nb.PeakRSS)), procsChange(oa.GOMAXPROCS, nb.GOMAXPROCS))
 		t := &table{left: 1}
 		t.add("scenario", "old", "new", "throughput", "vs hello", "p50", "p95", "p99", "p99 vs hello")
 		for k := range nb.Scenarios {
@@ -101,4 +101,13 @@ func dirty(r *Result) string {
 		return "+changes"
 	}
 	return ""
+}
+
+// procsChange says how the shop's GOMAXPROCS changed between two runs, if it did and
+// both files know it.
+func procsChange(old, new int) string {
+	if old == 0 || new == 0 || old == new {
+		return ""
+	}
+	return fmt.Sprintf(", shop GOMAXPROCS %d → %d", old, new)
 }

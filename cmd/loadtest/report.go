@@ -18,7 +18,7 @@ func printReport(w io.Writer, res *Result) {
 	if res.Modified {
 		commit += " + uncommitted changes"
 	}
-	fmt.Fprintf(w, "\nShop benchmark %s — commit %s, %s %s/%s, GOMAXPROCS %d, %d CPUs (%s), %s\n",
+	fmt.Fprintf(w, "\nShop benchmark %s — commit %s, %s %s/%s, GOMAXPROCS %d (driver, hello), %d CPUs (%s), %s\n",
 		res.Started.Format("2006-01-02 15:04 UTC"), commit, res.GoVersion, res.GOOS, res.GOARCH, res.GOMAXPROCS,
 		res.NumCPU, res.CPU, (time.Duration(res.Seconds) * time.Second).String())
 	fmt.Fprintf(w, "Note: %s. Load average at start: %s.\n", res.Note, res.LoadAvg)
@@ -91,8 +91,12 @@ func printRun(w io.Writer, res *Result, run *Run) {
 	if res.Settings.Mail == "smtp" {
 		mails = fmt.Sprintf("%d mails received over SMTP", run.Mails)
 	}
-	fmt.Fprintf(w, "\nCatalogue of %d products: seeded in %.1f s, first 200 on /healthz %.0f ms after start, peak RSS %.1f MiB; %s; %s\n",
-		run.Size, run.SeedSeconds, run.StartupMS, float64(run.PeakRSS)/mib, run.Checkout, mails)
+	procs := ""
+	if run.GOMAXPROCS > 0 {
+		procs = fmt.Sprintf(", GOMAXPROCS %d", run.GOMAXPROCS)
+	}
+	fmt.Fprintf(w, "\nCatalogue of %d products: seeded in %.1f s, first 200 on /healthz %.0f ms after start%s, peak RSS %.1f MiB; %s; %s\n",
+		run.Size, run.SeedSeconds, run.StartupMS, procs, float64(run.PeakRSS)/mib, run.Checkout, mails)
 	t := &table{left: 2}
 	t.add("scenario", "loop", "throughput", "×hello", "p50", "p95", "p99", "×hello p99", "errors", "peak RSS",
 		"CPU shop/driver/other")

@@ -66,8 +66,9 @@ type Run struct {
 	Size        int        `json:"catalogue_size"`
 	SeedSeconds float64    `json:"seed_seconds"`
 	StartupMS   float64    `json:"startup_to_healthz_ms"`
-	PeakRSS     int64      `json:"peak_rss_bytes"`  // the highest of every scenario's
-	Before      int        `json:"baseline_before"` // indexes into Result.Baselines
+	GOMAXPROCS  int        `json:"shop_gomaxprocs,omitempty"` // as the shop printed it when it started; 0: unknown
+	PeakRSS     int64      `json:"peak_rss_bytes"`            // the highest of every scenario's
+	Before      int        `json:"baseline_before"`           // indexes into Result.Baselines
 	After       int        `json:"baseline_after"`
 	Checkout    string     `json:"checkout"`                 // what the probe found: routes and payment methods
 	Mails       int64      `json:"mails_received,omitempty"` // by the driver's SMTP sink

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -136,4 +137,24 @@ func (s *server) stop() error {
 		<-s.exited
 		return fmt.Errorf("%s did not stop within 20 s of SIGTERM: killed", s.name)
 	}
+}
+
+// shopProcsLine is how the shop's start line ends: the GOMAXPROCS it runs with, which
+// need not be the driver's (the shop sets its own).
+var shopProcsLine = regexp.MustCompile(`^shop: serving .*, GOMAXPROCS (\d+)\)$`)
+
+// shopProcs is the GOMAXPROCS the shop's log at logPath says it runs with; 0 when it
+// does not say.
+func shopProcs(logPath string) int {
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if m := shopProcsLine.FindStringSubmatch(line); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return n
+		}
+	}
+	return 0
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -292,7 +293,8 @@ func (a *app) listenAndServe(ctx context.Context, stdout io.Writer) error {
 		a.close()
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
-	fmt.Fprintf(stdout, "shop: serving %s on http://%s (public URL %s)\n", a.cfg.Name, ln.Addr(), a.cfg.BaseURL)
+	fmt.Fprintf(stdout, "shop: serving %s on http://%s (public URL %s, GOMAXPROCS %d)\n",
+		a.cfg.Name, ln.Addr(), a.cfg.BaseURL, runtime.GOMAXPROCS(0))
 	if a.adminNotice != "" {
 		fmt.Fprintln(stdout, "shop: "+a.adminNotice)
 	}

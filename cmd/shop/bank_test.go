@@ -483,6 +483,11 @@ func TestBankNotify_ConcurrentDuplicatesChangeTheOrderOnce(t *testing.T) {
 			if n := bankMerchantMails(t, ts, ref); n != 1 {
 				t.Errorf("%d merchant mails, want exactly 1", n)
 			}
+			// The one payment's two mails, rendered before its transaction; the
+			// duplicates' were rendered too, but nothing of theirs was queued.
+			if n := ts.app.orders.MailsRenderedEarly(); n != 2 {
+				t.Errorf("%d mails queued as rendered before their transaction, want the payment's 2", n)
+			}
 			rows := bankNotificationsOf(t, ts, ref)
 			paid := 0
 			for _, r := range rows {

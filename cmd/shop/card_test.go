@@ -604,6 +604,9 @@ func TestCardDigits_SealedInTheOutboxUntilTheMailLeaves(t *testing.T) {
 	if p := payByCard(t, sh, o.Ref, c.Brand, spaced(c.Number, " "), "12/30"); p.Status != http.StatusSeeOther {
 		t.Fatalf("card payment with SMTP down: status %d: %q", p.Status, textOf(p.Doc))
 	}
+	if n := ts.app.orders.MailsRenderedEarly(); n != 2 {
+		t.Errorf("%d of the payment's mails were rendered before its transaction, want both", n)
+	}
 	merchantKey := ts.mailKey(t, o.Ref, "merchant-completed")
 	waitForOutbox(t, ts, `SELECT count(*) FROM outbox WHERE status = 'queued' AND attempts >= 1 AND key = '`+merchantKey+`'`, 1, 20*time.Second)
 

@@ -82,12 +82,13 @@ const memoryLimit = 48 << 20
 // page rows did not slow down.
 const procsPerCPU = 2
 
-// tuneProcs sets GOMAXPROCS to procsPerCPU times Go's own choice unless GOMAXPROCS is
-// set, which then wins. Go's choice follows a container's CPU limit; set this way, it no
-// longer follows a limit changed while the shop runs.
+// tuneProcs sets GOMAXPROCS to procsPerCPU times the CPUs unless GOMAXPROCS is set,
+// which then wins, or Go found a CPU limit below them (a container's quota): there, more
+// threads than the quota would only spend it sooner and wait for the next period, so
+// Go's own choice stands, and keeps following the limit.
 func tuneProcs(getenv func(string) string) {
-	if getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(procsPerCPU * runtime.GOMAXPROCS(0))
+	if getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) == runtime.NumCPU() {
+		runtime.GOMAXPROCS(procsPerCPU * runtime.NumCPU())
 	}
 }
 

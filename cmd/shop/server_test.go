@@ -305,6 +305,10 @@ func TestRun_ServesAndReturnsNilOnCancel(t *testing.T) {
 			t.Fatalf("run said %q, want the address it serves", line)
 		}
 		addr = m[1]
+		// make bench reads the shop's GOMAXPROCS there (cmd/loadtest's shopProcs).
+		if want := fmt.Sprintf(", GOMAXPROCS %d)", runtime.GOMAXPROCS(0)); !strings.HasSuffix(line, want) {
+			t.Errorf("run said %q, want it to end with %q", line, want)
+		}
 	case err := <-done:
 		t.Fatalf("run returned before serving: %v\n%s", err, stderr.String())
 	case <-time.After(30 * time.Second):
@@ -582,23 +586,32 @@ func TestTuneGC(t *testing.T) {
 	}
 }
 
-// TestTuneProcs: the shop runs procsPerCPU Ps per CPU unless GOMAXPROCS is set.
+// TestTuneProcs: the shop runs procsPerCPU Ps per CPU unless GOMAXPROCS is set or Go
+// found a CPU limit below the CPUs.
 func TestTuneProcs(t *testing.T) {
-	prev := runtime.GOMAXPROCS(3)
-	defer runtime.GOMAXPROCS(prev)
+	defer runtime.SetDefaultGOMAXPROCS()
+	cpus := runtime.NumCPU()
+	runtime.GOMAXPROCS(cpus) // Go's choice on a machine without a limit
 	tuneProcs(func(string) string { return "" })
-	if got := runtime.GOMAXPROCS(0); got != 3*procsPerCPU {
-		t.Errorf("without GOMAXPROCS the shop runs %d Ps, want %d", got, 3*procsPerCPU)
+	if got := runtime.GOMAXPROCS(0); got != cpus*procsPerCPU {
+		t.Errorf("without GOMAXPROCS the shop runs %d Ps on %d CPUs, want %d", got, cpus, cpus*procsPerCPU)
 	}
-	runtime.GOMAXPROCS(3)
+	runtime.GOMAXPROCS(cpus)
 	tuneProcs(func(k string) string {
 		if k == "GOMAXPROCS" {
-			return "3"
+			return strconv.Itoa(cpus)
 		}
 		return ""
 	})
-	if got := runtime.GOMAXPROCS(0); got != 3 {
+	if got := runtime.GOMAXPROCS(0); got != cpus {
 		t.Errorf("with GOMAXPROCS set the shop changed it to %d", got)
+	}
+	if cpus > 1 {
+		runtime.GOMAXPROCS(cpus - 1) // as under a CPU quota below the machine's CPUs
+		tuneProcs(func(string) string { return "" })
+		if got := runtime.GOMAXPROCS(0); got != cpus-1 {
+			t.Errorf("under a CPU limit of %d the shop changed GOMAXPROCS to %d", cpus-1, got)
+		}
 	}
 }
 
