@@ -79,10 +79,10 @@ func (s *Service) CompletePayment(ctx context.Context, orderID int64, c Completi
 // profile (a card purchase). The caller has usually read the order just
 // before (the card form's order, the bank's notification's order), and what the mails
 // show of it only changes with the payment itself. So they are rendered from that
-// order, moved to the state the payment gives it, on the request's own goroutine; in the
-// transaction, the drafts made from the order as it is there (all the mails are made
-// from, without rendering) are compared with those, and a mail whose draft differs is
-// rendered again. What is queued is always what the transaction's order makes.
+// order, moved to the state the payment gives it, on the request's own goroutine. In the
+// transaction, drafts (everything a mail is rendered from) are made from the order as it
+// stands there and compared with the early ones; a mail whose draft differs is rendered
+// again. What is queued is always what the transaction's order makes.
 
 // paymentDrafts are a completed payment's two mails, the merchant's first, as drafts.
 func (s *Service) paymentDrafts(o Order, c Completion) []mailDraft {
