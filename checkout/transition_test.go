@@ -56,40 +56,37 @@ func TestCompletePayment_MailsRenderedBeforeTheTransactionMatchTheOrder(t *testi
 		}
 	}
 
+	// place places an order of qty teas for visitor and reads it back as read does.
+	place := func(visitor string, qty int, read func(context.Context, string) (Order, error)) Order {
+		t.Helper()
+		placed, _, err := f.svc.Place(ctx, f.fill(t, visitor, map[int64]int{tea: qty}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := read(ctx, placed.Reference)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	change := func(o Order, set string) {
+		t.Helper()
+		if _, err := f.db.W.Exec(`UPDATE orders SET `+set+` WHERE id = ?`, o.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	// As the card form reads it, from the order cache: both mails rendered early.
-	placed, _, err := f.svc.Place(ctx, f.fill(t, "v1", map[int64]int{tea: 1}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	read, err := f.svc.ShopperOrder(ctx, placed.Reference)
-	if err != nil {
-		t.Fatal(err)
-	}
+	read := place("v1", 1, f.svc.ShopperOrder)
 	check(pay(&read), 2)
 
 	// Read from the database (lines included), as the bank's notification reads it.
-	placed, _, err = f.svc.Place(ctx, f.fill(t, "v2", map[int64]int{tea: 2}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	read, err = f.svc.OrderByReference(ctx, placed.Reference)
-	if err != nil {
-		t.Fatal(err)
-	}
+	read = place("v2", 2, f.svc.OrderByReference)
 	check(pay(&read), 4)
 
 	// The order changed after it was read: both mails show it as stored.
-	placed, _, err = f.svc.Place(ctx, f.fill(t, "v3", map[int64]int{tea: 1}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	read, err = f.svc.OrderByReference(ctx, placed.Reference)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.db.W.Exec(`UPDATE orders SET email = 'other@example.com', name = 'Another Name' WHERE id = ?`, read.ID); err != nil {
-		t.Fatal(err)
-	}
+	read = place("v3", 1, f.svc.OrderByReference)
+	change(read, `email = 'other@example.com', name = 'Another Name'`)
 	o := pay(&read)
 	if o.Email != "other@example.com" {
 		t.Fatalf("the order's e-mail is %q: the change did not take", o.Email)
@@ -98,24 +95,12 @@ func TestCompletePayment_MailsRenderedBeforeTheTransactionMatchTheOrder(t *testi
 
 	// Only the phone changed, which only the merchant's mail shows: the shopper's
 	// mail rendered early is still the one queued.
-	placed, _, err = f.svc.Place(ctx, f.fill(t, "v5", map[int64]int{tea: 1}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	read, err = f.svc.OrderByReference(ctx, placed.Reference)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.db.W.Exec(`UPDATE orders SET phone = '01 02 03 04 05' WHERE id = ?`, read.ID); err != nil {
-		t.Fatal(err)
-	}
+	read = place("v5", 1, f.svc.OrderByReference)
+	change(read, `phone = '01 02 03 04 05'`)
 	check(pay(&read), 5)
 
 	// Without an order read before, the mails are rendered in the transaction.
-	placed, _, err = f.svc.Place(ctx, f.fill(t, "v4", map[int64]int{tea: 1}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	placed := place("v4", 1, f.svc.OrderByReference)
 	changed, err := f.svc.CompletePayment(ctx, placed.ID, Completion{Method: "cmcic", To: Paid, AuthNumber: "A1"})
 	if err != nil || !changed {
 		t.Fatalf("CompletePayment = %v, %v", changed, err)
