@@ -120,8 +120,10 @@ func TestSMTPSender_ClosesUnusedConnections(t *testing.T) {
 	be := &testSMTPBackend{}
 	addr, _ := startTestSMTP(t, be, "127.0.0.1:0", nil)
 	host, port := splitTestAddr(t, addr)
+	// Long enough that the three sends share one connection on a busy machine (under
+	// -race, beside the browser tests), short enough to wait for.
 	sender, err := NewSMTPSender(SMTPConfig{Host: host, Port: port, TLS: "none", Timeout: 5 * time.Second,
-		IdleTimeout: 50 * time.Millisecond})
+		IdleTimeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
