@@ -22,11 +22,11 @@ const sharedNote = "the driver and the server under load share this machine's CP
 
 // runBench is `make bench`: build, Go benchmarks, hello, the shop at each size, hello again
 // after each, then the table and the JSON file.
-func runBench(ctx context.Context, o *options, stdout, stderr io.Writer) error {
+func runBench(ctx context.Context, o *options, gogc int, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	res := &Result{Schema: 1, Started: time.Now().UTC(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
-		GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(), CPU: cpuModel(), LoadAvg: loadAvg(), Note: sharedNote,
+		GOMAXPROCS: runtime.GOMAXPROCS(0), DriverGOGC: gogc, NumCPU: runtime.NumCPU(), CPU: cpuModel(), LoadAvg: loadAvg(), Note: sharedNote,
 		Settings: o.settings()}
 
 	fmt.Fprintf(stderr, "building %s/shop and %s/hello\n", o.binDir, o.binDir)

@@ -17,8 +17,10 @@ func compare(oldPath, newPath string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "old: %s  commit %s%s  %s  GOMAXPROCS %d\n", oldPath, shortCommit(a.Commit), dirty(a), a.GoVersion, a.GOMAXPROCS)
-	fmt.Fprintf(w, "new: %s  commit %s%s  %s  GOMAXPROCS %d\n", newPath, shortCommit(b.Commit), dirty(b), b.GoVersion, b.GOMAXPROCS)
+	fmt.Fprintf(w, "old: %s  commit %s%s  %s  GOMAXPROCS %d%s\n", oldPath, shortCommit(a.Commit), dirty(a), a.GoVersion,
+		a.GOMAXPROCS, driverGOGC(a.DriverGOGC))
+	fmt.Fprintf(w, "new: %s  commit %s%s  %s  GOMAXPROCS %d%s\n", newPath, shortCommit(b.Commit), dirty(b), b.GoVersion,
+		b.GOMAXPROCS, driverGOGC(b.DriverGOGC))
 	for _, r := range []struct {
 		name string
 		res  *Result

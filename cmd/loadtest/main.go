@@ -43,6 +43,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	gogc := tuneDriverGC()
 	if o.driverPprof != "" {
 		// The driver shares the machine with the shop: its own cost is worth seeing.
 		f, err := os.Create(o.driverPprof)
@@ -55,5 +56,5 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	return runBench(ctx, o, stdout, stderr)
+	return runBench(ctx, o, gogc, stdout, stderr)
 }

@@ -18,9 +18,9 @@ func printReport(w io.Writer, res *Result) {
 	if res.Modified {
 		commit += " + uncommitted changes"
 	}
-	fmt.Fprintf(w, "\nShop benchmark %s — commit %s, %s %s/%s, GOMAXPROCS %d (driver, hello), %d CPUs (%s), %s\n",
+	fmt.Fprintf(w, "\nShop benchmark %s — commit %s, %s %s/%s, GOMAXPROCS %d (driver, hello)%s, %d CPUs (%s), %s\n",
 		res.Started.Format("2006-01-02 15:04 UTC"), commit, res.GoVersion, res.GOOS, res.GOARCH, res.GOMAXPROCS,
-		res.NumCPU, res.CPU, (time.Duration(res.Seconds) * time.Second).String())
+		driverGOGC(res.DriverGOGC), res.NumCPU, res.CPU, (time.Duration(res.Seconds) * time.Second).String())
 	fmt.Fprintf(w, "Note: %s. Load average at start: %s.\n", res.Note, res.LoadAvg)
 	fmt.Fprintf(w, "Binaries: shop %.1f MB, hello %.1f MB. Shop log level %s (to a file). Closed loops: %d connections, %s each.\n",
 		float64(res.ShopBytes)/1e6, float64(res.HelloBytes)/1e6, res.Settings.ShopLogLevel, res.Settings.Connections,

@@ -20,6 +20,7 @@ type Result struct {
 	GOOS       string     `json:"goos"`
 	GOARCH     string     `json:"goarch"`
 	GOMAXPROCS int        `json:"gomaxprocs"`
+	DriverGOGC int        `json:"driver_gogc,omitempty"` // the driver's GOGC (-1: off); 0: unknown (older runs)
 	NumCPU     int        `json:"num_cpu"`
 	CPU        string     `json:"cpu"`
 	LoadAvg    string     `json:"load_average_at_start"`
