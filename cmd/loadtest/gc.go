@@ -11,8 +11,9 @@ import (
 // in the figures as if the server had been slow: with Go's default (100), hello's p99
 // at 5,000 requests/s read 2.3–3.0 ms; at 400, 1.5–2.1 ms (4 alternated pairs of the
 // open rows, 100,000 products), and the shop's product page's 3.0–3.6 ms against
-// 2.7–3.1 ms (and one 11.7 ms, the machine). The servers under test keep their own
-// default: they are started without GOGC.
+// 2.7–3.1 ms (and one 11.7 ms, the machine). The servers are started without GOGC and
+// keep their own: the shop sets its collector itself (cmd/shop's tuneGC), hello runs
+// at Go's default.
 const driverGCPercent = 400
 
 // tuneDriverGC applies driverGCPercent unless GOGC is set, and returns the GOGC the
