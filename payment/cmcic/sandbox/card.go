@@ -81,12 +81,15 @@ func (b *Bank) readCard(number, expiry, code string, now time.Time) (cardSummary
 	if errs.any() {
 		return cardSummary{}, errs
 	}
+	// Copies, not slices of number: a slice keeps the whole string alive, and that is
+	// often the request's body, which holds the full number, for as long as the payment
+	// is kept.
 	c := cardSummary{
 		behaviour: accept,
 		brand:     brand(number),
-		bin:       number[:6],
+		bin:       strings.Clone(number[:6]),
 		masked:    number[:8] + strings.Repeat("*", len(number)-10) + number[len(number)-2:],
-		last4:     number[len(number)-4:],
+		last4:     strings.Clone(number[len(number)-4:]),
 		vld:       vld,
 	}
 	for _, tc := range testCards {
