@@ -103,8 +103,21 @@ func (c Config) VerifyNotification(v url.Values) (Notification, error) {
 	if mac == "" {
 		return n, fmt.Errorf("%w: no MAC field", ErrBadMAC)
 	}
+	// Either format's seal is valid: a bank moves a terminal from one to the other on
+	// its own day, not on the day the shop's setting changes, and the protocol's answer
+	// is cdr=0 for any valid seal. Whichever matched, the fields are checked the same
+	// way below (terminal, amount) and then against the order.
+	format := c.Format
 	if !c.Key.Verify(c.notificationInput(fields), mac) {
-		return n, ErrBadMAC
+		other := c
+		other.Format = Legacy
+		if c.Format == Legacy {
+			other.Format = Current
+		}
+		if !c.Key.Verify(other.notificationInput(fields), mac) {
+			return n, ErrBadMAC
+		}
+		format = other.Format
 	}
 
 	get := lookup(fields)
@@ -116,7 +129,7 @@ func (c Config) VerifyNotification(v url.Values) (Notification, error) {
 	n.RefusalReason = get("motifrefus")
 	n.CardBrand = get("brand")
 	n.Status3DS = get("status3ds")
-	if c.Format == Current {
+	if format == Current {
 		if s := authSummary(get("authentification")); s != "" {
 			n.Status3DS = s
 		}

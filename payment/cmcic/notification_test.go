@@ -62,6 +62,13 @@ func TestVerifyNotification_LegacySpecVector(t *testing.T) {
 		t.Errorf("without version: %v", err)
 	}
 
+	// Position 6 is the literal 3.0, whatever version field is posted.
+	v = retourVector()
+	v.Set("version", "3.1")
+	if _, err := c.VerifyNotification(v); err != nil {
+		t.Errorf("with version 3.1 posted: %v", err)
+	}
+
 	v = retourVector()
 	v.Set("MAC", strings.ToUpper(v.Get("MAC")))
 	if _, err := c.VerifyNotification(v); err != nil {
@@ -72,6 +79,9 @@ func TestVerifyNotification_LegacySpecVector(t *testing.T) {
 func TestVerifyNotification_LegacyEachFieldSealed(t *testing.T) {
 	c := demoConfig(t, Legacy)
 	for _, name := range legacyNotificationOrder {
+		if name == "version" {
+			continue // sealed as the literal 3.0: below
+		}
 		v := retourVector()
 		v.Set(name, v.Get(name)+"x")
 		if _, err := c.VerifyNotification(v); !errors.Is(err, ErrBadMAC) {
@@ -298,16 +308,17 @@ func FuzzVerifyNotification(f *testing.F) {
 	f.Add("a=%zz;b", "1234567", "d", "-1EUR", "r*e", "t=x*", "Annulation_pf2", "é", uint8(200), uint8(7), false)
 
 	f.Fuzz(func(t *testing.T, raw, tpe, date, montant, ref, text, code, extra string, which, flip uint8, legacy bool) {
-		format := Current
+		format, otherFormat := Current, Legacy
 		if legacy {
-			format = Legacy
+			format, otherFormat = Legacy, Current
 		}
-		c := demoConfig(t, format)
+		c, other := demoConfig(t, format), demoConfig(t, otherFormat)
 
-		// 1. Anything at all: no panic, and no valid seal without the key.
+		// 1. Anything at all: no panic, and no valid seal (of either format) without the key.
 		if v, err := url.ParseQuery(raw); err == nil {
 			if _, err := c.VerifyNotification(v); err == nil || errors.Is(err, ErrBadContent) {
-				if mac := v.Get("MAC"); !c.Key.Verify(c.notificationInput(mustSingle(t, v)), mac) {
+				mac, fields := v.Get("MAC"), mustSingle(t, v)
+				if !c.Key.Verify(c.notificationInput(fields), mac) && !c.Key.Verify(other.notificationInput(fields), mac) {
 					t.Fatalf("verified without a matching seal: %v", v)
 				}
 			}
@@ -366,4 +377,47 @@ func mustSingle(t *testing.T, v url.Values) []Field {
 		t.Fatalf("verified with repeated parameters: %v", err)
 	}
 	return fields
+}
+
+// TestVerifyNotification_EitherFormat: a terminal set to one seal format accepts a
+// notification sealed in the other (the bank switched the terminal first), and reads
+// it as what it is; a changed field still fails in both.
+func TestVerifyNotification_EitherFormat(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		config Format
+		v      url.Values
+	}{
+		{"legacy notification, current setting", Current, retourVector()},
+		{"current notification, legacy setting", Legacy, sortedVector()},
+	} {
+		c := demoConfig(t, tt.config)
+		n, err := c.VerifyNotification(tt.v)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if n.Reference != tt.v.Get("reference") || !n.Paid() {
+			t.Errorf("%s: parsed %+v", tt.name, n)
+		}
+		tt.v.Set("montant", tt.v.Get("montant")+"0")
+		if _, err := c.VerifyNotification(tt.v); !errors.Is(err, ErrBadMAC) {
+			t.Errorf("%s, amount changed: err = %v, want ErrBadMAC", tt.name, err)
+		}
+	}
+
+	// A current notification's 3-D Secure summary comes from its authentification
+	// field, on a terminal set to legacy too.
+	c := demoConfig(t, Current)
+	fields := []Field{{"TPE", "1234567"}, {"date", "13/07/2026_a_10:05:00"}, {"montant", "6.00EUR"},
+		{"reference", "MDT0001"}, {"code-retour", "paiement"},
+		{"authentification", base64.StdEncoding.EncodeToString([]byte(`{"protocol":"3DSecure","version":"2.2.0","status":"authenticated","details":{"liabilityShift":"Y"}}`))}}
+	v := url.Values{}
+	for _, f := range c.SealNotification(fields) {
+		v.Set(f.Name, f.Value)
+	}
+	n, err := demoConfig(t, Legacy).VerifyNotification(v)
+	if err != nil || n.Status3DS != "authenticated/Y" {
+		t.Errorf("current notification on a legacy terminal: Status3DS %q, err %v", n.Status3DS, err)
+	}
 }

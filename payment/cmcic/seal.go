@@ -41,8 +41,8 @@ func (f Format) String() string {
 }
 
 // sealVersion is the protocol version both formats carry. The legacy
-// notification seal has it at position 6 even though the bank does not post
-// a version field back, hence the fallback in legacyNotificationInput.
+// notification seal has it at position 6, a literal: the bank does not post a
+// version field back, and one posted anyway is not what is sealed there.
 const sealVersion = "3.0"
 
 // legacyFormOrder is the legacy outgoing seal: a plain payment leaves the
@@ -85,8 +85,8 @@ func (c Config) notificationInput(fields []Field) string {
 		var sb strings.Builder
 		for _, name := range legacyNotificationOrder {
 			v := get(name)
-			if name == "version" && v == "" {
-				v = sealVersion
+			if name == "version" {
+				v = sealVersion // the spec's literal 3.0, whatever version field is posted
 			}
 			sb.WriteString(v)
 			sb.WriteByte('*')
