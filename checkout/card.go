@@ -121,7 +121,10 @@ func (m *CardPayments) submit(c echo.Context) error {
 		return m.notPayable(c, o)
 	}
 	in := card.Input{Number: c.FormValue("number"), Expiry: c.FormValue("expiry"), Brand: c.FormValue("brand")}
-	checked, errs := card.Check(in, m.Orders.Service.Now())
+	// A card is good through the last day of its month on the merchant's calendar: at
+	// 00:30 on 1 December in Paris a November card has expired, whatever the server's zone.
+	svc := m.Orders.Service
+	checked, errs := card.Check(in, svc.Now().In(svc.Zone.Location()))
 	if len(errs) > 0 {
 		return m.render(c, http.StatusUnprocessableEntity, o, in.Brand, expiryEcho(in.Expiry), errs)
 	}
@@ -131,12 +134,12 @@ func (m *CardPayments) submit(c echo.Context) error {
 		return err
 	}
 	details := &CardDetails{Brand: checked.Brand.Label(), Expiry: checked.Expiry.String()}
-	changed, err := m.Orders.Service.CompletePayment(c.Request().Context(), o.ID, Completion{
+	changed, err := svc.CompletePayment(c.Request().Context(), o.ID, Completion{
 		Method: "card", To: AwaitingCertification, Detail: "Card details received (" + details.Brand + ")",
 		Card: details, Secret: sealed, Read: &o,
 		Record: func(ctx context.Context, tx *store.Tx, o Order) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO card_payments (order_id, brand, expiry, stored, created_at)
-				VALUES (?, ?, ?, ?, ?)`, o.ID, string(checked.Brand), details.Expiry, stored, m.Orders.Service.Now().UTC())
+				VALUES (?, ?, ?, ?, ?)`, o.ID, string(checked.Brand), details.Expiry, stored, svc.Now().UTC())
 			return err
 		},
 	})
@@ -144,7 +147,7 @@ func (m *CardPayments) submit(c echo.Context) error {
 		return err
 	}
 	if !changed { // another request paid it, or it expired, since it was read
-		if o, err = m.Orders.Service.OrderByID(c.Request().Context(), o.ID); err != nil {
+		if o, err = svc.OrderByID(c.Request().Context(), o.ID); err != nil {
 			return err
 		}
 		return m.notPayable(c, o)

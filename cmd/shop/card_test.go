@@ -738,3 +738,28 @@ func TestCardPayment_SecondCardIsRefusedWithAMessage(t *testing.T) {
 		t.Errorf("recorded brand %q, want the first card's (visa)", got)
 	}
 }
+
+// TestCardExpiry_OnTheMerchantsCalendar: a card is good through the last day of its
+// month in SHOP_TIMEZONE, not in the server's zone: at 23:30 UTC on 30 November it is
+// already 1 December in Paris, and a November card has expired there; an hour earlier
+// it is still good.
+func TestCardExpiry_OnTheMerchantsCalendar(t *testing.T) {
+	clock := &checkoutClock{t: time.Date(2026, 11, 30, 22, 30, 0, 0, time.UTC)}
+	ts := startShopWith(t, shopSetup{Env: map[string]string{"SHOP_TIMEZONE": "Europe/Paris"},
+		App: []func(*app){withCheckoutClock(clock)}})
+
+	sh := ts.newShopper(t)
+	o := placeOrder(t, ts, sh, "grinder", 1)
+	clock.advance(time.Hour) // 00:30 on 1 December in Paris
+	p := payByCard(t, sh, o.Ref, "visa", "4012888888881881", "11/26")
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(textOf(p.Doc), "This card has expired.") {
+		t.Errorf("a November card on 1 December in Paris: status %d, page says %q", p.Status, textOf(p.Doc))
+	}
+
+	clock.advance(-time.Hour) // 23:30 on 30 November in Paris
+	sh = ts.newShopper(t)
+	o = placeOrder(t, ts, sh, "grinder", 1)
+	if p := payByCard(t, sh, o.Ref, "visa", "4012888888881881", "11/26"); p.Status != http.StatusSeeOther {
+		t.Errorf("a November card on 30 November in Paris: status %d, page says %q", p.Status, textOf(p.Doc))
+	}
+}
