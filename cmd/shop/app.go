@@ -46,7 +46,7 @@ type app struct {
 func newApp(ctx context.Context, cfg *config, logger *slog.Logger, opts ...func(*app)) (*app, error) {
 	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "shop.db"), cart.Migrations, checkout.Migrations)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("SHOP_DATA_DIR=%q: %w", cfg.DataDir, err)
 	}
 	a := &app{cfg: cfg, log: logger, db: db, now: time.Now, mailPoll: 10 * time.Second}
 	for _, opt := range opts {
@@ -287,12 +287,8 @@ func (a *app) close() {
 	}
 }
 
-func (a *app) listenAndServe(ctx context.Context, stdout io.Writer) error {
-	ln, err := net.Listen("tcp", a.cfg.Addr)
-	if err != nil {
-		a.close()
-		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
-	}
+// announceAndServe says where the shop is, then serves on ln until ctx ends.
+func (a *app) announceAndServe(ctx context.Context, ln net.Listener, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "shop: serving %s on http://%s (public URL %s, GOMAXPROCS %d)\n",
 		a.cfg.Name, ln.Addr(), a.cfg.BaseURL, runtime.GOMAXPROCS(0))
 	if a.adminNotice != "" {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,10 +11,13 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"shop/payment/card"
 	"shop/payment/cmcic"
@@ -44,6 +48,7 @@ type config struct {
 	SMTPPassword string
 	SMTPTLS      string
 	SMTPCAFile   string
+	SMTPCA       []byte // its contents, read with the settings
 	MailFrom     string
 	Merchant     string
 
@@ -66,6 +71,9 @@ type config struct {
 	explicit map[string]bool
 	// warnings are logged at start: settings the shop adjusted rather than refused.
 	warnings []string
+	// mailDefaulted and merchantDefaulted say those addresses were derived from the
+	// base URL, and follow it.
+	mailDefaulted, merchantDefaulted bool
 }
 
 // setting describes one flag/variable pair; parse turns its text into the config.
@@ -81,7 +89,7 @@ func (c *config) settings() []setting {
 			if err != nil {
 				return fmt.Errorf("not host:port")
 			}
-			if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			if n, ok := wholeNumber(port); !ok || n > 65535 {
 				return fmt.Errorf("the port must be a number from 0 to 65535 (0: any free port)")
 			}
 			c.Addr = s
@@ -89,9 +97,14 @@ func (c *config) settings() []setting {
 		}},
 		{"base-url", "SHOP_BASE_URL", "http://localhost:8080", "public URL of the shop, used in links and bank return URLs", func(s string) error {
 			u, err := url.Parse(strings.TrimSuffix(s, "/"))
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" ||
-				u.Fragment != "" || u.User != nil {
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.RawQuery != "" ||
+				u.ForceQuery || u.Fragment != "" || u.User != nil {
 				return fmt.Errorf("must be an absolute http(s) URL such as https://shop.example.com")
+			}
+			if p := u.Port(); p != "" {
+				if n, ok := wholeNumber(p); !ok || n < 1 || n > 65535 {
+					return fmt.Errorf("the port must be a number from 1 to 65535")
+				}
 			}
 			// The shop serves its pages from the root of its host; a path would be put in
 			// mailed links and bank return URLs that lead nowhere.
@@ -110,8 +123,11 @@ func (c *config) settings() []setting {
 		}},
 		{"demo", "SHOP_DEMO", "0", "1: seed the demo catalogue and admin, mount the sandbox bank", boolSetting(&c.Demo)},
 		{"name", "SHOP_NAME", "Le Petit Comptoir", "the shop's name in pages and mails", func(s string) error {
-			if strings.TrimSpace(s) == "" || len(s) > 80 {
+			if strings.TrimSpace(s) == "" || utf8.RuneCountInString(s) > 80 || !utf8.ValidString(s) {
 				return fmt.Errorf("must be 1 to 80 characters")
+			}
+			if strings.ContainsFunc(s, unicode.IsControl) {
+				return fmt.Errorf("must be one line of text, without control characters")
 			}
 			c.Name = s
 			return nil
@@ -125,16 +141,21 @@ func (c *config) settings() []setting {
 			return nil
 		}},
 		{"session-secret", "SHOP_SESSION_SECRET", "", "secret (32+ characters) the cookie keys derive from; unset: keys generated once and kept in the database", func(s string) error {
-			if s != "" && len(s) < 32 {
+			if s != "" && utf8.RuneCountInString(s) < 32 {
 				return fmt.Errorf("must be at least 32 characters")
 			}
 			c.SessionSecret = s
 			return nil
 		}},
 		{"log-level", "SHOP_LOG_LEVEL", "info", "debug, info, warn or error", func(s string) error {
-			if c.LogLevel.UnmarshalText([]byte(s)) != nil {
+			// Exactly these: slog would also take offsets such as INFO+3.
+			levels := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo,
+				"warn": slog.LevelWarn, "error": slog.LevelError}
+			level, ok := levels[strings.ToLower(s)]
+			if !ok {
 				return fmt.Errorf("must be debug, info, warn or error")
 			}
+			c.LogLevel = level
 			return nil
 		}},
 		{"log-format", "SHOP_LOG_FORMAT", "text", "text or json", func(s string) error {
@@ -146,8 +167,8 @@ func (c *config) settings() []setting {
 			return nil
 		}},
 		{"cart-idle-days", "SHOP_CART_IDLE_DAYS", "30", "delete carts untouched for this many days", func(s string) error {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 || n > 3650 {
+			n, ok := wholeNumber(s)
+			if !ok || n < 1 || n > 3650 {
 				return fmt.Errorf("must be a whole number of days from 1 to 3650")
 			}
 			c.CartIdle = time.Duration(n) * 24 * time.Hour
@@ -177,9 +198,9 @@ func (c *config) settings() []setting {
 			return nil
 		}},
 		{"smtp-port", "SHOP_SMTP_PORT", "587", "SMTP port", func(s string) error {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 || n > 65535 {
-				return fmt.Errorf("must be a port number")
+			n, ok := wholeNumber(s)
+			if !ok || n < 1 || n > 65535 {
+				return fmt.Errorf("must be a port number from 1 to 65535")
 			}
 			c.SMTPPort = n
 			return nil
@@ -201,7 +222,20 @@ func (c *config) settings() []setting {
 			return nil
 		}},
 		{"smtp-ca-file", "SHOP_SMTP_CA_FILE", "", "PEM file of an extra certificate authority to trust for SMTP (a self-signed server)", func(s string) error {
-			c.SMTPCAFile = s
+			c.SMTPCAFile, c.SMTPCA = s, nil
+			if s == "" {
+				return nil
+			}
+			// Read now, before the data directory is touched: a wrong path or a file that
+			// is not a certificate stops the shop with this setting's name.
+			b, err := os.ReadFile(s)
+			if err != nil {
+				return fmt.Errorf("cannot read it: %w", errors.Unwrap(err))
+			}
+			if !x509.NewCertPool().AppendCertsFromPEM(b) {
+				return fmt.Errorf("holds no PEM certificate")
+			}
+			c.SMTPCA = b
 			return nil
 		}},
 		{"mail-from", "SHOP_MAIL_FROM", "", "sender address of every mail", func(s string) error {
@@ -223,11 +257,17 @@ func (c *config) settings() []setting {
 		}},
 		{"cmcic-url", "SHOP_CMCIC_URL", "", "the bank's payment page (CM-CIC / Monetico); unset: sandbox in demo, method not offered otherwise", func(s string) error {
 			c.CMCICURL = s
-			return nil
+			if s == "" {
+				return nil
+			}
+			return cmcic.CheckURL(s)
 		}},
 		{"cmcic-tpe", "SHOP_CMCIC_TPE", "", "terminal number (7 characters) given by the bank", func(s string) error {
 			c.CMCICTPE = s
-			return nil
+			if s == "" {
+				return nil
+			}
+			return cmcic.CheckTPE(s)
 		}},
 		{"cmcic-key", "SHOP_CMCIC_KEY", "", "the terminal's 40-character key given by the bank", func(s string) error {
 			c.CMCICKey = s
@@ -239,7 +279,10 @@ func (c *config) settings() []setting {
 		}},
 		{"cmcic-societe", "SHOP_CMCIC_SOCIETE", "", "site code given by the bank", func(s string) error {
 			c.CMCICSociete = s
-			return nil
+			if s == "" {
+				return nil
+			}
+			return cmcic.CheckSociete(s)
 		}},
 		{"cmcic-seal", "SHOP_CMCIC_SEAL", "current", "current (Monetico, sorted fields) or legacy (CM-CIC 3.0 positional)", func(s string) error {
 			s = strings.ToLower(s)
@@ -267,7 +310,7 @@ func (c *config) settings() []setting {
 			if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
 				return fmt.Errorf("must be a loopback host:port such as 127.0.0.1:6060")
 			}
-			if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			if n, ok := wholeNumber(port); !ok || n > 65535 {
 				return fmt.Errorf("the port must be a number from 0 to 65535")
 			}
 			c.PprofAddr = s
@@ -276,13 +319,22 @@ func (c *config) settings() []setting {
 	}
 }
 
+// wholeNumber reads a number written with digits only: no sign, no spaces.
+func wholeNumber(s string) (int, bool) {
+	if s == "" || len(s) > 9 || strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' }) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
 // hostName is a DNS name: dot-separated labels of letters, digits and inner hyphens.
 var hostName = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
 
 func minutes(dst *time.Duration) func(string) error {
 	return func(s string) error {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 7*24*60 {
+		n, ok := wholeNumber(s)
+		if !ok || n < 1 || n > 7*24*60 {
 			return fmt.Errorf("must be a whole number of minutes from 1 to 10080")
 		}
 		*dst = time.Duration(n) * time.Minute
@@ -306,18 +358,25 @@ func (c *config) finish() error {
 		return fmt.Errorf("SHOP_MAIL_FROM and SHOP_MERCHANT_EMAIL are required when SHOP_SMTP_HOST is set")
 	}
 	if c.SMTPHost == "" {
-		for _, v := range []string{"SHOP_SMTP_USER", "SHOP_SMTP_PASSWORD", "SHOP_SMTP_CA_FILE"} {
+		for _, v := range []string{"SHOP_SMTP_USER", "SHOP_SMTP_PASSWORD", "SHOP_SMTP_CA_FILE", "SHOP_SMTP_PORT", "SHOP_SMTP_TLS"} {
 			if c.explicit[v] {
 				return fmt.Errorf("%s is set but SHOP_SMTP_HOST is not: set the host, or unset %s", v, v)
 			}
 		}
 	}
-	if c.MailFrom == "" {
-		c.MailFrom = "shop@" + c.BaseURL.Hostname()
+	if (c.SMTPUser == "") != (c.SMTPPassword == "") {
+		return fmt.Errorf("SHOP_SMTP_USER and SHOP_SMTP_PASSWORD must be set together")
 	}
-	if c.Merchant == "" {
-		c.Merchant = "merchant@" + c.BaseURL.Hostname()
+	if c.SMTPUser != "" && c.SMTPTLS == "none" {
+		// The mail library refuses to send a password in clear, so every mail would fail.
+		return fmt.Errorf("SHOP_SMTP_USER needs STARTTLS: with SHOP_SMTP_TLS=none the password would cross the network in clear (use mandatory or opportunistic)")
 	}
+	if c.PprofAddr != "" && c.PprofAddr == c.Addr {
+		if _, port, _ := net.SplitHostPort(c.Addr); port != "0" {
+			return fmt.Errorf("SHOP_PPROF_ADDR must differ from SHOP_ADDR (%s): the profiler is served apart from the shop", c.Addr)
+		}
+	}
+	c.mailDefaults()
 	if c.CardPayments && c.CardKey == "" && !c.Demo {
 		if c.explicit["SHOP_CARD_PAYMENTS"] {
 			return fmt.Errorf("SHOP_CARD_KEY is required when SHOP_CARD_PAYMENTS=on (or set SHOP_CARD_PAYMENTS=off)")
@@ -330,6 +389,13 @@ func (c *config) finish() error {
 	if c.CMCICURL != "" && (c.CMCICTPE == "" || c.CMCICKey == "" || c.CMCICSociete == "") {
 		return fmt.Errorf("SHOP_CMCIC_TPE, SHOP_CMCIC_KEY and SHOP_CMCIC_SOCIETE are required when SHOP_CMCIC_URL is set")
 	}
+	if c.CMCICURL == "" && !c.Demo { // in demo mode they are the sandbox's terminal
+		for _, v := range []string{"SHOP_CMCIC_TPE", "SHOP_CMCIC_KEY", "SHOP_CMCIC_SOCIETE", "SHOP_CMCIC_SEAL"} {
+			if c.explicit[v] {
+				return fmt.Errorf("%s is set but SHOP_CMCIC_URL is not: set the bank's payment page, or unset %s", v, v)
+			}
+		}
+	}
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
 		return fmt.Errorf("SHOP_ADMIN_EMAIL and SHOP_ADMIN_PASSWORD must be set together")
 	}
@@ -337,6 +403,41 @@ func (c *config) finish() error {
 		return fmt.Errorf("SHOP_BANK_PAYMENT_MINUTES must not be shorter than SHOP_PAYMENT_MINUTES")
 	}
 	return nil
+}
+
+// mailDefaults fills the sender and merchant addresses left unset from the base URL's
+// host: shop@ and merchant@ that host.
+func (c *config) mailDefaults() {
+	host := c.BaseURL.Hostname()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // an IPv6 address, as a mail domain writes it
+	}
+	if c.MailFrom == "" || c.mailDefaulted {
+		c.MailFrom, c.mailDefaulted = "shop@"+host, true
+	}
+	if c.Merchant == "" || c.merchantDefaulted {
+		c.Merchant, c.merchantDefaulted = "merchant@"+host, true
+	}
+}
+
+// listening sets what depends on the address the shop listens on, when SHOP_BASE_URL
+// is not set: the public URL is then that address (localhost for every interface, and
+// the port the system chose for port 0), so that links, the bank's return addresses and
+// the sandbox bank lead back to this shop, as make run's own default does.
+func (c *config) listening(addr net.Addr) {
+	if c.explicit["SHOP_BASE_URL"] {
+		return
+	}
+	host, _, err := net.SplitHostPort(c.Addr)
+	tcp, ok := addr.(*net.TCPAddr)
+	if err != nil || !ok {
+		return
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	c.BaseURL = &url.URL{Scheme: "http", Host: net.JoinHostPort(host, strconv.Itoa(tcp.Port))}
+	c.mailDefaults()
 }
 
 func boolSetting(dst *bool) func(string) error {

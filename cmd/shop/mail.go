@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net/mail"
-	"os"
 	"path/filepath"
 
 	"shop/checkout"
@@ -14,16 +13,8 @@ import (
 func (a *app) newOutbox() (*checkout.Outbox, error) {
 	var sender checkout.Sender
 	if a.cfg.SMTPHost != "" {
-		var ca []byte
-		if a.cfg.SMTPCAFile != "" {
-			b, err := os.ReadFile(a.cfg.SMTPCAFile)
-			if err != nil {
-				return nil, fmt.Errorf("SHOP_SMTP_CA_FILE: %w", err)
-			}
-			ca = b
-		}
 		s, err := checkout.NewSMTPSender(checkout.SMTPConfig{Host: a.cfg.SMTPHost, Port: a.cfg.SMTPPort,
-			User: a.cfg.SMTPUser, Password: a.cfg.SMTPPassword, TLS: a.cfg.SMTPTLS, CAPEM: ca})
+			User: a.cfg.SMTPUser, Password: a.cfg.SMTPPassword, TLS: a.cfg.SMTPTLS, CAPEM: a.cfg.SMTPCA})
 		if err != nil {
 			return nil, fmt.Errorf("SMTP settings: %w", err)
 		}

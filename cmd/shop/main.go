@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"runtime"
@@ -47,11 +48,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	for _, w := range cfg.warnings {
 		logger.Warn(w)
 	}
+	// Bound first: a bad or busy address stops the shop before its data directory is
+	// touched, and port 0's port is known for the default public URL.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) {
+			err = op.Err // without net's own "listen tcp <addr>:" prefix
+		}
+		return fmt.Errorf("SHOP_ADDR=%q: cannot listen: %w", cfg.Addr, err)
+	}
+	cfg.listening(ln.Addr())
 	a, err := newApp(ctx, cfg, logger)
 	if err != nil {
+		ln.Close()
 		return err
 	}
-	return a.listenAndServe(ctx, stdout)
+	return a.announceAndServe(ctx, ln, stdout)
 }
 
 // gcPercent is the shop's default GOGC. Its live heap is a few MiB, so at Go's 100 the

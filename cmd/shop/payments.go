@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -45,12 +46,15 @@ func (a *app) bank() (bankSetup, error) {
 		}
 		b.config = cmcic.Config{URL: a.cfg.CMCICURL, TPE: a.cfg.CMCICTPE, Key: key, Societe: a.cfg.CMCICSociete, Format: seal}
 	case a.cfg.Demo:
-		key, err := cmcic.ParseKey(sandboxKey)
+		// The sandbox's terminal: the one configured, or the bank kits' demo values.
+		tpe, rawKey, societe := cmp.Or(a.cfg.CMCICTPE, sandboxTPE), cmp.Or(a.cfg.CMCICKey, sandboxKey),
+			cmp.Or(a.cfg.CMCICSociete, sandboxSociete)
+		key, err := cmcic.ParseKey(rawKey)
 		if err != nil {
 			return b, err
 		}
-		b.config = cmcic.Config{URL: a.cfg.BaseURL.String() + "/_bank/paiement.cgi", TPE: sandboxTPE, Key: key,
-			Societe: sandboxSociete, Format: seal}
+		b.config = cmcic.Config{URL: a.cfg.BaseURL.String() + "/_bank/paiement.cgi", TPE: tpe, Key: key,
+			Societe: societe, Format: seal, Test: true}
 		b.sandbox = sandbox.New(sandbox.Config{Bank: b.config,
 			NotifyURL: a.cfg.BaseURL.String() + checkout.NotifyPath, Logger: a.log,
 			Now: a.now})

@@ -2,10 +2,16 @@ package main
 
 import (
 	"crypto/tls"
+	"io"
+	"log/slog"
+	"maps"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"testing"
+	"time"
+
+	"shop/payment/cmcic"
 )
 
 func TestSecureRequest_WhoMayTypeACardNumber(t *testing.T) {
@@ -48,5 +54,43 @@ func TestSecureRequest_WhoMayTypeACardNumber(t *testing.T) {
 				t.Errorf("secure = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestBank_SandboxTerminal: in demo mode without a bank URL, the sandbox bank is a test
+// terminal even at an https address (its "payetest" pays, as the README says), and it is
+// the terminal configured by SHOP_CMCIC_TPE, _KEY and _SOCIETE when they are set.
+func TestBank_SandboxTerminal(t *testing.T) {
+	const key = "0123456789abcdef0123456789abcdef012345aM"
+	for _, tt := range []struct {
+		name                 string
+		env                  map[string]string
+		wantTPE, wantSociete string
+		wantKey              string
+	}{
+		{"demo values", nil, sandboxTPE, sandboxSociete, sandboxKey},
+		{"configured terminal", map[string]string{"SHOP_CMCIC_TPE": "ABC1234", "SHOP_CMCIC_KEY": key,
+			"SHOP_CMCIC_SOCIETE": "mysite"}, "ABC1234", "mysite", key},
+	} {
+		env := map[string]string{"SHOP_DEMO": "1", "SHOP_BASE_URL": "https://shop.example.com"}
+		maps.Copy(env, tt.env)
+		cfg, err := parseConfig(nil, func(k string) string { return env[k] }, io.Discard)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		a := &app{cfg: cfg, log: slog.New(slog.DiscardHandler), now: time.Now}
+		b, err := a.bank()
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		defer b.sandbox.Close()
+		if b.config.Production() {
+			t.Errorf("%s: the sandbox at %s counts as a live bank: its payetest would not pay", tt.name, b.config.URL)
+		}
+		wantKey, _ := cmcic.ParseKey(tt.wantKey)
+		if b.config.TPE != tt.wantTPE || b.config.Societe != tt.wantSociete || b.config.Key != wantKey {
+			t.Errorf("%s: terminal %s / %s, want %s / %s and its key", tt.name, b.config.TPE, b.config.Societe,
+				tt.wantTPE, tt.wantSociete)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -150,37 +151,87 @@ func TestSecurityHeaders_OnEveryKindOfResponse(t *testing.T) {
 }
 
 func TestRun_ConfigErrorsAreOneLineNamingTheVariable(t *testing.T) {
-	tests := []struct{ env, value string }{
-		{"SHOP_ADDR", "nonsense"},
-		{"SHOP_ADDR", "127.0.0.1:99999"},
-		{"SHOP_ADDR", ":"},
-		{"SHOP_CARD_KEY", "short"},
-		{"SHOP_CMCIC_KEY", "short"},
-		{"SHOP_BASE_URL", "ftp://x"},
-		{"SHOP_BASE_URL", "not a url"},
-		{"SHOP_DEMO", "maybe"},
-		{"SHOP_CART_IDLE_DAYS", "0"},
-		{"SHOP_CART_IDLE_DAYS", "many"},
-		{"SHOP_LOG_FORMAT", "xml"},
-		{"SHOP_SESSION_SECRET", "short-secret"},
-		{"SHOP_TRUSTED_PROXIES", "10.0.0.0/8,nope"},
-		{"SHOP_BASE_URL", "http://127.0.0.1:8080/shop"},
-		{"SHOP_BASE_URL", "http://127.0.0.1:8080/#top"},
-		{"SHOP_BASE_URL", "https://user:pw@shop.example.com"},
-		{"SHOP_SMTP_HOST", "127.0.0.1:25"},
-		{"SHOP_SMTP_HOST", "bad_host!!"},
-		{"SHOP_SMTP_USER", "mailer"}, // without a host
-		{"SHOP_SMTP_CA_FILE", "/etc/ssl/certs/none.pem"},
-		{"SHOP_PPROF_ADDR", "127.0.0.1:abc"},
-		{"SHOP_PPROF_ADDR", "127.0.0.1:99999"},
-		{"SHOP_LOG_LEVEL", "verbose"},
-		{"SHOP_TIMEZONE", "Mars/Olympus_Mons"},
-		{"SHOP_TIMEZONE", "Local"},
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	smtp := map[string]string{"SHOP_SMTP_HOST": "localhost", "SHOP_MAIL_FROM": "shop@example.com",
+		"SHOP_MERCHANT_EMAIL": "merchant@example.com"}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		m := maps.Clone(base)
+		if m == nil {
+			m = map[string]string{}
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	tests := []struct {
+		env, value string
+		extra      map[string]string // other settings, over the defaults below
+	}{
+		{"SHOP_ADDR", busy.Addr().String(), nil}, // in use: refused before the data directory is made
+		{"SHOP_ADDR", "127.0.0.1:+80", nil},
+		{"SHOP_DATA_DIR", notADir, nil},
+		{"SHOP_BASE_URL", "http://:8080", nil},
+		{"SHOP_BASE_URL", "http://shop.example.com?", nil},
+		{"SHOP_BASE_URL", "http://shop.example.com:99999", nil},
+		{"SHOP_NAME", "two\nlines", nil},
+		{"SHOP_NAME", strings.Repeat("é", 81), nil},
+		{"SHOP_SESSION_SECRET", strings.Repeat("é", 16), nil}, // 32 bytes, 16 characters
+		{"SHOP_LOG_LEVEL", "INFO+3", nil},
+		{"SHOP_CART_IDLE_DAYS", "+7", nil},
+		{"SHOP_PAYMENT_MINUTES", " 30", nil},
+		{"SHOP_CMCIC_TPE", "12", nil},
+		{"SHOP_CMCIC_SOCIETE", "my shop", nil},
+		{"SHOP_CMCIC_URL", "notaurl", nil},
+		{"SHOP_CMCIC_KEY", strings.Repeat("0", 40), nil},
+		{"SHOP_CMCIC_TPE", "7654321", map[string]string{"SHOP_DEMO": "0"}}, // no bank URL, no sandbox
+		{"SHOP_CMCIC_SEAL", "legacy", map[string]string{"SHOP_DEMO": "0"}},
+		{"SHOP_SMTP_PORT", "25", nil}, // without a host
+		{"SHOP_SMTP_TLS", "none", nil},
+		{"SHOP_SMTP_PASSWORD", "secret", smtp}, // without a user
+		{"SHOP_SMTP_USER", "mailer", with(smtp, "SHOP_SMTP_PASSWORD", "secret", "SHOP_SMTP_TLS", "none")},
+		{"SHOP_SMTP_CA_FILE", notADir, smtp}, // not a certificate
+		{"SHOP_PPROF_ADDR", "127.0.0.1:18999", map[string]string{"SHOP_ADDR": "127.0.0.1:18999"}},
+		{"SHOP_ADDR", "nonsense", nil},
+		{"SHOP_ADDR", "127.0.0.1:99999", nil},
+		{"SHOP_ADDR", ":", nil},
+		{"SHOP_CARD_KEY", "short", nil},
+		{"SHOP_CMCIC_KEY", "short", nil},
+		{"SHOP_BASE_URL", "ftp://x", nil},
+		{"SHOP_BASE_URL", "not a url", nil},
+		{"SHOP_DEMO", "maybe", nil},
+		{"SHOP_CART_IDLE_DAYS", "0", nil},
+		{"SHOP_CART_IDLE_DAYS", "many", nil},
+		{"SHOP_LOG_FORMAT", "xml", nil},
+		{"SHOP_SESSION_SECRET", "short-secret", nil},
+		{"SHOP_TRUSTED_PROXIES", "10.0.0.0/8,nope", nil},
+		{"SHOP_BASE_URL", "http://127.0.0.1:8080/shop", nil},
+		{"SHOP_BASE_URL", "http://127.0.0.1:8080/#top", nil},
+		{"SHOP_BASE_URL", "https://user:pw@shop.example.com", nil},
+		{"SHOP_SMTP_HOST", "127.0.0.1:25", nil},
+		{"SHOP_SMTP_HOST", "bad_host!!", nil},
+		{"SHOP_SMTP_USER", "mailer", nil}, // without a host
+		{"SHOP_SMTP_CA_FILE", "/etc/ssl/certs/none.pem", nil},
+		{"SHOP_PPROF_ADDR", "127.0.0.1:abc", nil},
+		{"SHOP_PPROF_ADDR", "127.0.0.1:99999", nil},
+		{"SHOP_LOG_LEVEL", "verbose", nil},
+		{"SHOP_TIMEZONE", "Mars/Olympus_Mons", nil},
+		{"SHOP_TIMEZONE", "Local", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "data")
-			env := map[string]string{"SHOP_DATA_DIR": dir, "SHOP_ADDR": "127.0.0.1:0", "SHOP_DEMO": "1", tt.env: tt.value}
+			env := with(tt.extra, "SHOP_DATA_DIR", dir, "SHOP_ADDR", "127.0.0.1:0", "SHOP_DEMO", "1")
+			maps.Copy(env, tt.extra)
+			env[tt.env] = tt.value
 			var stdout, stderr strings.Builder
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			defer cancel()
@@ -305,6 +356,11 @@ func TestRun_ServesAndReturnsNilOnCancel(t *testing.T) {
 			t.Fatalf("run said %q, want the address it serves", line)
 		}
 		addr = m[1]
+		// Without SHOP_BASE_URL, the public URL is the address served, port 0's port
+		// included: links and the sandbox bank lead back to this shop.
+		if want := "(public URL http://" + addr + ","; !strings.Contains(line, want) {
+			t.Errorf("run said %q, want %q", line, want)
+		}
 		// make bench reads the shop's GOMAXPROCS there (cmd/loadtest's shopProcs).
 		if want := fmt.Sprintf(", GOMAXPROCS %d)", runtime.GOMAXPROCS(0)); !strings.HasSuffix(line, want) {
 			t.Errorf("run said %q, want it to end with %q", line, want)
@@ -716,5 +772,18 @@ func TestCSRF_EveryFormRouteRefusesAPostWithoutToken(t *testing.T) {
 	}
 	if checked < 20 {
 		t.Errorf("only %d routes checked", checked)
+	}
+}
+
+// TestParseConfig_CountsCharactersNotBytes: the name's 80 and the secret's 32 are
+// characters, as the README says, whatever their bytes in UTF-8.
+func TestParseConfig_CountsCharactersNotBytes(t *testing.T) {
+	env := map[string]string{"SHOP_DEMO": "1", "SHOP_NAME": strings.Repeat("é", 80), "SHOP_SESSION_SECRET": strings.Repeat("é", 32)}
+	cfg, err := parseConfig(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatalf("80 accented letters as the name, 32 as the secret: %v", err)
+	}
+	if cfg.Name != env["SHOP_NAME"] {
+		t.Errorf("name = %q", cfg.Name)
 	}
 }

@@ -28,16 +28,19 @@ type Config struct {
 	Key     Key
 	Societe string // [A-Za-z0-9] ≤ 20, the site code given by the bank
 	Format  Format
+	// Test says the terminal is a test terminal whatever its URL: the sandbox bank,
+	// served by the shop itself (at an https address when the shop has one).
+	Test bool
 }
 
 // Validate checks the configuration before any payment uses it, so that a
 // typo shows at start-up rather than as a rejected payment.
 func (c Config) Validate() error {
-	if len(c.TPE) != 7 || !isAlnum(c.TPE) {
-		return fmt.Errorf("cmcic: TPE must be 7 letters or digits, got %q", c.TPE)
+	if err := CheckTPE(c.TPE); err != nil {
+		return err
 	}
-	if c.Societe == "" || len(c.Societe) > 20 || !isAlnum(c.Societe) {
-		return fmt.Errorf("cmcic: societe must be 1 to 20 letters or digits, got %q", c.Societe)
+	if err := CheckSociete(c.Societe); err != nil {
+		return err
 	}
 	if c.Key.isZero() {
 		return errors.New("cmcic: key is missing")
@@ -45,8 +48,29 @@ func (c Config) Validate() error {
 	if c.Format != Current && c.Format != Legacy {
 		return fmt.Errorf("cmcic: unknown seal format %v", c.Format)
 	}
-	if !isAbsoluteHTTP(c.URL) {
-		return fmt.Errorf("cmcic: bank URL must be an absolute http(s) URL, got %q", c.URL)
+	return CheckURL(c.URL)
+}
+
+// CheckTPE checks a terminal number: 7 letters or digits.
+func CheckTPE(s string) error {
+	if len(s) != 7 || !isAlnum(s) {
+		return fmt.Errorf("cmcic: TPE must be 7 letters or digits, got %q", s)
+	}
+	return nil
+}
+
+// CheckSociete checks a site code: 1 to 20 letters or digits.
+func CheckSociete(s string) error {
+	if s == "" || len(s) > 20 || !isAlnum(s) {
+		return fmt.Errorf("cmcic: societe must be 1 to 20 letters or digits, got %q", s)
+	}
+	return nil
+}
+
+// CheckURL checks a bank payment page's address: an absolute http(s) URL.
+func CheckURL(s string) error {
+	if !isAbsoluteHTTP(s) {
+		return fmt.Errorf("cmcic: bank URL must be an absolute http(s) URL, got %q", s)
 	}
 	return nil
 }
@@ -55,9 +79,12 @@ func (c Config) Validate() error {
 // "payetest" answer cannot be a payment: it comes from the bank's test server, which
 // takes the same terminal's forms (a shopper can post the form there) and moves no money.
 // A real page is any HTTPS page off this machine outside /test/ (the banks' test pages,
-// https://p.monetico-services.com/test/paiement.cgi and the like); the sandbox and a
-// development bank on plain HTTP or on loopback are test pages.
+// https://p.monetico-services.com/test/paiement.cgi and the like); a test terminal
+// (the sandbox) and a development bank on plain HTTP or on loopback are test pages.
 func (c Config) Production() bool {
+	if c.Test {
+		return false
+	}
 	u, err := url.Parse(c.URL)
 	if err != nil || u.Scheme != "https" || strings.Contains(u.Path, "/test/") {
 		return false

@@ -35,6 +35,9 @@ func ParseKey(s string) (Key, error) {
 	if _, err := hex.Decode(k.b[:], usableKey(s)); err != nil {
 		return Key{}, errors.New("cmcic: key is not 40 hexadecimal digits once made usable")
 	}
+	if k.isZero() {
+		return Key{}, errors.New("cmcic: key is all zeros, not a key a bank gives")
+	}
 	return k, nil
 }
 
