@@ -79,7 +79,7 @@ func (h *Handler) renderForm(c echo.Context, status int, f Form, errs FieldError
 	m, ok := findMethod(methods, f.Delivery)
 	v := templates.CheckoutView{
 		Chrome: h.Site.ChromeWithCount(c, "Checkout", cart.Items(lines)), Form: formView(f), Errors: errs, Countries: countryOptions(),
-		Methods: methodOptions(methods, items), Cart: cartSummary(lines, m, ok), Submission: submission, Shown: shown,
+		Methods: methodOptions(methods, lines, items), Cart: cartSummary(lines, m, ok), Submission: submission, Shown: shown,
 		ShownDelivery: shownDelivery,
 	}
 	for _, field := range formFields {

@@ -1,6 +1,7 @@
 package checkout
 
 import (
+	"encoding/json"
 	"strconv"
 
 	"shop/cart"
@@ -107,14 +108,28 @@ func cartItems(lines []cart.Line) int64 {
 
 // methodOptions are the delivery choices priced for a cart of items: free once it reaches
 // a method's threshold, as the order's total will be.
-func methodOptions(ms []DeliveryMethod, items int64) []templates.DeliveryOption {
+func methodOptions(ms []DeliveryMethod, lines []cart.Line, items int64) []templates.DeliveryOption {
 	out := make([]templates.DeliveryOption, 0, len(ms))
 	for _, m := range ms {
 		price := deliveryPrice(m.PriceFor(items))
+		s := cartSummary(lines, m, true)
+		totals, _ := json.Marshal(summaryTotals{Name: s.DeliveryName, Delivery: s.Delivery, HT: s.TotalHT,
+			VAT: s.VAT, Total: s.Total}) // strings only: cannot fail
 		out = append(out, templates.DeliveryOption{Code: m.Code, Name: m.Name, Description: m.Description,
-			Price: price, NeedsAddress: m.NeedsAddress})
+			Price: price, NeedsAddress: m.NeedsAddress, Total: s.Total, Totals: string(totals)})
 	}
 	return out
+}
+
+// summaryTotals is the foot of the order form's summary with one delivery method, which
+// the page's script shows when the shopper picks that method: the total then says what
+// "Place order" will ask for before it is clicked.
+type summaryTotals struct {
+	Name     string                 `json:"name"`
+	Delivery string                 `json:"delivery"`
+	HT       string                 `json:"ht"`
+	VAT      []templates.SummaryVAT `json:"vat"`
+	Total    string                 `json:"total"`
 }
 
 func countryOptions() []templates.Option {

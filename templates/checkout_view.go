@@ -25,6 +25,8 @@ type FieldError struct {
 type DeliveryOption struct {
 	Code, Name, Description, Price string
 	NeedsAddress                   bool
+	Total                          string // the order's total with this method
+	Totals                         string // the summary's foot with it, as JSON for shop.js
 }
 
 // OrderSummary is an order's or a cart's lines and totals, with the VAT per rate.
@@ -46,7 +48,9 @@ type SummaryLine struct {
 
 // SummaryVAT is the VAT at one rate.
 type SummaryVAT struct {
-	Rate, Base, Amount string
+	Rate   string `json:"rate"`
+	Base   string `json:"base"`
+	Amount string `json:"amount"`
 }
 
 // CheckoutView is the order form page.

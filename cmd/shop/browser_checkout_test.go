@@ -211,3 +211,41 @@ func TestBrowser_CardPaymentCorrectsExpiry(t *testing.T) {
 		t.Errorf("order state %q, want awaiting_certification", got)
 	}
 }
+
+// The order form's summary follows the delivery method the shopper picks, so the total
+// beside "Place order" is the one the payment page then asks for; each method's label
+// also says the order's total with it, for a browser without scripts.
+func TestBrowser_OrderSummaryFollowsTheDeliveryMethod(t *testing.T) {
+	shop := startShop(t)
+	ctx := newBrowser(t)
+	browse(t, ctx, "open the product page", chromedp.Navigate(shop.URL+"/products/espresso-beans"))
+	clickAndLoad(t, ctx, `form.add-form button[type="submit"]`)
+	clickAndLoad(t, ctx, `[data-testid="order-link"]`)
+	if got := textAt(t, ctx, `label:has(input[name="delivery"][value="express"])`); !strings.Contains(got, "(order total €25.80)") {
+		t.Errorf("express delivery's label = %q, want the order's total with it, €25.80", got)
+	}
+
+	fillOrderForm(t, ctx, "69001") // home delivery, €5.90
+	if got := textAt(t, ctx, `[data-testid="order-summary"] [data-testid="total"]`); got != "€18.80" {
+		t.Errorf("total with home delivery = %q, want €18.80", got)
+	}
+	browse(t, ctx, "pick express delivery", chromedp.Click(chromedp.CSS(`input[name="delivery"][value="express"]`)))
+	if got := textAt(t, ctx, `[data-testid="order-summary"] [data-testid="delivery-total"]`); got != "€12.90" {
+		t.Errorf("delivery in the summary = %q, want express's €12.90", got)
+	}
+	if got := textAt(t, ctx, `[data-testid="order-summary"] [data-testid="total"]`); got != "€25.80" {
+		t.Errorf("total with express delivery = %q, want €25.80 (€12.90 + €12.90)", got)
+	}
+	if got := textAt(t, ctx, `[data-testid="order-summary"] tfoot`); !strings.Contains(got, "Express delivery") ||
+		!strings.Contains(got, "Total excl. VAT") || !strings.Contains(got, "VAT 5.5%") {
+		t.Errorf("summary's foot with express delivery = %q, want its name, the total excl. VAT and the VAT lines", got)
+	}
+
+	clickAndLoad(t, ctx, `[data-testid="checkout-form"] button[type="submit"]`)
+	if payPageURL.FindStringSubmatch(locationOf(t, ctx)) == nil {
+		t.Fatalf("after placing the order the browser is at %s, want the payment page", locationOf(t, ctx))
+	}
+	if got := textAt(t, ctx, `[data-testid="total"]`); got != "€25.80" {
+		t.Errorf("the payment page asks for %q, want the €25.80 the form showed", got)
+	}
+}

@@ -8,7 +8,38 @@ document.addEventListener("DOMContentLoaded", function () {
       f.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
     });
   });
+  // The order form's summary follows the delivery method picked: each radio button
+  // carries the summary's foot with its method, so the total shown is the one
+  // "Place order" asks for. Without this file each method's label says its total.
+  var foot = document.querySelector("tfoot[data-summary-totals]");
+  document.querySelectorAll("input[name=delivery][data-totals]").forEach(function (radio) {
+    radio.addEventListener("change", function () {
+      if (radio.checked && foot) { showTotals(foot, JSON.parse(radio.getAttribute("data-totals"))); }
+    });
+  });
   // The "payment being confirmed" page refreshes itself until the bank has answered.
   var r = document.querySelector("[data-refresh]");
   if (r) { setTimeout(function () { location.reload(); }, parseInt(r.getAttribute("data-refresh"), 10) * 1000); }
 });
+
+// showTotals rewrites a summary's foot after its first row (the items): the delivery,
+// the total without VAT, the VAT per rate and the total, as the server writes them.
+function showTotals(foot, t) {
+  while (foot.rows.length > 1) { foot.deleteRow(1); }
+  function row(label, value, testid, strong) {
+    var tr = foot.insertRow(-1), th = document.createElement("th"), td = document.createElement("td");
+    th.scope = "row"; th.colSpan = 3; th.textContent = label; td.textContent = value;
+    if (testid) { td.setAttribute("data-testid", testid); }
+    tr.appendChild(th); tr.appendChild(td);
+    if (strong) { tr.className = "grand"; }
+    return tr;
+  }
+  if (t.name) { row(t.name, t.delivery, "delivery-total"); }
+  if (t.ht) {
+    row("Total excl. VAT", t.ht, "total-ht");
+    (t.vat || []).forEach(function (v) {
+      row("VAT " + v.rate + " on " + v.base, v.amount).setAttribute("data-testid", "vat-line");
+    });
+  }
+  row("Total incl. VAT", t.total, "total", true);
+}
