@@ -206,9 +206,9 @@ func (m *BankPayments) handle(ctx context.Context, rec *notificationRecord, verr
 			svc.Mails.TestPaymentToMerchant(o, rec.N.AuthNumber))
 	case mismatch && rec.N.Paid():
 		rec.Outcome = "amount_mismatch"
-		paid := store.FormatCents(rec.N.AmountCents) + " " + rec.N.Currency
+		paid := store.FormatMoney(rec.N.AmountCents, rec.N.Currency)
 		return m.alert(ctx, rec, o, "The bank confirmed a payment of "+paid+" instead of "+
-			store.FormatCents(o.TotalCents)+" "+o.Currency+": not counted as this order's payment",
+			store.FormatMoney(o.TotalCents, o.Currency)+": not counted as this order's payment",
 			svc.Mails.WrongAmountToMerchant(o, paid, rec.N.AuthNumber))
 	case mismatch:
 		rec.Outcome = "amount_mismatch"

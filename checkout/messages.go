@@ -89,7 +89,7 @@ func (m *Mails) PaidAfterCloseToMerchant(o Order, auth string) Mail {
 // it as the order's payment. One mail per authorisation.
 func (m *Mails) WrongAmountToMerchant(o Order, paid, auth string) Mail {
 	text := "The bank confirmed a payment of " + paid + " (authorisation " + auth + ") for this order, whose total is " +
-		store.FormatCents(o.TotalCents) + " " + o.Currency + ". The shop did not count it as the order's payment."
+		store.FormatMoney(o.TotalCents, o.Currency) + ". The shop did not count it as the order's payment."
 	if o.PaymentState == Paid {
 		text += " The order had already been paid: refund this payment with the bank."
 	} else {

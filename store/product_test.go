@@ -332,6 +332,19 @@ func TestFormatCents(t *testing.T) {
 	}
 }
 
+func TestFormatMoney(t *testing.T) {
+	tests := []struct {
+		cents    int64
+		currency string
+		want     string
+	}{{1440, "EUR", "€14.40"}, {1440, "", "€14.40"}, {1440, "USD", "14.40 USD"}, {-123456, "GBP", "-1,234.56 GBP"}}
+	for _, tt := range tests {
+		if got := FormatMoney(tt.cents, tt.currency); got != tt.want {
+			t.Errorf("FormatMoney(%d, %q) = %q, want %q", tt.cents, tt.currency, got, tt.want)
+		}
+	}
+}
+
 func TestFormatRate(t *testing.T) {
 	tests := []struct {
 		bp   int

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"shop/payment/cmcic"
+	"shop/store"
 )
 
 // The hand-made seal agrees with the spec's published vectors, so that a test using it
@@ -246,6 +247,16 @@ func TestBankNotify_Table(t *testing.T) {
 				}
 				if n := bankEvents(t, ts, ref, "paid"); n != 0 {
 					t.Errorf("%d paid events, want none", n)
+				}
+				// The order's history says both sums as money is written: a euro sign on
+				// euros only, the code of any other currency once.
+				var detail string
+				if err := ts.store().R.QueryRow(`SELECT e.detail FROM order_events e JOIN orders o ON o.id = e.order_id
+					WHERE o.reference = ? AND e.kind = 'amount_mismatch'`, ref).Scan(&detail); err != nil {
+					t.Fatal(err)
+				}
+				if want := "a payment of " + store.FormatCents(o.TotalCents+100) + " instead of " + store.FormatCents(o.TotalCents) + ":"; !strings.Contains(detail, want) {
+					t.Errorf("amount_mismatch event = %q, want it to say %q", detail, want)
 				}
 				// The same payment three times (one authorisation): one event, one mail.
 				if n := bankEvents(t, ts, ref, "amount_mismatch"); n != 1 {
