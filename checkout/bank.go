@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -126,7 +127,7 @@ func (m *BankPayments) returned(c echo.Context) error {
 func (m *BankPayments) notify(c echo.Context) error {
 	r := c.Request()
 	ctx := r.Context()
-	values := r.URL.Query() // the replay link's GET
+	values := fieldsOf(r.URL.RawQuery) // the replay link's GET
 	if r.Method == http.MethodPost {
 		values = postedFields(r)
 	}
@@ -143,24 +144,59 @@ func (m *BankPayments) notify(c echo.Context) error {
 	m.Logger.InfoContext(ctx, "bank notification", "reference", n.Reference, "code", n.Code,
 		"outcome", rec.Outcome, "mac_valid", rec.MACValid)
 	if !rec.MACValid {
-		return c.String(http.StatusOK, cmcic.AckBadMAC)
+		return ack(c, cmcic.AckBadMAC)
 	}
-	return c.String(http.StatusOK, cmcic.AckOK)
+	return ack(c, cmcic.AckOK)
+}
+
+// ack is the protocol's answer, with the spec's content type exactly: text/plain.
+func ack(c echo.Context, body string) error {
+	return c.Blob(http.StatusOK, "text/plain", []byte(body))
 }
 
 // postedFields are the fields of a POST body alone, form-encoded or multipart. A query
-// string on the registered URL neither joins the sealed fields nor, when the parser
-// refuses it, drops them.
+// string on the registered URL neither joins the sealed fields nor, when it is garbled,
+// drops them. A body is read as form fields whatever its Content-Type says: a bank's
+// client that sends none (or text/plain) still sends name=value pairs.
 func postedFields(r *http.Request) url.Values {
 	if strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
 		_ = r.ParseMultipartForm(64 << 10)
-	} else {
-		_ = r.ParseForm()
+		if r.PostForm == nil {
+			return url.Values{}
+		}
+		return r.PostForm
 	}
-	if r.PostForm == nil {
-		return url.Values{}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxNotificationBytes+1))
+	if err != nil || len(body) > maxNotificationBytes {
+		return url.Values{} // no fields, no seal: cdr=1
 	}
-	return r.PostForm
+	return fieldsOf(string(body))
+}
+
+// maxNotificationBytes bounds a notification's body: a real one is under 2 kB.
+const maxNotificationBytes = 64 << 10
+
+// fieldsOf reads name=value pairs separated by &, as the form encoding writes them.
+// Unlike url.ParseQuery it keeps a raw ; inside a value (Go's parser drops the whole
+// pair, and then the seal fails); a pair it cannot unescape is left out, and the seal
+// over the fields received then fails rather than the shop guessing.
+func fieldsOf(s string) url.Values {
+	v := url.Values{}
+	for s != "" {
+		var pair string
+		pair, s, _ = strings.Cut(s, "&")
+		if pair == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(pair, "=")
+		name, err1 := url.QueryUnescape(name)
+		value, err2 := url.QueryUnescape(value)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		v[name] = append(v[name], value)
+	}
+	return v
 }
 
 type notificationRecord struct {

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"shop/checkout"
 	"shop/payment/cmcic"
 	"shop/store"
 )
@@ -546,6 +548,58 @@ func TestBankNotify_PaymentAfterExpiryIsFlaggedToTheMerchant(t *testing.T) {
 	}
 	if n := bankMerchantMails(t, ts, ref); n == 0 {
 		t.Errorf("no mail to the merchant about a payment taken for an expired order")
+	}
+}
+
+// A notification's body is read as the form encoding writes it, whatever Content-Type
+// the bank's client sends (none, text/plain), and a raw ; in a value is the value's:
+// sealed correctly, each pays its order, where Go's form parser saw no fields (no
+// content type) or dropped the pair with the ; (and the seal failed).
+func TestBankNotify_BodyReadWhateverItsContentType(t *testing.T) {
+	ts := startBankShop(t, cmcic.Current)
+	for _, tt := range []struct {
+		name, contentType, freeText string
+	}{
+		{"no content type", "", "order"},
+		{"text/plain", "text/plain", "order"},
+		{"a raw ; in texte-libre", "application/x-www-form-urlencoded", "order;one"},
+	} {
+		ref := bankPlaceOrder(t, ts, ts.newShopper(t))
+		o := bankOrderRow(t, ts, ref)
+		fields := bankNoticeFields(cmcic.Current, bankNotice{Ref: ref, Code: "paiement", Auth: "A1B2C3", Cents: o.TotalCents})
+		for i := range fields {
+			if fields[i].Name == "texte-libre" {
+				fields[i].Value = tt.freeText
+			}
+		}
+		var body strings.Builder
+		for i, f := range bankTerminal(t, cmcic.Current).SealNotification(fields) {
+			if i > 0 {
+				body.WriteByte('&')
+			}
+			// Escaped as a form encoder does, except the ; which some leave as it is.
+			body.WriteString(url.QueryEscape(f.Name) + "=" + strings.ReplaceAll(url.QueryEscape(f.Value), "%3B", ";"))
+		}
+		req, err := http.NewRequest(http.MethodPost, ts.URL+checkout.NotifyPath, strings.NewReader(body.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Del("Content-Type")
+		if tt.contentType != "" {
+			req.Header.Set("Content-Type", tt.contentType)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(answer) != cmcic.AckOK {
+			t.Errorf("%s: answer %d %q, want %q", tt.name, resp.StatusCode, answer, cmcic.AckOK)
+		}
+		if got := bankOrderRow(t, ts, ref); got.State != "paid" {
+			t.Errorf("%s: order %s is %s, want paid", tt.name, ref, got.State)
+		}
 	}
 }
 
