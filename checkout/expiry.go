@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"shop/store"
 )
@@ -33,32 +34,57 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 	}
 	expired := 0
 	for _, id := range due {
-		err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-			res, err := tx.ExecContext(ctx, `UPDATE orders SET payment_state = ?, fulfilment_state = ?, updated_at = ?
-				WHERE id = ? AND payment_state = ? AND expires_at < ?`,
-				Expired, FulfilmentCancelled, now, id, AwaitingPayment, now)
-			if err != nil || !rowsChanged(res) {
-				return err
-			}
-			expired++
-			if err := returnOrderStock(ctx, tx, id, now); err != nil {
-				return err
-			}
-			if err := addEvent(ctx, tx, id, now, "expired", "Not paid in time; stock returned", "system"); err != nil {
-				return err
-			}
-			o, err := s.orderInTx(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			s.remember(tx, o)
-			return enqueueMail(ctx, tx, s.Mails.ExpiredToShopper(o))
-		})
+		done, err := s.expire(ctx, id, now)
 		if err != nil {
 			return expired, err
 		}
+		if done {
+			expired++
+		}
 	}
 	return expired, nil
+}
+
+// expire expires one order if it is still awaiting payment past its deadline, returning
+// its stock and queueing the shopper's mail, and reports whether it did.
+func (s *Service) expire(ctx context.Context, id int64, now time.Time) (bool, error) {
+	expired := false
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE orders SET payment_state = ?, fulfilment_state = ?, updated_at = ?
+			WHERE id = ? AND payment_state = ? AND expires_at < ?`,
+			Expired, FulfilmentCancelled, now, id, AwaitingPayment, now)
+		if err != nil || !rowsChanged(res) {
+			return err
+		}
+		expired = true
+		if err := returnOrderStock(ctx, tx, id, now); err != nil {
+			return err
+		}
+		if err := addEvent(ctx, tx, id, now, "expired", "Not paid in time; stock returned", "system"); err != nil {
+			return err
+		}
+		o, err := s.orderInTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		s.remember(tx, o)
+		return enqueueMail(ctx, tx, s.Mails.ExpiredToShopper(o))
+	})
+	return expired && err == nil, err
+}
+
+// ExpireIfDue expires o if its time to pay has run out and the sweep has not come by
+// yet, and returns it as it then is: a shopper never sees "Pay now" on an order whose
+// items are no longer reserved, nor pays it.
+func (s *Service) ExpireIfDue(ctx context.Context, o Order) (Order, error) {
+	now := s.Now().UTC()
+	if o.PaymentState != AwaitingPayment || !o.ExpiresAt.Before(now) {
+		return o, nil
+	}
+	if _, err := s.expire(ctx, o.ID, now); err != nil {
+		return o, err
+	}
+	return s.ShopperOrder(ctx, o.Reference)
 }
 
 // ExtendForBank gives an order the longer bank window once the shopper leaves for the

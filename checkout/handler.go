@@ -183,7 +183,7 @@ func (h *Handler) LoadAuthorized(c echo.Context) (Order, error) {
 	if !Authorized(c, o) {
 		return o, store.Errorf(store.NotFound, "This order does not exist.")
 	}
-	return o, nil
+	return h.Service.ExpireIfDue(c.Request().Context(), o)
 }
 
 // OrderURL is the order page, carrying the token when the request came with one.

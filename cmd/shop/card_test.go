@@ -745,7 +745,7 @@ func TestCardPayment_SecondCardIsRefusedWithAMessage(t *testing.T) {
 // it is still good.
 func TestCardExpiry_OnTheMerchantsCalendar(t *testing.T) {
 	clock := &checkoutClock{t: time.Date(2026, 11, 30, 22, 30, 0, 0, time.UTC)}
-	ts := startShopWith(t, shopSetup{Env: map[string]string{"SHOP_TIMEZONE": "Europe/Paris"},
+	ts := startShopWith(t, shopSetup{Env: map[string]string{"SHOP_TIMEZONE": "Europe/Paris", "SHOP_PAYMENT_MINUTES": "120"},
 		App: []func(*app){withCheckoutClock(clock)}})
 
 	sh := ts.newShopper(t)

@@ -1311,3 +1311,42 @@ func TestCheckout_CardNumberInTheOrderFormIsRefusedAndKeptNowhere(t *testing.T) 
 	}
 	searchForCards(t, ts, cards, "after the refused order form")
 }
+
+// An order whose time to pay has run out is expired when its shopper next opens it,
+// before the sweep comes by: the page says so without "Pay now", the card form is not
+// offered, a card posted anyway is not taken, and the stock is back.
+func TestOrderExpiry_PastItsDeadlineTheShopperCannotPay(t *testing.T) {
+	clock := newCheckoutClock()
+	ts := startShopWith(t, shopSetup{Env: map[string]string{"SHOP_PAYMENT_MINUTES": "20"},
+		App: []func(*app){withCheckoutClock(clock)}})
+	sh := ts.newShopper(t)
+	sh.addToCart("macarons", 3)
+	o := checkoutCart(t, ts, sh)
+	stock := func() int64 { return ts.queryInt(t, `SELECT stock FROM products WHERE slug = 'macarons'`) }
+	if got := stock(); got != 2 {
+		t.Fatalf("stock after ordering: %d, want 2", got)
+	}
+
+	clock.advance(21 * time.Minute) // past the deadline; no sweep has run
+	p := sh.getPage("/orders/" + o.Ref)
+	text := textOf(p.Doc)
+	if p.Status != http.StatusOK || !strings.Contains(text, "not paid in time") || strings.Contains(text, "Pay now") {
+		t.Errorf("order page past its deadline: status %d, says %q; want it expired, without Pay now", p.Status, text)
+	}
+	if p := sh.getPage("/orders/" + o.Ref + "/pay/card"); p.Status != http.StatusSeeOther || len(byTestID(p.Doc, "card-form")) != 0 {
+		t.Errorf("the card form of an expired order: status %d, %d card forms; want a redirect to the order", p.Status, len(byTestID(p.Doc, "card-form")))
+	}
+	if p := sh.submit("/orders/"+o.Ref+"/pay/card", url.Values{"brand": {"visa"}, "number": {"4012888888881881"},
+		"expiry": {"12/30"}}); p.Status == http.StatusSeeOther && strings.Contains(p.Header.Get("Location"), "/pay") {
+		t.Errorf("a card posted for an expired order: status %d to %s", p.Status, p.Header.Get("Location"))
+	}
+	if got := ts.order(t, o.Ref); got.PaymentState != "expired" || !got.StockReturned {
+		t.Errorf("order state %q, stock returned %v; want expired and true", got.PaymentState, got.StockReturned)
+	}
+	if got := stock(); got != 5 {
+		t.Errorf("stock after expiry: %d, want 5", got)
+	}
+	if n := ts.queryInt(t, `SELECT count(*) FROM card_payments WHERE order_id = ?`, o.ID); n != 0 {
+		t.Errorf("%d card payments recorded for an expired order", n)
+	}
+}
