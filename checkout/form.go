@@ -245,9 +245,10 @@ func (f Form) validateAddress(errs FieldErrors, prefix, line1, line2, postcode, 
 	case !exact && !genericPostcode.MatchString(postcode):
 		set("postcode", "Enter a postcode of 2 to 10 letters and digits.")
 	}
-	for _, v := range []string{line1, line2, postcode, city} {
+	// Beside the field that holds the line break, over any other message it had.
+	for field, v := range map[string]string{"line1": line1, "line2": line2, "postcode": postcode, "city": city} {
 		if strings.ContainsAny(v, "\r\n\x00") {
-			set("line1", "Addresses must be on single lines.")
+			set(field, "This must be on a single line.")
 		}
 	}
 }
