@@ -83,6 +83,12 @@ func (h *Handler) update(c echo.Context) error {
 	if store.ErrorCode(err) == store.Invalid {
 		return h.render(c, http.StatusUnprocessableEntity, id, qtyText, store.ErrorMessage(err))
 	}
+	if store.ErrorCode(err) == store.NotFound {
+		// No longer sold, or gone from the cart in another tab: the cart says why,
+		// with its other lines, rather than a "page not found".
+		h.Site.Sessions.AddFlash(c, store.ErrorMessage(err)+" Your cart was not changed.")
+		return c.Redirect(http.StatusSeeOther, "/cart")
+	}
 	if err != nil {
 		return err
 	}

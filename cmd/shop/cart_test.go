@@ -278,16 +278,36 @@ func TestCartUpdate_RejectsBadQuantityBesideTheLine(t *testing.T) {
 	}
 }
 
-func TestCartUpdate_LineNotInCartIs404(t *testing.T) {
+// An update of a line the cart no longer holds (another tab removed it) or of a product
+// no longer sold goes back to the cart, which says why, and changes nothing: not a
+// "page not found" that loses the cart from view.
+func TestCartUpdate_LineNotInCartOrNoLongerSoldGoesBackToTheCart(t *testing.T) {
 	shop := startShop(t)
 	sh := shop.newShopper(t)
 	sh.get("/") // the empty cart page has no form to take a token from
 	p := sh.submit("/cart/update", url.Values{"product_id": {strconv.FormatInt(shop.productID(t, "mug"), 10)}, "quantity": {"2"}})
-	if p.Status != http.StatusNotFound || len(byTestID(p.Doc, "error-page")) != 1 {
-		t.Errorf("status %d, want 404 with the error page", p.Status)
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/cart" {
+		t.Errorf("an update of a line not in the cart: status %d to %q, want 303 to /cart", p.Status, p.Header.Get("Location"))
+	}
+	if got := textOf(sh.getPage("/cart").Doc); !strings.Contains(got, "This product is not in your cart. Your cart was not changed.") {
+		t.Errorf("the cart page after it does not say why: %q", got)
 	}
 	if n := shop.queryInt(t, `SELECT count(*) FROM carts`); n != 0 {
 		t.Errorf("an update of nothing created %d carts", n)
+	}
+
+	sh.addToCart("mug", 1)
+	sh.addToCart("honey", 2)
+	shop.exec(t, `UPDATE products SET published = 0 WHERE slug = 'mug'`)
+	p = sh.submit("/cart/update", url.Values{"product_id": {strconv.FormatInt(shop.productID(t, "mug"), 10)}, "quantity": {"3"}})
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/cart" {
+		t.Errorf("an update of a product no longer sold: status %d to %q, want 303 to /cart", p.Status, p.Header.Get("Location"))
+	}
+	if got := textOf(sh.getPage("/cart").Doc); !strings.Contains(got, "This product is no longer sold. Your cart was not changed.") || !strings.Contains(got, "Honey") {
+		t.Errorf("the cart page after it: %q; want why, and the other line", got)
+	}
+	if n := shop.queryInt(t, `SELECT quantity FROM cart_lines l JOIN products p ON p.id = l.product_id WHERE p.slug = 'mug'`); n != 1 {
+		t.Errorf("the unpublished line's quantity is %d, want 1 unchanged", n)
 	}
 }
 
