@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -57,6 +58,7 @@ func (a *Admin) login(c echo.Context) error {
 	case errors.Is(err, ErrLoginThrottled):
 		a.Site.Logger.WarnContext(ctx, "admin login throttled", "ip", c.RealIP())
 		v.Error = ErrLoginThrottled.Message
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(a.Staff.LoginRetryAfter().Seconds())))
 		return a.Site.Render(c, http.StatusTooManyRequests, templates.AdminLogin(v))
 	case errors.Is(err, ErrBadLogin):
 		a.Site.Logger.InfoContext(ctx, "admin login failed", "ip", c.RealIP())

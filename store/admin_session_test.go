@@ -245,4 +245,7 @@ func TestAdminLogin_FailuresAreVagueAndThrottled(t *testing.T) {
 	if rec.Code != http.StatusTooManyRequests || adminCookieOf(rec) != nil || !strings.Contains(rec.Body.String(), "Too many failed attempts") {
 		t.Errorf("throttled login: %d, cookie %v", rec.Code, adminCookieOf(rec))
 	}
+	if got := rec.Header().Get("Retry-After"); got != "3600" {
+		t.Errorf("throttled login: Retry-After %q, want the window's 3600 seconds", got)
+	}
 }

@@ -23,17 +23,19 @@ type AdminUser struct {
 	CreatedAt time.Time
 }
 
-// LoginLimits bound failed logins within Window, per account and per client address.
+// LoginLimits bound failed logins within Window: per account from one client address,
+// per account from anywhere, per address whatever the account. A limit of 0 is none.
 type LoginLimits struct {
-	Window     time.Duration
-	PerAccount int
-	PerIP      int
+	Window            time.Duration
+	PerAccountAddress int
+	PerAccount        int
+	PerIP             int
 }
 
 // The two answers a login form may give; neither says whether the account exists.
 var (
 	ErrBadLogin       = &Error{Code: Unauthorized, Message: "The e-mail address or password is not correct."}
-	ErrLoginThrottled = &Error{Code: Forbidden, Message: "Too many failed attempts. Please wait a few minutes and try again."}
+	ErrLoginThrottled = &Error{Code: Forbidden, Message: "Too many failed attempts. Please wait 15 minutes and try again."}
 )
 
 // DemoAdminEmail is the account `make run` creates in a demo shop.
@@ -64,14 +66,20 @@ func (s *Staff) cost() int {
 	return s.Cost
 }
 
-// limits defaults to 5 tries per account per quarter hour, and 20 per address, so that a
-// shared office IP does not lock everyone out after one person's typos.
+// limits defaults to, per quarter hour: 5 tries at one account from one address; 50 at
+// one account from anywhere, which stops guessing spread over many machines; 20 from one
+// address, so that a shared office IP does not lock everyone out after one person's
+// typos. An account's own limit is per address first so that a stranger's five wrong
+// passwords do not lock the merchant out of the shop.
 func (s *Staff) limits() LoginLimits {
 	if s.Limits.Window == 0 {
-		return LoginLimits{Window: 15 * time.Minute, PerAccount: 5, PerIP: 20}
+		return LoginLimits{Window: 15 * time.Minute, PerAccountAddress: 5, PerAccount: 50, PerIP: 20}
 	}
 	return s.Limits
 }
+
+// LoginRetryAfter is how long a throttled login should wait, for Retry-After.
+func (s *Staff) LoginRetryAfter() time.Duration { return s.limits().Window }
 
 // dummyHash is compared against when the account does not exist, so that an unknown
 // e-mail costs as much time as a wrong password.
@@ -260,8 +268,8 @@ func (s *Staff) Authenticate(ctx context.Context, email, password, ip string) (A
 	if ip == "" {
 		ip = "unknown"
 	}
-	keys := []string{"account:" + failureKey(account), "ip:" + ip}
-	throttled, err := s.throttled(ctx, keys, now.Add(-lim.Window), []int{lim.PerAccount, lim.PerIP})
+	keys := []string{"account:" + failureKey(account), "ip:" + ip, "account-ip:" + failureKey(account+"\x00"+ip)}
+	throttled, err := s.throttled(ctx, keys, now.Add(-lim.Window), []int{lim.PerAccount, lim.PerIP, lim.PerAccountAddress})
 	if err != nil {
 		return AdminUser{}, err
 	}
@@ -287,7 +295,7 @@ func (s *Staff) Authenticate(ctx context.Context, email, password, ip string) (A
 		return AdminUser{}, ErrBadLogin
 	}
 	err = s.DB.Tx(ctx, func(tx *Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE key = ?`, keys[0]); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE key IN (?, ?)`, keys[0], keys[2]); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE admin_users SET last_login_at = ? WHERE id = ?`, now, u.ID)
@@ -301,6 +309,9 @@ func (s *Staff) Authenticate(ctx context.Context, email, password, ip string) (A
 // Times compare as text: Go writes them all in UTC in one format, which sorts in order.
 func (s *Staff) throttled(ctx context.Context, keys []string, since time.Time, limits []int) (bool, error) {
 	for i, key := range keys {
+		if limits[i] <= 0 {
+			continue
+		}
 		var n int
 		if err := s.DB.R.QueryRowContext(ctx, `SELECT count(*) FROM login_failures WHERE key = ? AND at > ?`,
 			key, since).Scan(&n); err != nil {

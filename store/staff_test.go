@@ -173,11 +173,31 @@ func TestStaff_FailuresDoNotKeepWhatWasTyped(t *testing.T) {
 			t.Errorf("login_failures keeps %q", key)
 		}
 	}
-	if n != 4 {
-		t.Errorf("%d failures recorded, want 4 (2 by account, 2 by address)", n)
+	if n != 6 {
+		t.Errorf("%d failures recorded, want 6 (2 by account, 2 by address, 2 by both)", n)
 	}
 	if _, err := s.Authenticate(ctx, " "+strings.ToUpper(typed), "guess", "198.51.100.7"); !errors.Is(err, ErrLoginThrottled) {
 		t.Errorf("the same account typed again (other case, spaces): %v, want ErrLoginThrottled", err)
+	}
+}
+
+// A stranger's wrong passwords from one address throttle that account from that
+// address only: the merchant, elsewhere, still logs in.
+func TestStaff_AStrangersFailuresDoNotLockTheMerchantOut(t *testing.T) {
+	s, _ := mustStaff(t)
+	s.Limits = LoginLimits{Window: 15 * time.Minute, PerAccountAddress: 3, PerAccount: 10, PerIP: 100}
+	ctx := context.Background()
+	mustAddAdmin(t, s, "boss@example.com", "correct horse battery")
+	for i := range 3 {
+		if _, err := s.Authenticate(ctx, "boss@example.com", "guess", "203.0.113.9"); !errors.Is(err, ErrBadLogin) {
+			t.Fatalf("failure %d: %v, want ErrBadLogin", i+1, err)
+		}
+	}
+	if _, err := s.Authenticate(ctx, "boss@example.com", "correct horse battery", "203.0.113.9"); !errors.Is(err, ErrLoginThrottled) {
+		t.Errorf("from the guessing address: %v, want ErrLoginThrottled", err)
+	}
+	if _, err := s.Authenticate(ctx, "boss@example.com", "correct horse battery", "192.0.2.1"); err != nil {
+		t.Errorf("the merchant from another address: %v, want a login", err)
 	}
 }
 
