@@ -106,8 +106,9 @@ func cartItems(lines []cart.Line) int64 {
 	return items
 }
 
-// methodOptions are the delivery choices priced for a cart of items: free once it reaches
-// a method's threshold, as the order's total will be.
+// methodOptions are the delivery choices priced for a cart of items (free once it reaches
+// a method's threshold, as the order's total will be), each with the order's total and
+// the summary's foot it would have.
 func methodOptions(ms []DeliveryMethod, lines []cart.Line, items int64) []templates.DeliveryOption {
 	out := make([]templates.DeliveryOption, 0, len(ms))
 	for _, m := range ms {
