@@ -135,6 +135,7 @@ var adminEventWords = map[string]string{
 	"paid_after_close":       "Paid after the order was closed",
 	"amount_mismatch":        "Bank confirmed a payment of the wrong amount",
 	"test_payment":           "Test payment on the live shop",
+	"second_payment":         "Bank confirmed a second payment",
 	"card_digits_shown":      "Stored card digits shown",
 }
 
@@ -145,6 +146,7 @@ var adminOutcomeWords = map[string]string{
 	"paid_after_close": "Payment after the order closed: you were mailed",
 	"amount_mismatch":  "Amount or currency did not match: not counted (a payment is mailed to you)",
 	"test_payment":     "Test payment while live: not counted, mailed to you",
+	"second_payment":   "A second payment of a paid order: mailed to you, to refund",
 	"bad_mac":          "Bad seal: ignored",
 	"bad_content":      "Unreadable: ignored",
 	"unknown_order":    "Unknown order: ignored",

@@ -308,6 +308,10 @@ func (m *BankPayments) paidAfterClose(ctx context.Context, rec *notificationReco
 			return err
 		}
 		rec.Outcome = "duplicate"
+		if o.PaymentState == Paid && rec.N.AuthNumber != "" && o.AuthNumber != "" && rec.N.AuthNumber != o.AuthNumber {
+			// Not the same payment again but another one: the customer paid twice.
+			return m.secondPayment(ctx, tx, rec, o)
+		}
 		if o.PaymentState == Paid || told > 0 {
 			return insertNotification(ctx, tx, svc, rec)
 		}
@@ -321,6 +325,26 @@ func (m *BankPayments) paidAfterClose(ctx context.Context, rec *notificationReco
 		}
 		return enqueueMail(ctx, tx, svc.Mails.PaidAfterCloseToMerchant(o, rec.N.AuthNumber))
 	})
+}
+
+// secondPayment files another authorisation for an order already paid, and tells the
+// merchant once per authorisation (the bank may send the same one again).
+func (m *BankPayments) secondPayment(ctx context.Context, tx *store.Tx, rec *notificationRecord, o Order) error {
+	svc := m.Orders.Service
+	rec.Outcome = "second_payment"
+	var told int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM gateway_notifications
+		WHERE order_id = ? AND outcome = ? AND auth_number = ?`, o.ID, rec.Outcome, rec.N.AuthNumber).Scan(&told); err != nil {
+		return err
+	}
+	if err := insertNotification(ctx, tx, svc, rec); err != nil || told > 0 {
+		return err
+	}
+	if err := addEvent(ctx, tx, o.ID, svc.Now(), rec.Outcome, "The bank confirmed a second payment (authorisation "+
+		rec.N.AuthNumber+") of this paid order: refund it", "bank"); err != nil {
+		return err
+	}
+	return enqueueMail(ctx, tx, svc.Mails.SecondPaymentToMerchant(o, rec.N.AuthNumber))
 }
 
 // alert files a notification that speaks of money but does not pay the order, and tells

@@ -84,6 +84,16 @@ func (m *Mails) PaidAfterCloseToMerchant(o Order, auth string) Mail {
 	return m.render(o, "merchant-paid-after-close", m.Merchant, subject, v)
 }
 
+// SecondPaymentToMerchant tells the merchant that the bank confirmed another payment,
+// under authorisation auth, for order o, already paid under another: the customer was
+// charged twice. One mail per authorisation.
+func (m *Mails) SecondPaymentToMerchant(o Order, auth string) Mail {
+	text := "The bank confirmed a second payment of " + store.FormatMoney(o.TotalCents, o.Currency) +
+		" (authorisation " + auth + ") for this order, already paid under authorisation " + o.AuthNumber +
+		". The customer was charged twice: refund this payment with the bank."
+	return m.paymentProblem(o, "merchant-second-payment-"+auth, "Second payment", text)
+}
+
 // WrongAmountToMerchant tells the merchant that the bank took paid (amount and currency)
 // under authorisation auth for order o, whose total is another: the shop did not count
 // it as the order's payment. One mail per authorisation.

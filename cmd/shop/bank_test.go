@@ -452,6 +452,51 @@ func TestBankNotify_Table(t *testing.T) {
 	}
 }
 
+// A second payment of an order already paid, under another authorisation, means the
+// customer was charged twice: the merchant hears of it once per authorisation, and the
+// order is not paid "again"; the first payment's copies stay plain duplicates.
+func TestBankNotify_SecondPaymentOfAPaidOrderAlertsTheMerchant(t *testing.T) {
+	ts := startBankShop(t, cmcic.Current)
+	ref := bankPlaceOrder(t, ts, ts.newShopper(t))
+	o := bankOrderRow(t, ts, ref)
+	bn := newBankNotifier(t, ts)
+	pay := func(auth string) {
+		t.Helper()
+		expectBankAck(t, bn.notify(t, http.MethodPost,
+			bankSealed(t, cmcic.Current, bankNotice{Ref: ref, Code: "paiement", Auth: auth, Cents: o.TotalCents})), cmcic.AckOK)
+	}
+	pay("111111")
+	pay("111111") // the bank's copy of the same payment
+	if got := bankOrderRow(t, ts, ref); got.State != "paid" || got.Auth != "111111" {
+		t.Fatalf("order %s under %s, want paid under 111111", got.State, got.Auth)
+	}
+	secondMails := func(auth string) int64 {
+		return ts.queryInt(t, `SELECT count(*) FROM outbox WHERE recipient = ? AND key = ?`,
+			ts.cfg.Merchant, ts.mailKey(t, ref, "merchant-second-payment-"+auth))
+	}
+	if n := secondMails("111111"); n != 0 {
+		t.Errorf("the same payment twice made %d second-payment mails, want none", n)
+	}
+	pay("222222")
+	pay("222222")
+	if n := secondMails("222222"); n != 1 {
+		t.Errorf("%d mails about the second payment, want 1", n)
+	}
+	if n := bankEvents(t, ts, ref, "second_payment"); n != 1 {
+		t.Errorf("%d second_payment events on the order, want 1", n)
+	}
+	if got := bankOrderRow(t, ts, ref); got.State != "paid" || got.Auth != "111111" {
+		t.Errorf("after the second payment: %s under %s, want paid under 111111", got.State, got.Auth)
+	}
+	outcomes := map[string]int{}
+	for _, r := range bankNotificationsOf(t, ts, ref) {
+		outcomes[r.Outcome]++
+	}
+	if outcomes["paid"] != 1 || outcomes["duplicate"] != 1 || outcomes["second_payment"] != 2 {
+		t.Errorf("recorded outcomes %v, want paid 1, duplicate 1, second_payment 2", outcomes)
+	}
+}
+
 // Fifty copies of one notification at once: one state change, one mail, fifty rows,
 // fifty cdr=0.
 func TestBankNotify_ConcurrentDuplicatesChangeTheOrderOnce(t *testing.T) {
