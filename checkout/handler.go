@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -129,10 +130,28 @@ func (h *Handler) place(c echo.Context) error {
 		v := templates.ChangedView{Chrome: h.Site.Chrome(c, "Your order was not placed"), Problems: changed.Problems}
 		return h.Site.Render(c, http.StatusConflict, templates.ChangedPage(v))
 	}
+	if errors.Is(err, errCartEmpty) {
+		if ref, ok := h.recentOrder(c); ok {
+			// Another tab placed this cart a moment ago: that order, not an error page.
+			h.Site.Sessions.AddFlash(c, "Your cart is empty: your order "+ref+" was placed already.")
+			return c.Redirect(http.StatusSeeOther, "/orders/"+ref)
+		}
+	}
 	if err != nil {
 		return err
 	}
 	return h.landOn(c, o, !dup)
+}
+
+// recentOrder is the reference of the latest order the visitor owns, placed within the
+// last hour. Only an empty cart's order form asks, so the scan of the hour's orders
+// (there is no index by owner: it cost every order a write) is rare.
+func (h *Handler) recentOrder(c echo.Context) (string, bool) {
+	var ref string
+	err := h.Service.DB.R.QueryRowContext(c.Request().Context(), `SELECT reference FROM orders
+		WHERE created_at > ? AND owner = ? ORDER BY id DESC LIMIT 1`,
+		h.Service.Now().UTC().Add(-time.Hour), store.VisitorID(c)).Scan(&ref)
+	return ref, err == nil
 }
 
 // saveForm keeps the form for the visitor and marks the cookie, whose order form then

@@ -1350,3 +1350,26 @@ func TestOrderExpiry_PastItsDeadlineTheShopperCannotPay(t *testing.T) {
 		t.Errorf("%d card payments recorded for an expired order", n)
 	}
 }
+
+// The order form open in two tabs: the second, sent after the first placed the order,
+// lands on that order with a word of why, not on an error page, and places nothing.
+func TestCheckout_SecondTabLandsOnTheOrderTheFirstPlaced(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	sh.addToCart("honey", 1)
+	first, second := openCheckout(t, sh), openCheckout(t, sh)
+	ref, err := payRedirectRef(sh.submit("/checkout", first.form(nil)))
+	if err != nil {
+		t.Fatalf("the first tab: %v", err)
+	}
+	p := sh.submit("/checkout", second.form(nil))
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/orders/"+ref {
+		t.Fatalf("the second tab: status %d to %q, want 303 to /orders/%s", p.Status, p.Header.Get("Location"), ref)
+	}
+	if got := textOf(sh.getPage("/orders/" + ref).Doc); !strings.Contains(got, "Your cart is empty: your order "+ref+" was placed already.") {
+		t.Errorf("the order page after the second tab does not say why: %q", got)
+	}
+	if n := ts.queryInt(t, `SELECT count(*) FROM orders`); n != 1 {
+		t.Errorf("%d orders, want 1", n)
+	}
+}
