@@ -178,8 +178,11 @@ func productSlug(ctx context.Context, tx *Tx, slug, name string, id int64) (stri
 }
 
 // CreateProduct inserts p and records its opening stock as a movement by actor.
-func (db *DB) CreateProduct(ctx context.Context, p *Product, actor string) error {
+func (db *DB) CreateProduct(ctx context.Context, p *Product, actor, formKey string) error {
 	return db.Tx(ctx, func(tx *Tx) error {
+		if err := checkFormKey(ctx, tx, formKey); err != nil {
+			return err
+		}
 		var err error
 		if p.Slug, err = productSlug(ctx, tx, p.Slug, p.Name, 0); err != nil {
 			return err
@@ -189,6 +192,9 @@ func (db *DB) CreateProduct(ctx context.Context, p *Product, actor string) error
 		}
 		tx.searchTextsChanged()
 		if err := keepOldSlug(ctx, tx, "product", p.ID, "", p.Slug); err != nil {
+			return err
+		}
+		if err := spendFormKey(ctx, tx, formKey, productAdminURL(p.ID), db.now()); err != nil {
 			return err
 		}
 		if p.Stock == 0 {
@@ -237,9 +243,12 @@ func (db *DB) UpdateProduct(ctx context.Context, p *Product) error {
 
 // AdjustStock adds delta (negative to remove) to a product's stock and records who did it
 // and why. It never takes the stock below zero, even if orders took some meanwhile.
-func (db *DB) AdjustStock(ctx context.Context, productID int64, delta int, reason, actor string) (int, error) {
+func (db *DB) AdjustStock(ctx context.Context, productID int64, delta int, reason, actor, formKey string) (int, error) {
 	var after int
 	err := db.Tx(ctx, func(tx *Tx) error {
+		if err := checkFormKey(ctx, tx, formKey); err != nil {
+			return err
+		}
 		now := db.now()
 		err := tx.QueryRowContext(ctx, `UPDATE products SET stock = stock + ?, updated_at = ?
 			WHERE id = ? AND stock + ? >= 0 RETURNING stock`, delta, now, productID, delta).Scan(&after)
@@ -253,6 +262,9 @@ func (db *DB) AdjustStock(ctx context.Context, productID int64, delta int, reaso
 			}
 			return Errorf(Invalid, "Only %d in stock: you cannot remove %d.", stock, -delta)
 		} else if err != nil {
+			return err
+		}
+		if err := spendFormKey(ctx, tx, formKey, productAdminURL(productID), now); err != nil {
 			return err
 		}
 		return insertMovement(ctx, tx, StockMovement{ProductID: productID, Delta: delta, StockAfter: after,

@@ -78,7 +78,11 @@ func (a *Admin) createProduct(c echo.Context) error {
 		return err
 	}
 	if len(errs) == 0 {
-		err = a.DB.CreateProduct(ctx, &p, actor(c))
+		err = a.DB.CreateProduct(ctx, &p, actor(c), c.FormValue("form_key"))
+		var done *DoneAlready
+		if errors.As(err, &done) {
+			return a.seeOther(c, done.Location, sentAlready)
+		}
 		if errors.Is(err, ErrSlugTaken) {
 			errs["slug"], err = ErrSlugTaken.Message, nil
 		} else if err != nil {
@@ -185,7 +189,11 @@ func (a *Admin) adjustStock(c echo.Context) error {
 	delta, errs := stockChangeOf(form)
 	stock := 0
 	if len(errs) == 0 {
-		stock, err = a.DB.AdjustStock(c.Request().Context(), p.ID, delta, form.Reason, actor(c))
+		stock, err = a.DB.AdjustStock(c.Request().Context(), p.ID, delta, form.Reason, actor(c), c.FormValue("form_key"))
+		var done *DoneAlready
+		if errors.As(err, &done) {
+			return a.seeOther(c, done.Location, sentAlready)
+		}
 		if ErrorCode(err) == Invalid {
 			errs["delta"], err = ErrorMessage(err), nil
 			p, err = a.DB.ProductByID(c.Request().Context(), p.ID) // show the stock as it is now
@@ -231,6 +239,9 @@ func (a *Admin) pathProduct(c echo.Context) (Product, error) {
 	return a.DB.ProductByID(c.Request().Context(), id)
 }
 
+// sentAlready is the word for a form sent again after its change was made.
+const sentAlready = "This form was sent already: nothing was changed again."
+
 func productAdminURL(id int64) string { return "/admin/products/" + strconv.FormatInt(id, 10) }
 
 // productView fills the product page: for an existing product p (ID set) the edit page
@@ -244,7 +255,7 @@ func (a *Admin) productView(c echo.Context, p Product, form templates.AdminProdu
 	}
 	v := templates.AdminProductView{
 		ID: p.ID, Heading: "New product", Action: "/admin/products", Form: form,
-		VATRates: vatRates, Categories: cats, MaxImageMB: MaxImageBytes >> 20,
+		VATRates: vatRates, Categories: cats, MaxImageMB: MaxImageBytes >> 20, FormKey: NewFormKey(),
 	}
 	if p.ID == 0 {
 		v.Admin = a.Chrome(c, v.Heading, "products")

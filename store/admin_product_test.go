@@ -86,7 +86,7 @@ func TestCreateProduct_GeneratesUniqueSlugsAndRecordsOpeningStock(t *testing.T) 
 	var slugs []string
 	for range 3 {
 		p := newProduct("Café Crème", 7)
-		if err := db.CreateProduct(ctx, &p, "boss@example.com"); err != nil {
+		if err := db.CreateProduct(ctx, &p, "boss@example.com", ""); err != nil {
 			t.Fatal(err)
 		}
 		slugs = append(slugs, p.Slug)
@@ -109,12 +109,12 @@ func TestCreateProduct_TypedSlugMustBeFree(t *testing.T) {
 	ctx := context.Background()
 	a := newProduct("Mug", 1)
 	a.Slug = "mug"
-	if err := db.CreateProduct(ctx, &a, "x"); err != nil {
+	if err := db.CreateProduct(ctx, &a, "x", ""); err != nil {
 		t.Fatal(err)
 	}
 	b := newProduct("Other mug", 1)
 	b.Slug = "mug"
-	if err := db.CreateProduct(ctx, &b, "x"); !errors.Is(err, ErrSlugTaken) {
+	if err := db.CreateProduct(ctx, &b, "x", ""); !errors.Is(err, ErrSlugTaken) {
 		t.Errorf("a taken slug: %v, want ErrSlugTaken", err)
 	}
 	// Updating a product with its own slug is not a conflict; taking another's is.
@@ -123,7 +123,7 @@ func TestCreateProduct_TypedSlugMustBeFree(t *testing.T) {
 		t.Errorf("update keeping its slug: %v", err)
 	}
 	b.Slug = ""
-	if err := db.CreateProduct(ctx, &b, "x"); err != nil || b.Slug != "other-mug" {
+	if err := db.CreateProduct(ctx, &b, "x", ""); err != nil || b.Slug != "other-mug" {
 		t.Fatalf("create with a generated slug = %q, %v", b.Slug, err)
 	}
 	b.Slug = "mug"
@@ -136,20 +136,20 @@ func TestAdjustStock_RecordsWhoAndWhyAndNeverGoesBelowZero(t *testing.T) {
 	db := mustOpenStore(t)
 	ctx := context.Background()
 	p := newProduct("Mug", 5)
-	if err := db.CreateProduct(ctx, &p, "boss@example.com"); err != nil {
+	if err := db.CreateProduct(ctx, &p, "boss@example.com", ""); err != nil {
 		t.Fatal(err)
 	}
-	if after, err := db.AdjustStock(ctx, p.ID, 10, "Delivery received", "clerk@example.com"); err != nil || after != 15 {
+	if after, err := db.AdjustStock(ctx, p.ID, 10, "Delivery received", "clerk@example.com", ""); err != nil || after != 15 {
 		t.Fatalf("AdjustStock(+10) = %d, %v", after, err)
 	}
-	if after, err := db.AdjustStock(ctx, p.ID, -2, "Broken", "clerk@example.com"); err != nil || after != 13 {
+	if after, err := db.AdjustStock(ctx, p.ID, -2, "Broken", "clerk@example.com", ""); err != nil || after != 13 {
 		t.Fatalf("AdjustStock(-2) = %d, %v", after, err)
 	}
-	if _, err := db.AdjustStock(ctx, p.ID, -14, "Too many", "clerk@example.com"); ErrorCode(err) != Invalid ||
+	if _, err := db.AdjustStock(ctx, p.ID, -14, "Too many", "clerk@example.com", ""); ErrorCode(err) != Invalid ||
 		!strings.Contains(ErrorMessage(err), "Only 13 in stock") {
 		t.Errorf("removing more than there is: %v", err)
 	}
-	if _, err := db.AdjustStock(ctx, 9999, 1, "x", "x"); ErrorCode(err) != NotFound {
+	if _, err := db.AdjustStock(ctx, 9999, 1, "x", "x", ""); ErrorCode(err) != NotFound {
 		t.Errorf("unknown product: %v", err)
 	}
 	got, _ := db.ProductByID(ctx, p.ID)
@@ -174,7 +174,7 @@ func TestRemoveProduct_UnpublishesWhatOrdersReferTo(t *testing.T) {
 	ordered, unsold := newProduct("Ordered", 1), newProduct("Unsold", 1)
 	ordered.Image, unsold.Image = "media/products/a.png", "media/products/b.png"
 	for _, p := range []*Product{&ordered, &unsold} {
-		if err := db.CreateProduct(ctx, p, "x"); err != nil {
+		if err := db.CreateProduct(ctx, p, "x", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -195,7 +195,7 @@ func TestRemoveProduct_UnpublishesWhatOrdersReferTo(t *testing.T) {
 	}
 	// Without a way to ask, nothing is deleted.
 	other := newProduct("Other", 0)
-	db.CreateProduct(ctx, &other, "x")
+	db.CreateProduct(ctx, &other, "x", "")
 	if deleted, _, err := db.RemoveProduct(ctx, other.ID, nil); err != nil || deleted {
 		t.Errorf("remove without order information = %v, %v; want unpublished only", deleted, err)
 	}
@@ -319,7 +319,7 @@ type movesWhileReading struct {
 }
 
 func (m *movesWhileReading) OrderStockMoves(ctx context.Context, q Querier, productID int64, _ int) ([]StockMovement, error) {
-	if _, err := m.db.AdjustStock(ctx, productID, 5, "Meanwhile", "x"); err != nil {
+	if _, err := m.db.AdjustStock(ctx, productID, 5, "Meanwhile", "x", ""); err != nil {
 		return nil, err
 	}
 	rows, err := q.QueryContext(ctx, `SELECT stock FROM products WHERE id = ?`, productID)
@@ -343,10 +343,10 @@ func TestStockHistory_OneSnapshotOnTheShopsClock(t *testing.T) {
 	db.Now = func() time.Time { return at }
 	ctx := context.Background()
 	p := newProduct("Mug", 5)
-	if err := db.CreateProduct(ctx, &p, "boss@example.com"); err != nil {
+	if err := db.CreateProduct(ctx, &p, "boss@example.com", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.AdjustStock(ctx, p.ID, 2, "Delivery", "boss@example.com"); err != nil {
+	if _, err := db.AdjustStock(ctx, p.ID, 2, "Delivery", "boss@example.com", ""); err != nil {
 		t.Fatal(err)
 	}
 	orders := &movesWhileReading{db: db}

@@ -39,7 +39,7 @@ func typeIn(t *testing.T, db *DB, names ...string) {
 	for _, name := range names {
 		p := newProduct(name, 3)
 		p.Description = "A " + name + ", packed by hand in Lyon."
-		if err := db.CreateProduct(context.Background(), &p, "boss@example.com"); err != nil {
+		if err := db.CreateProduct(context.Background(), &p, "boss@example.com", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -186,10 +186,10 @@ func TestSearchTextsChanged_WakesTheMergeOnlyForTexts(t *testing.T) {
 		}
 	}
 	p := newProduct("Golden Mug", 5)
-	check("a new product", db.CreateProduct(ctx, &p, "boss@example.com"), true)
+	check("a new product", db.CreateProduct(ctx, &p, "boss@example.com", ""), true)
 	p.Name = "Silver Mug"
 	check("a renamed product", db.UpdateProduct(ctx, &p), true)
-	_, err := db.AdjustStock(ctx, p.ID, 3, "Delivery", "boss@example.com")
+	_, err := db.AdjustStock(ctx, p.ID, 3, "Delivery", "boss@example.com", "")
 	check("a stock change", err, false)
 	deleted, _, err := db.RemoveProduct(ctx, p.ID, fakeOrders{p.ID: true})
 	check("an unpublished product (it is in an order)", err, false)

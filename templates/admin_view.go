@@ -118,6 +118,8 @@ type AdminProductView struct {
 	StockForm   AdminStockForm
 	StockErrors map[string]string
 	Movements   []AdminStockMovement
+	// FormKey makes the new-product and stock forms' changes happen once.
+	FormKey string
 }
 
 // AdminCategoryRow is a category in the admin list, with its place for reordering.

@@ -602,3 +602,53 @@ func TestAdminProduct_StockHistoryShowsOrders(t *testing.T) {
 		t.Errorf("stock %d, want 14", stock)
 	}
 }
+
+// The stock form and the new-product form sent twice (back and resubmit, a replayed
+// request) change things once: the second lands where the first's change is seen and
+// says so. A form shown again is a new form, whose change counts.
+func TestAdminProduct_FormsSentTwiceChangeOnce(t *testing.T) {
+	ts := startAdminShop(t)
+	sh := ts.newShopper(t)
+	adminLogin(t, sh, adminEmail)
+	id := ts.productID(t, "teapot") // 6 in stock
+	path := fmt.Sprintf("/admin/products/%d", id)
+	key := inputValue(sh.getPage(path).Doc, "form_key")
+	if key == "" {
+		t.Fatal("the product page's stock form has no form key")
+	}
+	delivery := url.Values{"delta": {"+10"}, "reason": {"Delivery received"}, "form_key": {key}}
+	for i := range 2 {
+		if p := sh.submit(path+"/stock", delivery); p.Status != http.StatusSeeOther || p.Header.Get("Location") != path {
+			t.Fatalf("stock form, send %d: %d to %q", i+1, p.Status, p.Header.Get("Location"))
+		}
+	}
+	if got := textOf(sh.getPage(path).Doc); !strings.Contains(got, "This form was sent already: nothing was changed again.") {
+		t.Errorf("the page after the second send does not say so: %q", got)
+	}
+	if stock := ts.queryInt(t, `SELECT stock FROM products WHERE id = ?`, id); stock != 16 {
+		t.Errorf("stock %d after the same delivery sent twice, want 16", stock)
+	}
+	delivery.Set("form_key", inputValue(sh.getPage(path).Doc, "form_key")) // the form shown again
+	if p := sh.submit(path+"/stock", delivery); p.Status != http.StatusSeeOther {
+		t.Fatalf("a second delivery: %d", p.Status)
+	}
+	if stock := ts.queryInt(t, `SELECT stock FROM products WHERE id = ?`, id); stock != 26 {
+		t.Errorf("stock %d after a second delivery, want 26", stock)
+	}
+
+	form := goodProduct(url.Values{"form_key": {inputValue(sh.getPage("/admin/products/new").Doc, "form_key")}})
+	var locations []string
+	for range 2 {
+		p := sh.submit("/admin/products", form)
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("new product form: %d", p.Status)
+		}
+		locations = append(locations, p.Header.Get("Location"))
+	}
+	if locations[0] != locations[1] {
+		t.Errorf("the second send went to %q, the product made by the first is at %q", locations[1], locations[0])
+	}
+	if n := ts.queryInt(t, `SELECT count(*) FROM products WHERE name = 'Blue Mug'`); n != 1 {
+		t.Errorf("%d products made by one form sent twice, want 1", n)
+	}
+}
