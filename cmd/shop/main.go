@@ -81,8 +81,12 @@ const gcPercent = 1000
 // doubled the live heap (the bank's payments in `make bench`) grew the process to
 // 91–98 MiB when the heap could grow fourfold. Near the limit the collector runs sooner
 // instead: those peaks fell to 78 MiB. A shop whose live heap outgrows it only collects
-// more.
-const memoryLimit = 48 << 20
+// more. The runtime holds about 18 MB besides the heap, so at 48 MiB the heap's goal was
+// about 30 MB; with 100,000 products and the live heap at 10–13 MB after make bench's
+// checkouts, the collector ran every ~100 ms, its marks slowing the slowest requests. At
+// 56 MiB the product page's p99 at 5,000/s there was 2.9–4.5 ms in three runs (2.7–11.9
+// in five at 48), for a peak of 91 MiB instead of 84; at 64 MiB the peak reached 99 MiB.
+const memoryLimit = 56 << 20
 
 // procsPerCPU is how many of the scheduler's Ps (GOMAXPROCS) the shop runs per CPU Go
 // finds it may use. The one writer goroutine, which every order waits for, blocks in a
