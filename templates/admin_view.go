@@ -1,5 +1,7 @@
 package templates
 
+import "strings"
+
 // AdminChrome is what every admin page's frame needs: the layout's data (with Admin set),
 // who is logged in, and which section of the navigation is current.
 type AdminChrome struct {
@@ -23,6 +25,12 @@ type AdminLoginView struct {
 
 // KeptField is one value of a form the admin sent after their session expired.
 type KeptField struct{ Name, Value string }
+
+// shownKept says whether the resume page lists a kept field: not the form's key, nor
+// anything named like a password (it goes back hidden, as it came).
+func shownKept(name string) bool {
+	return name != "form_key" && !strings.Contains(strings.ToLower(name), "password")
+}
 
 // AdminResumeView offers, once logged in again, to send the form the expired session
 // refused, with the values it held.

@@ -413,6 +413,13 @@ func TestAdminSession_ExpiredEditIsKeptThroughTheLogin(t *testing.T) {
 	if resume.Get("email") != "" || resume.Get("password") != "" {
 		t.Error("the resumed form carries the login's fields")
 	}
+	// The page says what the button will send: where, and the values typed.
+	if got := testIDText(p.Doc, "resume-action"); got != edit {
+		t.Errorf("the page says the form goes to %q, want %q", got, edit)
+	}
+	if got := testIDText(p.Doc, "resume-values"); !strings.Contains(got, "Cast-iron teapot") || !strings.Contains(got, "39,90") {
+		t.Errorf("the page lists %q, want the name and price typed", got)
+	}
 	if p = sh.submit(edit, resume); p.Status != http.StatusSeeOther {
 		t.Fatalf("saving the kept edit: %d %q", p.Status, textOf(p.Doc))
 	}
