@@ -310,7 +310,9 @@ func (m *BankPayments) paidAfterClose(ctx context.Context, rec *notificationReco
 		rec.Outcome = "duplicate"
 		if o.PaymentState == Paid && rec.N.AuthNumber != "" && o.AuthNumber != "" && rec.N.AuthNumber != o.AuthNumber {
 			// Not the same payment again but another one: the customer paid twice.
-			return m.secondPayment(ctx, tx, rec, o)
+			rec.Outcome = "second_payment"
+			return m.alertTx(ctx, tx, rec, o, "The bank confirmed a second payment of this paid order: refund it",
+				svc.Mails.SecondPaymentToMerchant(o, rec.N.AuthNumber))
 		}
 		if o.PaymentState == Paid || told > 0 {
 			return insertNotification(ctx, tx, svc, rec)
@@ -327,11 +329,17 @@ func (m *BankPayments) paidAfterClose(ctx context.Context, rec *notificationReco
 	})
 }
 
-// secondPayment files another authorisation for an order already paid, and tells the
-// merchant once per authorisation (the bank may send the same one again).
-func (m *BankPayments) secondPayment(ctx context.Context, tx *store.Tx, rec *notificationRecord, o Order) error {
+// alert files a notification that speaks of money but does not pay the order, and tells
+// the merchant with an event (detail) on the order and mail: once per payment (outcome
+// and authorisation), since the bank may send the same one again, while a second such
+// payment is a second sum to sort out.
+func (m *BankPayments) alert(ctx context.Context, rec *notificationRecord, o Order, detail string, mail Mail) error {
+	return m.Orders.Service.DB.Tx(ctx, func(tx *store.Tx) error { return m.alertTx(ctx, tx, rec, o, detail, mail) })
+}
+
+// alertTx is alert inside the caller's transaction.
+func (m *BankPayments) alertTx(ctx context.Context, tx *store.Tx, rec *notificationRecord, o Order, detail string, mail Mail) error {
 	svc := m.Orders.Service
-	rec.Outcome = "second_payment"
 	var told int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM gateway_notifications
 		WHERE order_id = ? AND outcome = ? AND auth_number = ?`, o.ID, rec.Outcome, rec.N.AuthNumber).Scan(&told); err != nil {
@@ -340,33 +348,10 @@ func (m *BankPayments) secondPayment(ctx context.Context, tx *store.Tx, rec *not
 	if err := insertNotification(ctx, tx, svc, rec); err != nil || told > 0 {
 		return err
 	}
-	if err := addEvent(ctx, tx, o.ID, svc.Now(), rec.Outcome, "The bank confirmed a second payment (authorisation "+
-		rec.N.AuthNumber+") of this paid order: refund it", "bank"); err != nil {
+	if err := addEvent(ctx, tx, o.ID, svc.Now(), rec.Outcome, detail+" (authorisation "+rec.N.AuthNumber+")", "bank"); err != nil {
 		return err
 	}
-	return enqueueMail(ctx, tx, svc.Mails.SecondPaymentToMerchant(o, rec.N.AuthNumber))
-}
-
-// alert files a notification that speaks of money but does not pay the order, and tells
-// the merchant with an event (detail) on the order and mail: once per payment (outcome
-// and authorisation), since the bank may send the same one again, while a second such
-// payment is a second sum to sort out.
-func (m *BankPayments) alert(ctx context.Context, rec *notificationRecord, o Order, detail string, mail Mail) error {
-	svc := m.Orders.Service
-	return svc.DB.Tx(ctx, func(tx *store.Tx) error {
-		var told int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM gateway_notifications
-			WHERE order_id = ? AND outcome = ? AND auth_number = ?`, o.ID, rec.Outcome, rec.N.AuthNumber).Scan(&told); err != nil {
-			return err
-		}
-		if err := insertNotification(ctx, tx, svc, rec); err != nil || told > 0 {
-			return err
-		}
-		if err := addEvent(ctx, tx, o.ID, svc.Now(), rec.Outcome, detail+" (authorisation "+rec.N.AuthNumber+")", "bank"); err != nil {
-			return err
-		}
-		return enqueueMail(ctx, tx, mail)
-	})
+	return enqueueMail(ctx, tx, mail)
 }
 
 // orderID is the id of the order with this reference, or 0.
