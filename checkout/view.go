@@ -56,15 +56,7 @@ func vatLines(vs []VATLine) []templates.SummaryVAT {
 
 // cartSummary prices the cart as the order would be, with the chosen delivery method.
 func cartSummary(lines []cart.Line, m DeliveryMethod, ok bool) templates.OrderSummary {
-	ls := make([]Line, 0, len(lines))
-	for _, l := range lines {
-		ls = append(ls, Line{ProductID: l.ProductID, Name: l.Name, UnitCents: l.PriceCents, VATRate: l.VATRate,
-			Quantity: l.Quantity, TotalCents: l.Total()})
-	}
-	var items int64
-	for _, l := range ls {
-		items += l.TotalCents
-	}
+	ls, items := orderLinesOf(lines)
 	var delivery int64
 	if ok {
 		delivery = m.PriceFor(items)
@@ -73,6 +65,18 @@ func cartSummary(lines []cart.Line, m DeliveryMethod, ok bool) templates.OrderSu
 	o := Order{Lines: ls, ItemsCents: t.Items, TotalCents: t.Total, TotalHTCents: t.HT, TotalVATCents: t.VATAmount,
 		VAT: t.VAT, Delivery: Delivery{Name: m.Name, Cents: delivery}}
 	return orderSummary(o)
+}
+
+// orderLinesOf is the cart's lines as an order's, and their total.
+func orderLinesOf(lines []cart.Line) ([]Line, int64) {
+	ls := make([]Line, 0, len(lines))
+	var items int64
+	for _, l := range lines {
+		ls = append(ls, Line{ProductID: l.ProductID, Name: l.Name, UnitCents: l.PriceCents, VATRate: l.VATRate,
+			Quantity: l.Quantity, TotalCents: l.Total()})
+		items += l.Total()
+	}
+	return ls, items
 }
 
 func addressLines(a Address) []string {
@@ -111,13 +115,15 @@ func cartItems(lines []cart.Line) int64 {
 // the summary's foot it would have.
 func methodOptions(ms []DeliveryMethod, lines []cart.Line, items int64) []templates.DeliveryOption {
 	out := make([]templates.DeliveryOption, 0, len(ms))
+	ls, _ := orderLinesOf(lines)
 	for _, m := range ms {
-		price := deliveryPrice(m.PriceFor(items))
-		s := cartSummary(lines, m, true)
-		totals, _ := json.Marshal(summaryTotals{Name: s.DeliveryName, Delivery: s.Delivery, HT: s.TotalHT,
-			VAT: s.VAT, Total: s.Total}) // strings only: cannot fail
+		delivery := m.PriceFor(items)
+		t := computeTotals(ls, delivery, m.VATRate) // only the foot: the lines are the same
+		total := store.FormatCents(t.Total)
+		totals, _ := json.Marshal(summaryTotals{Name: m.Name, Delivery: store.FormatCents(delivery),
+			HT: store.FormatCents(t.HT), VAT: vatLines(t.VAT), Total: total}) // strings only: cannot fail
 		out = append(out, templates.DeliveryOption{Code: m.Code, Name: m.Name, Description: m.Description,
-			Price: price, NeedsAddress: m.NeedsAddress, Total: s.Total, Totals: string(totals)})
+			Price: deliveryPrice(delivery), NeedsAddress: m.NeedsAddress, Total: total, Totals: string(totals)})
 	}
 	return out
 }
