@@ -57,6 +57,12 @@ func (h *Handler) renderForm(c echo.Context, status int, f Form, errs FieldError
 		return err
 	}
 	if len(lines) == 0 {
+		if c.Request().Method == http.MethodPost {
+			if ref, ok := h.recentOrder(c); ok { // a second tab's form, as in place
+				h.Site.Sessions.AddFlash(c, "Your cart is empty: your order "+ref+" was placed already.")
+				return c.Redirect(http.StatusSeeOther, "/orders/"+ref)
+			}
+		}
 		h.Site.Sessions.AddFlash(c, "Your cart is empty: add something before checking out.")
 		return c.Redirect(http.StatusSeeOther, "/cart")
 	}

@@ -1351,13 +1351,14 @@ func TestOrderExpiry_PastItsDeadlineTheShopperCannotPay(t *testing.T) {
 	}
 }
 
-// The order form open in two tabs: the second, sent after the first placed the order,
-// lands on that order with a word of why, not on an error page, and places nothing.
+// The order form open in several tabs: another, sent after the first placed the order
+// (complete or not), lands on that order with a word of why, not on an error page or
+// the empty cart, and places nothing.
 func TestCheckout_SecondTabLandsOnTheOrderTheFirstPlaced(t *testing.T) {
 	ts := startShop(t)
 	sh := ts.newShopper(t)
 	sh.addToCart("honey", 1)
-	first, second := openCheckout(t, sh), openCheckout(t, sh)
+	first, second, third := openCheckout(t, sh), openCheckout(t, sh), openCheckout(t, sh)
 	ref, err := payRedirectRef(sh.submit("/checkout", first.form(nil)))
 	if err != nil {
 		t.Fatalf("the first tab: %v", err)
@@ -1368,6 +1369,12 @@ func TestCheckout_SecondTabLandsOnTheOrderTheFirstPlaced(t *testing.T) {
 	}
 	if got := textOf(sh.getPage("/orders/" + ref).Doc); !strings.Contains(got, "Your cart is empty: your order "+ref+" was placed already.") {
 		t.Errorf("the order page after the second tab does not say why: %q", got)
+	}
+	// A third tab's form, and one left incomplete at that: the same.
+	incomplete := third.form(nil)
+	incomplete.Del("phone")
+	if p := sh.submit("/checkout", incomplete); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/orders/"+ref {
+		t.Errorf("an incomplete form from another tab: status %d to %q, want 303 to /orders/%s", p.Status, p.Header.Get("Location"), ref)
 	}
 	if n := ts.queryInt(t, `SELECT count(*) FROM orders`); n != 1 {
 		t.Errorf("%d orders, want 1", n)
