@@ -710,3 +710,54 @@ func TestOutbox_MailWithoutItsTextFails(t *testing.T) {
 		t.Errorf("whole mail: %+v; want sent", row)
 	}
 }
+
+// The text of a mail sent more than SentBodiesKept ago is deleted; a mail sent since,
+// one still queued and one failed (which a merchant may send again) keep theirs.
+func TestOutbox_ForgetsTheTextOfOldSentMail(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openMailTestDB(t)
+	be := &testSMTPBackend{}
+	addr, _ := startTestSMTP(t, be, "127.0.0.1:0", nil)
+	clock := newMailTestClock()
+	box := newTestOutbox(db, plainSMTPSender(t, addr), clock, &lockedBuffer{})
+
+	mustEnqueue(t, db, plainTestMail("order/AB12CD34EF/shopper-old"))
+	if sent, err := box.SendDue(ctx); err != nil || sent != 1 {
+		t.Fatalf("SendDue = %d, %v", sent, err)
+	}
+	clock.Advance(SentBodiesKept - time.Hour)
+	mustEnqueue(t, db, plainTestMail("order/AB12CD34EF/shopper-recent"))
+	if sent, err := box.SendDue(ctx); err != nil || sent != 1 {
+		t.Fatalf("SendDue = %d, %v", sent, err)
+	}
+	mustEnqueue(t, db, plainTestMail("order/AB12CD34EF/shopper-failed"))
+	if _, err := db.W.Exec(`UPDATE outbox SET status = 'failed' WHERE key = 'order/AB12CD34EF/shopper-failed'`); err != nil {
+		t.Fatal(err)
+	}
+	mustEnqueue(t, db, plainTestMail("order/AB12CD34EF/shopper-queued"))
+	clock.Advance(2 * time.Hour)
+
+	n, err := box.ForgetSentBodies(ctx, clock.Now().Add(-SentBodiesKept))
+	if err != nil || n != 1 {
+		t.Fatalf("ForgetSentBodies = %d, %v; want 1", n, err)
+	}
+	var kept []string
+	rows, err := db.R.Query(`SELECT key FROM outbox JOIN outbox_bodies ON outbox_id = id ORDER BY key`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		kept = append(kept, strings.TrimPrefix(k, "order/AB12CD34EF/shopper-"))
+	}
+	if strings.Join(kept, " ") != "failed queued recent" {
+		t.Errorf("texts kept for %v, want failed, queued and recent", kept)
+	}
+	if n, err := box.ForgetSentBodies(ctx, clock.Now().Add(-SentBodiesKept)); err != nil || n != 0 {
+		t.Errorf("a second pass = %d, %v; want 0", n, err)
+	}
+}

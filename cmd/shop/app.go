@@ -187,6 +187,13 @@ func (a *app) startJobs(ctx context.Context) {
 		}
 		return err
 	})
+	a.every(ctx, time.Hour, "sent mail clean-up", func(ctx context.Context) error {
+		n, err := a.outbox.ForgetSentBodies(ctx, a.now().Add(-checkout.SentBodiesKept))
+		if n > 0 {
+			a.log.Info("texts of old sent mails deleted", "count", n)
+		}
+		return err
+	})
 	a.every(ctx, time.Minute, "order expiry", func(ctx context.Context) error {
 		n, err := a.orders.ExpireDue(ctx)
 		if n > 0 {
