@@ -150,6 +150,16 @@ func newTestOutbox(db *store.DB, sender Sender, clock *mailTestClock, logs io.Wr
 }
 
 // plainSMTPSender is the real SMTPSender, without TLS, for the loopback test server.
+// newSMTPTestOutbox is an outbox on a fresh database, sending over plain SMTP to a
+// test server answering as be does, on a clock the test moves.
+func newSMTPTestOutbox(t *testing.T, be *testSMTPBackend) (*store.DB, *mailTestClock, *Outbox) {
+	t.Helper()
+	db, _ := openMailTestDB(t)
+	addr, _ := startTestSMTP(t, be, "127.0.0.1:0", nil)
+	clock := newMailTestClock()
+	return db, clock, newTestOutbox(db, plainSMTPSender(t, addr), clock, &lockedBuffer{})
+}
+
 func plainSMTPSender(t *testing.T, addr string) *SMTPSender {
 	t.Helper()
 	host, port := splitTestAddr(t, addr)

@@ -17,11 +17,8 @@ import (
 )
 
 func TestOutbox_DuplicateKeyMakesOneMail(t *testing.T) {
-	db, _ := openMailTestDB(t)
 	be := &testSMTPBackend{}
-	addr, _ := startTestSMTP(t, be, "127.0.0.1:0", nil)
-	clock := newMailTestClock()
-	box := newTestOutbox(db, plainSMTPSender(t, addr), clock, &lockedBuffer{})
+	db, _, box := newSMTPTestOutbox(t, be)
 
 	// The same event delivered twice (a duplicate bank notification, a double click)
 	// runs its transaction twice.
@@ -86,11 +83,8 @@ func TestEnqueueMail_SeveralAtOnce(t *testing.T) {
 
 func TestOutbox_SendsQueuedMailWithStableMessageID(t *testing.T) {
 	ctx := context.Background()
-	db, _ := openMailTestDB(t)
 	be := &testSMTPBackend{}
-	addr, _ := startTestSMTP(t, be, "127.0.0.1:0", nil)
-	clock := newMailTestClock()
-	box := newTestOutbox(db, plainSMTPSender(t, addr), clock, &lockedBuffer{})
+	db, _, box := newSMTPTestOutbox(t, be)
 
 	m := plainTestMail("order/AB12CD34EF/shopper-shipped")
 	m.Subject = "Your order AB12CD34EF has shipped — voilà"
@@ -228,11 +222,8 @@ func TestOutbox_ServerRefusal(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			db, _ := openMailTestDB(t)
 			be := &testSMTPBackend{rejectRcpt: tt.reply}
-			addr, _ := startTestSMTP(t, be, "127.0.0.1:0", nil)
-			clock := newMailTestClock()
-			box := newTestOutbox(db, plainSMTPSender(t, addr), clock, &lockedBuffer{})
+			db, _, box := newSMTPTestOutbox(t, be)
 			m := plainTestMail("order/AB12CD34EF/shopper-certified")
 			mustEnqueue(t, db, m)
 
@@ -252,11 +243,8 @@ func TestOutbox_ServerRefusal(t *testing.T) {
 
 func TestOutbox_ResendFailedMail(t *testing.T) {
 	ctx := context.Background()
-	db, _ := openMailTestDB(t)
 	be := &testSMTPBackend{rejectRcpt: &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"}}
-	addr, _ := startTestSMTP(t, be, "127.0.0.1:0", nil)
-	clock := newMailTestClock()
-	box := newTestOutbox(db, plainSMTPSender(t, addr), clock, &lockedBuffer{})
+	db, _, box := newSMTPTestOutbox(t, be)
 	m := plainTestMail("order/AB12CD34EF/shopper-rejected")
 	mustEnqueue(t, db, m)
 	box.SendDue(ctx)
@@ -353,11 +341,8 @@ func TestOutbox_TwoWorkersSendEachMailOnce(t *testing.T) {
 
 func TestOutbox_ResumesMailOfACrashedWorker(t *testing.T) {
 	ctx := context.Background()
-	db, _ := openMailTestDB(t)
 	be := &testSMTPBackend{}
-	addr, _ := startTestSMTP(t, be, "127.0.0.1:0", nil)
-	clock := newMailTestClock()
-	box := newTestOutbox(db, plainSMTPSender(t, addr), clock, &lockedBuffer{})
+	db, clock, box := newSMTPTestOutbox(t, be)
 	mustEnqueue(t, db, plainTestMail("order/DEAD/shopper-confirmation"))
 	mustEnqueue(t, db, plainTestMail("order/BUSY/shopper-confirmation"))
 	// One claim's lease ran out (its worker died); the other worker is still at it.
@@ -381,11 +366,8 @@ func TestOutbox_ResumesMailOfACrashedWorker(t *testing.T) {
 }
 
 func TestOutbox_RunSendsAtStartAndOnWake(t *testing.T) {
-	db, _ := openMailTestDB(t)
 	be := &testSMTPBackend{}
-	addr, _ := startTestSMTP(t, be, "127.0.0.1:0", nil)
-	clock := newMailTestClock()
-	box := newTestOutbox(db, plainSMTPSender(t, addr), clock, &lockedBuffer{})
+	db, _, box := newSMTPTestOutbox(t, be)
 	mustEnqueue(t, db, plainTestMail("order/LEFTOVER/shopper-confirmation")) // from before a restart
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -477,11 +459,8 @@ func TestOutbox_CardDigitsOnlyInTheSentMail(t *testing.T) {
 
 func TestOutbox_UnopenableDigitsFailWithoutSending(t *testing.T) {
 	ctx := context.Background()
-	db, _ := openMailTestDB(t)
 	be := &testSMTPBackend{}
-	addr, _ := startTestSMTP(t, be, "127.0.0.1:0", nil)
-	clock := newMailTestClock()
-	box := newTestOutbox(db, plainSMTPSender(t, addr), clock, &lockedBuffer{})
+	db, _, box := newSMTPTestOutbox(t, be)
 	box.Digits = newTestDigitsKey(t) // not the key that sealed them
 
 	o := mailTestOrder()
@@ -715,11 +694,8 @@ func TestOutbox_MailWithoutItsTextFails(t *testing.T) {
 // one still queued and one failed (which a merchant may send again) keep theirs.
 func TestOutbox_ForgetsTheTextOfOldSentMail(t *testing.T) {
 	ctx := context.Background()
-	db, _ := openMailTestDB(t)
 	be := &testSMTPBackend{}
-	addr, _ := startTestSMTP(t, be, "127.0.0.1:0", nil)
-	clock := newMailTestClock()
-	box := newTestOutbox(db, plainSMTPSender(t, addr), clock, &lockedBuffer{})
+	db, clock, box := newSMTPTestOutbox(t, be)
 
 	mustEnqueue(t, db, plainTestMail("order/AB12CD34EF/shopper-old"))
 	if sent, err := box.SendDue(ctx); err != nil || sent != 1 {
