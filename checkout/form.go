@@ -179,6 +179,9 @@ func (f Form) Validate(methods []DeliveryMethod) FieldErrors {
 	if check("email", f.Email, "e-mail address", true, 254) {
 		if a, err := mail.ParseAddress(f.Email); err != nil || a.Address != f.Email || !strings.Contains(f.Email[strings.LastIndexByte(f.Email, '@')+1:], ".") {
 			errs["email"] = "Enter an e-mail address like name@example.com."
+		} else if strings.Contains(f.Email, "*") {
+			// The bank's legacy seal joins values with '*': one inside a value cannot be sealed.
+			errs["email"] = "Enter an e-mail address without '*': the bank cannot take one."
 		}
 	}
 	check("name", f.Name, "full name", true, 100)

@@ -35,6 +35,7 @@ func TestForm_EachFieldHasItsOwnMessage(t *testing.T) {
 		{"email", "marie", "email", "name@example.com"},
 		{"email", "marie@localhost", "email", "name@example.com"},
 		{"email", "Marie <marie@example.fr>", "email", "name@example.com"},
+		{"email", "x*3.0*paiement@example.fr", "email", "without '*'"},
 		{"email", strings.Repeat("a", 250) + "@example.fr", "email", "at most 254"},
 		{"name", "", "name", "Enter your full name"},
 		{"name", strings.Repeat("é", 101), "name", "at most 100"},

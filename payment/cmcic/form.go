@@ -178,6 +178,11 @@ func (c Config) Form(p Payment) ([]Field, error) {
 			return nil, fmt.Errorf("cmcic: %s is not valid UTF-8", f.Name)
 		}
 	}
+	if c.Format == Legacy && starInValues(fields, legacyFormOrder) {
+		// Sealed, the star would move every later value: the string could be read as
+		// other values, a notification's among them.
+		return nil, errors.New("cmcic: a value contains '*', which the legacy seal cannot carry")
+	}
 	return c.withMAC(fields, c.formInput), nil
 }
 

@@ -107,17 +107,26 @@ func (c Config) VerifyNotification(v url.Values) (Notification, error) {
 	// its own day, not on the day the shop's setting changes, and the protocol's answer
 	// is cdr=0 for any valid seal. Whichever matched, the fields are checked the same
 	// way below (terminal, amount) and then against the order.
-	format := c.Format
-	if !c.Key.Verify(c.notificationInput(fields), mac) {
-		other := c
-		other.Format = Legacy
-		if c.Format == Legacy {
-			other.Format = Current
+	//
+	// Both formats join with '*', and so does the outgoing form sealed with the same key:
+	// a star or an equals sign where the format puts none would let a shopper who typed
+	// them into the form's e-mail present its seal as a notification's. So a field name
+	// must be a plain name, and a legacy value holds no star.
+	for _, f := range fields {
+		if !isFieldName(f.Name) {
+			return n, fmt.Errorf("%w: parameter name %.40q", ErrBadMAC, f.Name)
 		}
-		if !c.Key.Verify(other.notificationInput(fields), mac) {
+	}
+	other := Current
+	if c.Format == Current {
+		other = Legacy
+	}
+	format := c.Format
+	if !c.verifiesAs(format, fields, mac) {
+		if !c.verifiesAs(other, fields, mac) {
 			return n, ErrBadMAC
 		}
-		format = other.Format
+		format = other
 	}
 
 	get := lookup(fields)
@@ -143,6 +152,15 @@ func (c Config) VerifyNotification(v url.Values) (Notification, error) {
 		return n, fmt.Errorf("%w: %v", ErrBadContent, err)
 	}
 	return n, nil
+}
+
+// verifiesAs reports whether mac seals fields in format f.
+func (c Config) verifiesAs(f Format, fields []Field, mac string) bool {
+	c.Format = f
+	if f == Legacy && starInValues(fields, legacyNotificationOrder) {
+		return false
+	}
+	return c.Key.Verify(c.notificationInput(fields), mac)
 }
 
 // SealNotification is the bank's side of VerifyNotification: it returns

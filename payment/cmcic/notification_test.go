@@ -421,3 +421,62 @@ func TestVerifyNotification_EitherFormat(t *testing.T) {
 		t.Errorf("current notification on a legacy terminal: Status3DS %q, err %v", n.Status3DS, err)
 	}
 }
+
+// TestVerifyNotification_FormSealIsNoNotification: the outgoing form and the
+// notification share a key, and a shopper chooses the form's e-mail. Stars and equals
+// signs in it must not let the form's seal pass for a paid notification, in either
+// format, whichever the terminal is set to.
+func TestVerifyNotification_FormSealIsNoNotification(t *testing.T) {
+	key := mustParseKey(t, demoKey)
+	const date, amount, ref, free = "25/11/2026:01:02:03", "12.50EUR", "REF42", "Order REF42"
+
+	// Legacy: a notification whose free text and status3ds carry the stars that line
+	// its 20 positions up with the form's 19, e-mail included.
+	mail := "x*3.0*paiement*a*b*c*y@example.com"
+	form := strings.Join([]string{"1234567", date, amount, ref, free, "3.0", "EN", "monSite1", mail}, "*") + "**********"
+	legacy := url.Values{"TPE": {"1234567"}, "date": {date}, "montant": {amount}, "reference": {ref},
+		"texte-libre": {free + "*3.0*EN*monSite1*x"}, "code-retour": {"paiement"}, "cvx": {"a"}, "vld": {"b"},
+		"brand": {"c"}, "status3ds": {"y@example.com"}, "MAC": {key.MAC(form)}}
+	if got := (Config{Format: Legacy, Key: key}).legacyNotificationString(legacy); got != form {
+		t.Fatalf("the forged notification does not reproduce the form's sealed string:\n%s\n%s", got, form)
+	}
+
+	// Current: pairs whose names hold the form's stars, sorted into the form's order.
+	mail2 := "a=b*TPE=1234567*code-retour=paiement*montant=12.50EUR*reference=REF42*x=y@x.fr"
+	form2 := strings.Join([]string{"1234567", date, amount, ref, free, "3.0", "EN", "monSite1", mail2}, "*") + "**********"
+	head, rest, _ := strings.Cut(form2, "=")
+	b, _, _ := strings.Cut(rest, "*")
+	current := url.Values{head: {b}, "TPE": {"1234567"}, "code-retour": {"paiement"}, "montant": {amount},
+		"reference": {ref}, "x": {"y@x.fr**********"}, "MAC": {key.MAC(form2)}}
+	if got := sortedInput(mustSingle(t, current)); got != form2 {
+		t.Fatalf("the forged notification does not reproduce the form's sealed string:\n%s\n%s", got, form2)
+	}
+
+	for _, setting := range []Format{Legacy, Current} {
+		c := demoConfig(t, setting)
+		for name, v := range map[string]url.Values{"legacy": legacy, "current": current} {
+			if n, err := c.VerifyNotification(v); !errors.Is(err, ErrBadMAC) {
+				t.Errorf("%v terminal, %s forgery: err = %v, paid %v; want ErrBadMAC", setting, name, err, n.Paid())
+			}
+		}
+	}
+
+	// And the shop never seals such a legacy form in the first place.
+	p := allerVectorPayment()
+	p.Email = mail
+	if _, err := demoConfig(t, Legacy).Form(p); err == nil {
+		t.Error("legacy Form sealed an e-mail with stars")
+	}
+	if _, err := demoConfig(t, Current).Form(p); err != nil {
+		t.Errorf("current Form refused an e-mail with stars, which it seals unambiguously: %v", err)
+	}
+}
+
+// legacyNotificationString is the legacy string of received values, for the test above.
+func (c Config) legacyNotificationString(v url.Values) string {
+	fields := make([]Field, 0, len(v))
+	for name, vs := range v {
+		fields = append(fields, Field{name, vs[0]})
+	}
+	return c.notificationInput(fields)
+}

@@ -132,6 +132,33 @@ func lookup(fields []Field) func(string) string {
 	}
 }
 
+// starInValues reports whether a value of one of the named fields holds the legacy
+// format's separator, where it would read as the end of that value.
+func starInValues(fields []Field, names []string) bool {
+	get := lookup(fields)
+	for _, name := range names {
+		if strings.Contains(get(name), "*") {
+			return true
+		}
+	}
+	return false
+}
+
+// isFieldName reports whether s is a name as the bank writes them: letters, digits,
+// '-' and '_'.
+func isFieldName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if !('0' <= ch && ch <= '9' || 'A' <= ch && ch <= 'Z' || 'a' <= ch && ch <= 'z' || ch == '-' || ch == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // withMAC returns fields without any previous MAC, plus the MAC of input.
 func (c Config) withMAC(fields []Field, input func([]Field) string) []Field {
 	out := make([]Field, 0, len(fields)+1)
