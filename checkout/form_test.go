@@ -130,7 +130,7 @@ func TestForm_NeverReadsPricedFields(t *testing.T) {
 // flat number) are not taken for one.
 func TestForm_RefusesCardNumbersAnywhere(t *testing.T) {
 	const number = "4111 1111 1111 1111"
-	for _, field := range []string{"email", "name", "phone", "billing_line1", "billing_line2", "billing_city", "note"} {
+	for _, field := range []string{"email", "name", "phone", "billing_line1", "billing_line2", "billing_city", "note", "note.", "note/"} {
 		t.Run(field, func(t *testing.T) {
 			v := validValues()
 			value := number
@@ -139,6 +139,9 @@ func TestForm_RefusesCardNumbersAnywhere(t *testing.T) {
 				value = "4111111111111111@example.com"
 			case "note":
 				value = "Please charge card " + number + ", thanks"
+			case "note.", "note/": // other ways of writing the groups
+				value = "Card: " + strings.ReplaceAll(number, " ", field[4:])
+				field = "note"
 			}
 			v.Set(field, value)
 			f := FormFromValues(v)

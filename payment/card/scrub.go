@@ -15,9 +15,10 @@ const (
 // Scrub is the second line of defence for logs and error texts: it replaces
 // every sequence of 13 to 19 digits that passes the Luhn check with
 // "[redacted card number]". The digits may be written together or in groups
-// separated by one space or one dash ("4242 4242 4242 4242"); a double space
-// or any other character ends a sequence. Sequences that fail Luhn (order
-// numbers, timestamps) and shorter or longer ones are left alone.
+// separated by up to three spaces, dashes, dots or slashes ("4242 4242 4242 4242",
+// "4242.4242.4242.4242", "4242 / 4242 / 4242 / 4242"); any other character, or a
+// longer gap, ends a sequence. Sequences that fail Luhn (order numbers, timestamps)
+// and shorter or longer ones are left alone.
 //
 // Every run of consecutive groups is tried, not only whole runs, so a number
 // next to other digits ("2026-11-23 4242424242424242", "4242 4242 4242 4242 2
@@ -86,8 +87,11 @@ func Scrub(s string) string {
 // group is s[start:end], a maximal run of consecutive ASCII digits.
 type group struct{ start, end int }
 
+// maxGap is the most separator characters Scrub reads between two groups of a number.
+const maxGap = 3
+
 // digitRun collects the groups of the run starting at s[i] (a digit): digit
-// groups joined by exactly one space or dash.
+// groups joined by one to maxGap separators.
 func digitRun(s string, i int, groups []group) []group {
 	for {
 		start := i
@@ -95,13 +99,20 @@ func digitRun(s string, i int, groups []group) []group {
 			i++
 		}
 		groups = append(groups, group{start, i})
-		if i+1 < len(s) && (s[i] == ' ' || s[i] == '-') && isDigit(s[i+1]) {
-			i++
-			continue
+		gap := i
+		for gap < len(s) && gap-i < maxGap && isSeparator(s[gap]) {
+			gap++
 		}
-		return groups
+		if gap == i || gap == len(s) || !isDigit(s[gap]) {
+			return groups
+		}
+		i = gap
 	}
 }
+
+// isSeparator reports whether c is one of the characters people write between the
+// groups of a card number.
+func isSeparator(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == '/' }
 
 func runDigits(groups []group) int {
 	n := 0
