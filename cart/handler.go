@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"shop/payment/card"
 	"shop/store"
 	"shop/templates"
 )
@@ -45,6 +46,7 @@ func (h *Handler) add(c echo.Context) error {
 	}
 	qtyText := c.FormValue("quantity")
 	qty, err := ParseQuantity(qtyText)
+	qtyText = keptQuantity(qtyText)
 	var added Added
 	if err == nil {
 		added, err = h.Cart.AddProduct(ctx, store.VisitorID(c), id, qty)
@@ -53,6 +55,9 @@ func (h *Handler) add(c echo.Context) error {
 		p, perr := h.Site.DB.ProductByID(ctx, id)
 		if perr != nil {
 			return perr
+		}
+		if !p.Published { // a draft's page is the merchant's, whatever was posted
+			return store.Errorf(store.NotFound, "This product is no longer sold.")
 		}
 		v := h.Catalogue.ProductView(c, p, qtyText, store.ErrorMessage(err))
 		return h.Site.Render(c, http.StatusUnprocessableEntity, templates.ProductPage(v))
@@ -77,6 +82,7 @@ func (h *Handler) update(c echo.Context) error {
 	}
 	qtyText := c.FormValue("quantity")
 	qty, err := ParseQuantity(qtyText)
+	qtyText = keptQuantity(qtyText)
 	if err == nil {
 		err = h.Cart.Set(c.Request().Context(), store.VisitorID(c), id, qty)
 	}
@@ -144,4 +150,13 @@ func (h *Handler) render(c echo.Context, status int, errLine int64, errQty, errM
 	}
 	v.Total = store.FormatCents(total)
 	return h.Site.Render(c, status, templates.CartPage(v))
+}
+
+// keptQuantity is a quantity as the page shows it back: as typed, unless it holds
+// what looks like a card number, which reaches no page.
+func keptQuantity(s string) string {
+	if card.Scrub(s) != s {
+		return ""
+	}
+	return s
 }

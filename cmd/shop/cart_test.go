@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"slices"
@@ -226,6 +227,33 @@ func TestCartAdd_RefusesWhatIsNotForSale(t *testing.T) {
 				t.Errorf("cart changed: %v", got)
 			}
 		})
+	}
+	// A bad quantity for a draft does not show the draft's page, as it would for a
+	// product on sale: ids are sequential, and drafts are the merchant's.
+	sh.get("/")
+	p := sh.submit("/cart/add", url.Values{"product_id": {strconv.FormatInt(shop.productID(t, "mug"), 10)}, "quantity": {"abc"}})
+	if p.Status != http.StatusNotFound || len(byTestID(p.Doc, "error-page")) != 1 || len(formsPostingTo(p.Doc, "/cart/add")) != 0 {
+		t.Errorf("draft with a bad quantity: status %d, want the 404 error page without the product's form", p.Status)
+	}
+}
+
+// A card number typed as a quantity is refused like any bad quantity, and not written
+// back into the field: no page shows one.
+func TestCart_CardNumberAsQuantityIsNotShownBack(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	sh.addToCart("honey", 1)
+	honey := strconv.FormatInt(shop.productID(t, "honey"), 10)
+	const number = "4242424242424242"
+	for _, path := range []string{"/cart/add", "/cart/update"} {
+		sh.get("/cart")
+		p := sh.submit(path, url.Values{"product_id": {honey}, "quantity": {number}, "from": {"product"}})
+		if p.Status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: status %d, want 422", path, p.Status)
+		}
+		if bytes.Contains(p.Body, []byte(number)) {
+			t.Errorf("%s: the page shows the card number back", path)
+		}
 	}
 }
 
