@@ -120,7 +120,9 @@ func (m *CardPayments) submit(c echo.Context) error {
 	if !ok {
 		return m.notPayable(c, o)
 	}
-	in := card.Input{Number: c.FormValue("number"), Expiry: c.FormValue("expiry"), Brand: c.FormValue("brand")}
+	// From the body only: a number in the address would be in logs, history and referrers.
+	r := c.Request()
+	in := card.Input{Number: r.PostFormValue("number"), Expiry: r.PostFormValue("expiry"), Brand: r.PostFormValue("brand")}
 	// A card is good through the last day of its month on the merchant's calendar: at
 	// 00:30 on 1 December in Paris a November card has expired, whatever the server's zone.
 	svc := m.Orders.Service

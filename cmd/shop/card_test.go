@@ -763,3 +763,19 @@ func TestCardExpiry_OnTheMerchantsCalendar(t *testing.T) {
 		t.Errorf("a November card on 30 November in Paris: status %d, page says %q", p.Status, textOf(p.Doc))
 	}
 }
+
+// The card form reads the posted body alone: a number in the address, where logs,
+// history and referrers keep it, pays nothing.
+func TestCardForm_IgnoresANumberInTheAddress(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	o := placeOrder(t, ts, sh, "postcards", 1)
+	sh.getPage("/orders/" + o.Ref + "/pay/card")
+	p := sh.submit("/orders/"+o.Ref+"/pay/card?brand=visa&number=4012888888881881&expiry=12/30", url.Values{})
+	if p.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d, want 422; page says %q", p.Status, textOf(p.Doc))
+	}
+	if msgs := byTestID(p.Doc, "number-error"); len(msgs) != 1 || !strings.Contains(textOf(msgs[0]), "Enter the card number.") {
+		t.Errorf("want the number asked for; page says %q", textOf(p.Doc))
+	}
+}
