@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"shop/payment/card"
 	"shop/templates"
 )
 
@@ -39,7 +40,8 @@ func (a *Admin) loginForm(c echo.Context) error {
 // whatever was wrong, and a throttled account or address is refused before its password
 // is even looked at.
 func (a *Admin) login(c echo.Context) error {
-	email, password := strings.TrimSpace(c.FormValue("email")), c.FormValue("password")
+	// From the body only: a password in the address would be in logs and history.
+	email, password := strings.TrimSpace(c.Request().PostFormValue("email")), c.Request().PostFormValue("password")
 	if len(email) > 254 {
 		email = email[:254]
 	}
@@ -97,13 +99,14 @@ func keptForm(c echo.Context) ([]templates.KeptField, bool) {
 }
 
 // keptFields are form's values whose names start with prefix, named without it, but
-// the CSRF token.
+// the CSRF token. A card number in a value is redacted: the login page would show it,
+// and no admin form asks for one.
 func keptFields(form url.Values, prefix string) []templates.KeptField {
 	var kept []templates.KeptField
 	for _, name := range slices.Sorted(maps.Keys(form)) {
 		if field, ok := strings.CutPrefix(name, prefix); ok && field != csrfField {
 			for _, v := range form[name] {
-				kept = append(kept, templates.KeptField{Name: field, Value: v})
+				kept = append(kept, templates.KeptField{Name: card.Scrub(field), Value: card.Scrub(v)})
 			}
 		}
 	}

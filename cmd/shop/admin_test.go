@@ -462,3 +462,22 @@ func formAction(doc *html.Node, id string) string {
 	a, _ := attr(adminFirst(byTestID(doc, id)), "action")
 	return a
 }
+
+// The login page keeps what a form held, in hidden fields, but never a card number:
+// no admin form asks for one, and a visitor without a session could post anything.
+func TestAdminSession_KeptFormShowsNoCardNumber(t *testing.T) {
+	ts := startAdminShop(t)
+	sh := ts.newShopper(t)
+	sh.get("/admin/login")
+	const number = "4242 4242 4242 4242"
+	p := sh.submit("/admin/products", url.Values{"name": {"Mug"}, "description": {"card " + number}, number: {"x"}})
+	if p.Status != http.StatusUnauthorized || testIDText(p.Doc, "login-kept") == "" {
+		t.Fatalf("anonymous post: %d %q, want 401 and the login form keeping it", p.Status, textOf(p.Doc))
+	}
+	if body := strings.ReplaceAll(string(p.Body), " ", ""); strings.Contains(body, "4242424242424242") {
+		t.Error("the login page shows the card number back")
+	}
+	if !strings.Contains(string(p.Body), "Mug") {
+		t.Error("the login page lost the other values")
+	}
+}
