@@ -705,3 +705,28 @@ func TestBankNotify_TestPaymentOnTheLiveShopDoesNotPay(t *testing.T) {
 		t.Errorf("after paiement: state %q, want paid", got.State)
 	}
 }
+
+// A notification too large to be one gets the protocol's answer for a seal that does
+// not hold, as text, not the shop's HTML "too large" page; multipart too.
+func TestBankNotify_OversizedBodyGetsTheProtocolsAnswer(t *testing.T) {
+	ts := startBankShop(t, cmcic.Current)
+	big := "texte-libre=" + strings.Repeat("x", 70<<10) + "&MAC=00"
+	var multi strings.Builder
+	multi.WriteString("--b\r\nContent-Disposition: form-data; name=\"texte-libre\"; filename=\"f\"\r\n\r\n")
+	multi.WriteString(strings.Repeat("x", 3<<20))
+	multi.WriteString("\r\n--b--\r\n")
+	for _, tt := range []struct{ name, contentType, body string }{
+		{"form", "application/x-www-form-urlencoded", big},
+		{"multipart", "multipart/form-data; boundary=b", multi.String()},
+	} {
+		resp, err := http.Post(ts.URL+checkout.NotifyPath, tt.contentType, strings.NewReader(tt.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(answer) != cmcic.AckBadMAC || resp.Header.Get("Content-Type") != "text/plain" {
+			t.Errorf("%s: answer %d %q (%s), want 200 %q as text/plain", tt.name, resp.StatusCode, answer, resp.Header.Get("Content-Type"), cmcic.AckBadMAC)
+		}
+	}
+}

@@ -163,7 +163,10 @@ func newEcho(cfg *config, logger *slog.Logger, site *store.Site, formActions ...
 	// request without a body (a page view) has nothing to limit, and is spared the
 	// counting reader around its empty body.
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K",
-		Skipper: func(c echo.Context) bool { return c.Request().Body == http.NoBody || isUpload(c) }}))
+		Skipper: func(c echo.Context) bool {
+			// The bank's notification limits its own body, to answer in the protocol.
+			return c.Request().Body == http.NoBody || isUpload(c) || c.Request().URL.Path == checkout.NotifyPath
+		}}))
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		// The sandbox bank is another site in spirit: it sets its own headers.
 		Skipper:               func(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/_bank/") },
