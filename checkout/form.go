@@ -37,7 +37,7 @@ type Form struct {
 // total, a quantity) are simply never read.
 func FormFromValues(v url.Values) Form {
 	get := func(k string) string { return strings.TrimSpace(v.Get(k)) }
-	return Form{
+	f := Form{
 		Email: get("email"), Name: get("name"), Phone: get("phone"),
 		BillingLine1: get("billing_line1"), BillingLine2: get("billing_line2"),
 		BillingPostcode: strings.ToUpper(get("billing_postcode")), BillingCity: get("billing_city"),
@@ -49,6 +49,13 @@ func FormFromValues(v url.Values) Form {
 		Delivery:    get("delivery"), Note: strings.TrimSpace(v.Get("note")),
 		AcceptTerms: v.Get("terms") != "",
 	}
+	// A delivery address typed is one to deliver to, box ticked or not: the fields are
+	// always on the page, which asks for them only when the address differs, and a
+	// shopper who filled them and missed the box would otherwise see them dropped. The
+	// country is left out: it comes chosen.
+	f.ShipDifferent = f.ShipDifferent || f.ShipName != "" || f.ShipLine1 != "" || f.ShipLine2 != "" ||
+		f.ShipPostcode != "" || f.ShipCity != ""
+	return f
 }
 
 // formText is one typed field of the form: its name and where its value is.
@@ -204,7 +211,7 @@ func (f Form) Validate(methods []DeliveryMethod) FieldErrors {
 	// A delivery address typed for an unknown method is checked too, so that every
 	// error shows at once rather than one round after the other.
 	if f.ShipDifferent && (!ok || method.NeedsAddress) {
-		check("ship_name", f.ShipName, "recipient's name", true, 100)
+		check("ship_name", f.ShipName, "recipient's name", false, 100) // the shopper's own name when empty
 		f.validateAddress(errs, "ship_", f.ShipLine1, f.ShipLine2, f.ShipPostcode, f.ShipCity, f.ShipCountry)
 	}
 	check("note", f.Note, "note", false, draftLimit)
@@ -267,7 +274,11 @@ func (f Form) shipping(m DeliveryMethod) Address {
 	case !m.NeedsAddress:
 		return Address{}
 	case f.ShipDifferent:
-		return Address{Name: f.ShipName, Line1: f.ShipLine1, Line2: f.ShipLine2, Postcode: f.ShipPostcode,
+		name := f.ShipName
+		if name == "" {
+			name = f.Name
+		}
+		return Address{Name: name, Line1: f.ShipLine1, Line2: f.ShipLine2, Postcode: f.ShipPostcode,
 			City: f.ShipCity, Country: f.ShipCountry}
 	default:
 		return f.billing()

@@ -102,15 +102,50 @@ func TestForm_DifferentShippingAddressIsChecked(t *testing.T) {
 	v := validValues()
 	v.Set("ship_different", "1")
 	errs := FormFromValues(v).Validate(testMethods)
-	for _, f := range []string{"ship_name", "ship_line1", "ship_postcode", "ship_city", "ship_country"} {
+	for _, f := range []string{"ship_line1", "ship_postcode", "ship_city", "ship_country"} {
 		if errs[f] == "" {
 			t.Errorf("%s: no error for an empty delivery address", f)
 		}
+	}
+	if errs["ship_name"] != "" {
+		t.Errorf("ship_name: %q, want none: the parcel is addressed to the shopper", errs["ship_name"])
 	}
 	// Pick-up needs no delivery address, whatever the checkbox says.
 	v.Set("delivery", "pickup")
 	if errs := FormFromValues(v).Validate(testMethods); len(errs) != 0 {
 		t.Errorf("pick-up with the box ticked: %v", errs)
+	}
+}
+
+// A delivery address typed without ticking the box is the one delivered to, checked as
+// one; the box alone, or the preset country alone, changes nothing; an empty recipient
+// is the shopper.
+func TestForm_TypedDeliveryAddressIsUsedWithoutTheBox(t *testing.T) {
+	v := validValues()
+	v.Set("ship_line1", "9 avenue Foch")
+	v.Set("ship_postcode", "69006")
+	v.Set("ship_city", "Lyon")
+	v.Set("ship_country", "FR")
+	f := FormFromValues(v)
+	if errs := f.Validate(testMethods); len(errs) != 0 {
+		t.Fatalf("errors %v", errs)
+	}
+	home := testMethods[0]
+	if !home.NeedsAddress {
+		t.Fatal("the first test method should deliver to an address")
+	}
+	want := Address{Name: f.Name, Line1: "9 avenue Foch", Postcode: "69006", City: "Lyon", Country: "FR"}
+	if got := f.shipping(home); got != want {
+		t.Errorf("shipping = %+v, want %+v", got, want)
+	}
+	v.Del("ship_line1")
+	if errs := FormFromValues(v).Validate(testMethods); errs["ship_line1"] == "" {
+		t.Errorf("a partial delivery address is not checked: %v", errs)
+	}
+	only := validValues()
+	only.Set("ship_country", "BE")
+	if f := FormFromValues(only); f.shipping(home) != f.billing() {
+		t.Errorf("the preset country alone moved the delivery: %+v", f.shipping(home))
 	}
 }
 
@@ -188,7 +223,7 @@ func TestForm_DeliveryAddressCheckedWithAnUnknownMethod(t *testing.T) {
 	v.Set("delivery", "warp")
 	v.Set("ship_different", "1")
 	errs := FormFromValues(v).Validate(testMethods)
-	for _, field := range []string{"delivery", "ship_name", "ship_line1", "ship_postcode", "ship_city", "ship_country"} {
+	for _, field := range []string{"delivery", "ship_line1", "ship_postcode", "ship_city", "ship_country"} {
 		if errs[field] == "" {
 			t.Errorf("no error on %s; errors: %v", field, errs)
 		}

@@ -140,3 +140,12 @@ type BankHandoffView struct {
 type HiddenField struct {
 	Name, Value string
 }
+
+// addressLabels are the labels of one address's fields.
+type addressLabels struct{ Line1, Line2, Postcode, City, Country string }
+
+var (
+	billingLabels  = addressLabels{"Address", "Address line 2 (optional)", "Postcode", "City", "Country"}
+	deliveryLabels = addressLabels{"Delivery address", "Delivery address line 2 (optional)", "Delivery postcode",
+		"Delivery city", "Delivery country"}
+)

@@ -301,7 +301,7 @@ func TestCheckout_InvalidFieldComesBackBesideItWithValuesKept(t *testing.T) {
 		{field: "delivery", value: "teleport", want: "Choose a delivery method.", kind: "radios"},
 		{field: "note", value: strings.Repeat("é", 1001), want: "at most 1000 characters", kind: "textarea"},
 		{field: "terms", value: "", want: "Accept the terms of sale", kind: "checkbox"},
-		{field: "ship_name", value: "", extra: elsewhere, want: "Enter your recipient's name.", kind: "input"},
+		{field: "ship_name", value: strings.Repeat("n", 101), extra: elsewhere, want: "at most 100 characters", kind: "input"},
 		{field: "ship_postcode", value: "1", extra: elsewhere, want: "Enter a postcode of Germany such as 10115.", kind: "input"},
 		{field: "ship_line1", value: "", extra: elsewhere, want: "Enter the street address.", kind: "input"},
 	}
@@ -1378,5 +1378,31 @@ func TestCheckout_SecondTabLandsOnTheOrderTheFirstPlaced(t *testing.T) {
 	}
 	if n := ts.queryInt(t, `SELECT count(*) FROM orders`); n != 1 {
 		t.Errorf("%d orders, want 1", n)
+	}
+}
+
+// Each label of the order form names one field: "Postcode" is the billing one, and
+// the delivery address's are "Delivery postcode" and so on; each label points at a
+// field that exists.
+func TestCheckout_EachLabelNamesOneField(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	sh.addToCart("honey", 1)
+	p := sh.getPage("/checkout")
+	seen := map[string]bool{}
+	for _, l := range findAll(p.Doc, func(n *html.Node) bool { return isElem(n, "label") }) {
+		text := strings.Join(strings.Fields(textOf(l)), " ")
+		if seen[text] {
+			t.Errorf("two labels read %q", text)
+		}
+		seen[text] = true
+		if id, ok := attr(l, "for"); ok && byID(p.Doc, id) == nil {
+			t.Errorf("label %q points at no field (%s)", text, id)
+		}
+	}
+	for _, want := range []string{"Address", "Postcode", "City", "Country", "Delivery address", "Delivery postcode", "Delivery city", "Delivery country"} {
+		if !seen[want] {
+			t.Errorf("no label %q", want)
+		}
 	}
 }
