@@ -322,3 +322,35 @@ func TestListing_PastTheEndAndEmptySearchKeepTheirWayBack(t *testing.T) {
 		}
 	}
 }
+
+// A button's accessible name holds the words it shows, so that "Add to cart" or
+// "Remove", said or searched for, finds it; the product it acts on is its description,
+// which points at an element of the page.
+func TestButtons_NamedByTheirVisibleWords(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	sh.addToCart("honey", 1)
+	for _, path := range []string{"/", "/categories/kitchen", "/search?q=mug", "/products/mug", "/cart"} {
+		p := sh.getPage(path)
+		if p.Status != http.StatusOK {
+			t.Fatalf("%s: status %d", path, p.Status)
+		}
+		buttons := findAll(p.Doc, func(n *html.Node) bool { return isElem(n, "button") })
+		if len(buttons) == 0 {
+			t.Fatalf("%s: no buttons", path)
+		}
+		for _, b := range buttons {
+			words := strings.Join(strings.Fields(textOf(b)), " ")
+			if label, ok := attr(b, "aria-label"); ok && !strings.Contains(label, words) {
+				t.Errorf("%s: button %q is named %q", path, words, label)
+			}
+			if d, ok := attr(b, "aria-describedby"); ok {
+				for _, id := range strings.Fields(d) {
+					if byID(p.Doc, id) == nil {
+						t.Errorf("%s: button %q described by a missing #%s", path, words, id)
+					}
+				}
+			}
+		}
+	}
+}
