@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -247,5 +248,33 @@ func TestBrowser_OrderSummaryFollowsTheDeliveryMethod(t *testing.T) {
 	}
 	if got := textAt(t, ctx, `[data-testid="total"]`); got != "€25.80" {
 		t.Errorf("the payment page asks for %q, want the €25.80 the form showed", got)
+	}
+}
+
+// Back from the payment page shows the order form as it was left: its "Place order"
+// works again rather than staying greyed out by the one-click guard.
+func TestBrowser_BackToTheOrderFormLeavesItsButtonWorking(t *testing.T) {
+	shop := startShop(t)
+	ctx := newBrowser(t)
+	reachPaymentPage(t, ctx, shop, "honey")
+	// history.back, not NavigateBack: a page restored from the back-forward cache fires
+	// no load event to wait for.
+	browse(t, ctx, "go back", chromedp.Evaluate[chromedp.Void](`history.back()`))
+	const state = `(location.pathname === "/checkout" && document.readyState === "complete") ?
+		String(document.querySelector('[data-testid="checkout-form"] button[type=submit]').disabled) : "loading"`
+	got := "loading"
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](state))
+		if err == nil && v != "loading" {
+			if got = v; got == "false" {
+				break
+			}
+		}
+	}
+	switch got {
+	case "loading":
+		t.Fatalf("back from the payment page the browser is at %s, want the order form", locationOf(t, ctx))
+	case "true":
+		t.Error(`"Place order" is still disabled after going back`)
 	}
 }

@@ -8,6 +8,13 @@ document.addEventListener("DOMContentLoaded", function () {
       f.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
     });
   });
+  // A page the Back button restores from the browser's memory comes back as it was
+  // left, its buttons disabled by the submit above: they work again (the server still
+  // places one order per form).
+  window.addEventListener("pageshow", function (e) {
+    if (!e.persisted) { return; }
+    document.querySelectorAll("form[data-once] button[type=submit]").forEach(function (b) { b.disabled = false; });
+  });
   // The order form's summary follows the delivery method picked: each radio button
   // carries the summary's foot with its method, so the total shown is the one
   // "Place order" asks for. Without this file each method's label says its total.
