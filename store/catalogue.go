@@ -29,17 +29,33 @@ func (h *Catalogue) Routes(e *echo.Group) {
 	e.GET("/terms", h.terms)
 }
 
-// StockOf says how much is left in words a shopper understands.
+// StockOf says how much is left in words a shopper understands: the number, always,
+// as shops show it ("Only 3 left", "40 left in stock").
 func StockOf(stock int) templates.Stock {
 	switch {
 	case stock <= 0:
 		return templates.Stock{Text: "Sold out", Level: "out"}
 	case stock <= LowStock:
-		return templates.Stock{Text: "Only " + strconv.Itoa(stock) + " left", Level: "low"}
+		return templates.Stock{Text: stockTexts[stock], Level: "low"}
+	case stock < len(stockTexts):
+		return templates.Stock{Text: stockTexts[stock], Level: "ok"}
 	default:
-		return templates.Stock{Text: "In stock", Level: "ok"}
+		return templates.Stock{Text: strconv.Itoa(stock) + " left in stock", Level: "ok"}
 	}
 }
+
+// stockTexts are StockOf's texts for the usual stocks, written once: a listing shows
+// 24 of them per page.
+var stockTexts = func() (t [1000]string) {
+	for n := 1; n < len(t); n++ {
+		if n <= LowStock {
+			t[n] = "Only " + strconv.Itoa(n) + " left"
+		} else {
+			t[n] = strconv.Itoa(n) + " left in stock"
+		}
+	}
+	return t
+}()
 
 // ProductURL is the shop's address of a product page.
 func ProductURL(slug string) string { return "/products/" + url.PathEscape(slug) }

@@ -307,8 +307,9 @@ func TestStockOf(t *testing.T) {
 		{0, "Sold out", "out"},
 		{1, "Only 1 left", "low"},
 		{LowStock, "Only 5 left", "low"},
-		{LowStock + 1, "In stock", "ok"},
-		{1000, "In stock", "ok"},
+		{LowStock + 1, "6 left in stock", "ok"},
+		{999, "999 left in stock", "ok"},
+		{1000, "1000 left in stock", "ok"},
 	}
 	for _, tt := range tests {
 		if got := StockOf(tt.stock); got.Text != tt.text || got.Level != tt.level {

@@ -38,7 +38,7 @@ type ProductCard struct {
 
 // Stock says how much is left in words and as a level for styling.
 type Stock struct {
-	Text  string // "In stock", "Only 3 left", "Sold out"
+	Text  string // "40 left in stock", "Only 3 left", "Sold out"
 	Level string // "ok", "low", "out"
 }
 

@@ -118,7 +118,7 @@ func TestProductPage_ShowsPriceStockAndAddForm(t *testing.T) {
 	}{
 		{"honey", "€11.20", "Only 2 left", true},
 		{"candle", "€22.00", "Only 1 left", true},
-		{"espresso-beans", "€12.90", "In stock", true},
+		{"espresso-beans", "€12.90", "40 left in stock", true},
 		{"kettle", "€45.00", "Sold out", false},
 	}
 	for _, tt := range tests {
