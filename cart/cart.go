@@ -87,16 +87,23 @@ func ParseQuantity(s string) (int, error) {
 	return n, nil
 }
 
-// Add puts qty more of a product in the visitor's cart. It refuses, leaving the cart as
-// it was, when the product is not for sale or the cart would hold more than the stock.
+// Add puts qty more of a product in the visitor's cart; more than the stock puts the
+// stock (see Added.Capped). It refuses, leaving the cart as it was, when the product is
+// not for sale or sold out, when the cart already holds all the stock, and above
+// MaxQuantity.
 func (s *Cart) Add(ctx context.Context, visitor string, productID int64, qty int) error {
 	_, err := s.AddProduct(ctx, visitor, productID, qty)
 	return err
 }
 
-// Added names the product an add to cart took, as its transaction read it.
+// Added names the product a change of the cart took, as its transaction read it, and
+// the line's quantity after it.
 type Added struct {
 	Name, Slug string
+	Quantity   int
+	// Capped says the shopper asked for more than the stock, and the line holds the
+	// stock: the page says so.
+	Capped bool
 }
 
 // AddProduct is Add, also naming the product for the page that says it was added,
@@ -105,15 +112,15 @@ func (s *Cart) AddProduct(ctx context.Context, visitor string, productID int64, 
 	return s.change(ctx, visitor, productID, true, func(current int) int { return current + qty })
 }
 
-// Set changes the quantity of a line already in the cart.
-func (s *Cart) Set(ctx context.Context, visitor string, productID int64, qty int) error {
-	_, err := s.change(ctx, visitor, productID, false, func(current int) int {
+// Set changes the quantity of a line already in the cart, to the stock at most (see
+// Added.Capped).
+func (s *Cart) Set(ctx context.Context, visitor string, productID int64, qty int) (Added, error) {
+	return s.change(ctx, visitor, productID, false, func(current int) int {
 		if current == 0 {
 			return 0
 		}
 		return qty
 	})
-	return err
 }
 
 // change sets a line to next(its quantity); adding says the shopper adds to the line
@@ -146,11 +153,13 @@ func (s *Cart) change(ctx context.Context, visitor string, productID int64, addi
 			return store.Errorf(store.Invalid, "%s is sold out.", name)
 		case want > MaxQuantity:
 			return store.Errorf(store.Invalid, "You can order at most %d at a time.", MaxQuantity)
-		case want > stock && adding && current > 0:
+		case want > stock && adding && current == stock:
 			return store.Errorf(store.Invalid, "Only %d left in stock, and your cart already holds %d.", stock, current)
 		case want > stock:
-			return store.Errorf(store.Invalid, "Only %d left in stock.", stock)
+			// Capped, as shops do: the shopper gets what there is, and is told.
+			want, p.Capped = stock, true
 		}
+		p.Quantity = want
 		now := s.Now().UTC()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO carts (visitor_id, created_at, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT (visitor_id) DO UPDATE SET updated_at = excluded.updated_at`, visitor, now, now); err != nil {

@@ -180,8 +180,8 @@ func TestCart_AddSetRemove(t *testing.T) {
 		{"add 2 a", func() error { return c.Add(ctx, alice, a, 2) }, map[int64]int{a: 2}},
 		{"add 1 more a", func() error { return c.Add(ctx, alice, a, 1) }, map[int64]int{a: 3}},
 		{"add 1 b", func() error { return c.Add(ctx, alice, b, 1) }, map[int64]int{a: 3, b: 1}},
-		{"set a to 5", func() error { return c.Set(ctx, alice, a, 5) }, map[int64]int{a: 5, b: 1}},
-		{"set a to 1", func() error { return c.Set(ctx, alice, a, 1) }, map[int64]int{a: 1, b: 1}},
+		{"set a to 5", func() error { return setQty(c, ctx, alice, a, 5) }, map[int64]int{a: 5, b: 1}},
+		{"set a to 1", func() error { return setQty(c, ctx, alice, a, 1) }, map[int64]int{a: 1, b: 1}},
 		{"remove b", remove(b, true), map[int64]int{a: 1}},
 		{"remove b again", remove(b, false), map[int64]int{a: 1}},
 		{"remove a", remove(a, true), map[int64]int{}},
@@ -228,7 +228,7 @@ func TestCart_LinesKeepOrderAndCarryCatalogueValues(t *testing.T) {
 func TestCart_SetRefusesALineNotInTheCart(t *testing.T) {
 	c, _ := mustNewCart(t)
 	a := mustAddProduct(t, c.DB, testProduct{"a", 100, 5, true})
-	err := c.Set(context.Background(), alice, a, 2)
+	err := setQty(c, context.Background(), alice, a, 2)
 	if store.ErrorCode(err) != store.NotFound {
 		t.Errorf("Set on an empty cart = %v, want NotFound", err)
 	}
@@ -244,16 +244,12 @@ func TestCart_AddRefusesOverStock(t *testing.T) {
 		name    string
 		stock   int
 		before  int // already in the cart
-		op      string
 		qty     int
 		wantMsg string
 	}{
-		{"add more than stock", 3, 0, "add", 4, "Only 3 left"},
-		{"add on top of the cart", 3, 2, "add", 2, "already holds 2"},
-		{"add one too many", 3, 3, "add", 1, "already holds 3"},
-		{"set above stock", 3, 1, "set", 4, "Only 3 left"},
-		{"add over the per-line maximum", 5000, 0, "add", MaxQuantity + 1, "at most 999"},
-		{"add up to over the maximum", 5000, 900, "add", 100, "at most 999"},
+		{"add one too many", 3, 3, 1, "already holds 3"},
+		{"add over the per-line maximum", 5000, 0, MaxQuantity + 1, "at most 999"},
+		{"add up to over the maximum", 5000, 900, 100, "at most 999"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -266,14 +262,9 @@ func TestCart_AddRefusesOverStock(t *testing.T) {
 				}
 			}
 			before := quantities(t, c, alice)
-			var err error
-			if tt.op == "add" {
-				err = c.Add(ctx, alice, id, tt.qty)
-			} else {
-				err = c.Set(ctx, alice, id, tt.qty)
-			}
+			err := c.Add(ctx, alice, id, tt.qty)
 			if store.ErrorCode(err) != store.Invalid {
-				t.Fatalf("%s %d with %d in stock = %v, want Invalid", tt.op, tt.qty, tt.stock, err)
+				t.Fatalf("add %d with %d in stock = %v, want Invalid", tt.qty, tt.stock, err)
 			}
 			if msg := store.ErrorMessage(err); !strings.Contains(msg, tt.wantMsg) {
 				t.Errorf("message %q does not say %q", msg, tt.wantMsg)
@@ -282,6 +273,53 @@ func TestCart_AddRefusesOverStock(t *testing.T) {
 				t.Errorf("cart changed from %v to %v", before, got)
 			}
 		})
+	}
+}
+
+// Asking for more than the stock puts the stock in the cart, and says it was capped.
+func TestCart_OverStockIsCappedToTheStock(t *testing.T) {
+	tests := []struct {
+		name   string
+		stock  int
+		before int // already in the cart
+		op     string
+		qty    int
+	}{
+		{"add more than stock", 3, 0, "add", 4},
+		{"add on top of the cart", 3, 2, "add", 2},
+		{"set above stock", 3, 1, "set", 4},
+		{"set the whole stock and more", 3, 3, "set", 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := mustNewCart(t)
+			ctx := context.Background()
+			id := mustAddProduct(t, c.DB, testProduct{"p", 100, tt.stock, true})
+			if tt.before > 0 {
+				if err := c.Add(ctx, alice, id, tt.before); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got Added
+			var err error
+			if tt.op == "add" {
+				got, err = c.AddProduct(ctx, alice, id, tt.qty)
+			} else {
+				got, err = c.Set(ctx, alice, id, tt.qty)
+			}
+			if err != nil || !got.Capped || got.Quantity != tt.stock || got.Name != "Product p" {
+				t.Fatalf("%s %d with %d in stock = %+v, %v; want capped to %d", tt.op, tt.qty, tt.stock, got, err, tt.stock)
+			}
+			if q := quantities(t, c, alice)[id]; q != tt.stock {
+				t.Errorf("cart holds %d, want the stock, %d", q, tt.stock)
+			}
+		})
+	}
+	// Within the stock nothing is capped.
+	c, _ := mustNewCart(t)
+	id := mustAddProduct(t, c.DB, testProduct{"p", 100, 3, true})
+	if got, err := c.AddProduct(context.Background(), alice, id, 3); err != nil || got.Capped || got.Quantity != 3 {
+		t.Errorf("adding exactly the stock = %+v, %v", got, err)
 	}
 }
 
@@ -404,13 +442,13 @@ func TestCart_LinesFlagProblemsAfterCatalogueChanges(t *testing.T) {
 	}
 	// Lowering an over-stock line to what is left is allowed; a sold-out or gone line
 	// cannot be changed, only removed.
-	if err := c.Set(ctx, alice, low, 2); err != nil {
+	if err := setQty(c, ctx, alice, low, 2); err != nil {
 		t.Errorf("Set to the stock left: %v", err)
 	}
-	if err := c.Set(ctx, alice, out, 1); store.ErrorCode(err) != store.Invalid {
+	if err := setQty(c, ctx, alice, out, 1); store.ErrorCode(err) != store.Invalid {
 		t.Errorf("Set on a sold-out line = %v, want Invalid", err)
 	}
-	if err := c.Set(ctx, alice, gone, 1); store.ErrorCode(err) != store.NotFound {
+	if err := setQty(c, ctx, alice, gone, 1); store.ErrorCode(err) != store.NotFound {
 		t.Errorf("Set on an unpublished line = %v, want NotFound", err)
 	}
 	if removed, err := c.Remove(ctx, alice, gone); err != nil || !removed {
@@ -466,7 +504,7 @@ func TestCart_DeleteIdleDeletesOnlyOldCarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.set(t0)
-	if err := c.Set(ctx, touched, id, 2); err != nil { // a change keeps a cart alive
+	if err := setQty(c, ctx, touched, id, 2); err != nil { // a change keeps a cart alive
 		t.Fatal(err)
 	}
 	if _, err := c.Remove(ctx, removed, id); err != nil { // so does a removal
@@ -595,4 +633,10 @@ func TestCart_ConcurrentAddsLoseNothing(t *testing.T) {
 			t.Errorf("%s holds %d, want %d", v, got, 1+i%4)
 		}
 	}
+}
+
+// setQty is Cart.Set for the steps that only check its error.
+func setQty(c *Cart, ctx context.Context, visitor string, id int64, qty int) error {
+	_, err := c.Set(ctx, visitor, id, qty)
+	return err
 }

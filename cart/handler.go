@@ -68,7 +68,11 @@ func (h *Handler) add(c echo.Context) error {
 	if err := h.Site.Sessions.NoteCart(c); err != nil {
 		return err
 	}
-	h.Site.Sessions.AddFlash(c, "Added "+strconv.Itoa(qty)+" × "+added.Name+" to your cart.")
+	if added.Capped {
+		h.Site.Sessions.AddFlash(c, cappedMessage(added))
+	} else {
+		h.Site.Sessions.AddFlash(c, "Added "+strconv.Itoa(qty)+" × "+added.Name+" to your cart.")
+	}
 	if c.FormValue("from") == "product" {
 		return c.Redirect(http.StatusSeeOther, store.ProductURL(added.Slug))
 	}
@@ -83,8 +87,9 @@ func (h *Handler) update(c echo.Context) error {
 	qtyText := c.FormValue("quantity")
 	qty, err := ParseQuantity(qtyText)
 	qtyText = keptQuantity(qtyText)
+	var set Added
 	if err == nil {
-		err = h.Cart.Set(c.Request().Context(), store.VisitorID(c), id, qty)
+		set, err = h.Cart.Set(c.Request().Context(), store.VisitorID(c), id, qty)
 	}
 	if store.ErrorCode(err) == store.Invalid {
 		return h.render(c, http.StatusUnprocessableEntity, id, qtyText, store.ErrorMessage(err))
@@ -97,6 +102,10 @@ func (h *Handler) update(c echo.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	if set.Capped {
+		h.Site.Sessions.AddFlash(c, cappedMessage(set))
+		return c.Redirect(http.StatusSeeOther, "/cart")
 	}
 	h.Site.Sessions.AddFlash(c, "Your cart was updated.")
 	return c.Redirect(http.StatusSeeOther, "/cart")
@@ -159,4 +168,10 @@ func keptQuantity(s string) string {
 		return ""
 	}
 	return s
+}
+
+// cappedMessage tells the shopper who asked for more than the stock what the cart holds.
+func cappedMessage(a Added) string {
+	n := strconv.Itoa(a.Quantity)
+	return "Only " + n + " left in stock: your cart now holds " + n + " × " + a.Name + "."
 }

@@ -156,7 +156,6 @@ func TestCartAdd_RejectsBadQuantityBesideTheField(t *testing.T) {
 		{"1.5", "whole number"},
 		{"", "Enter a quantity"},
 		{"99999999999999999999", "at most 999"},
-		{"3", "Only 2 left"}, // honey has 2 in stock
 	}
 	for _, tt := range tests {
 		t.Run(tt.qty, func(t *testing.T) {
@@ -180,6 +179,30 @@ func TestCartAdd_RejectsBadQuantityBesideTheField(t *testing.T) {
 				t.Errorf("cart changed: %v", got)
 			}
 		})
+	}
+}
+
+// More than the stock, added or set, puts the stock in the cart and says so.
+func TestCart_OverStockIsCappedWithAMessage(t *testing.T) {
+	shop := startShop(t)
+	sh := shop.newShopper(t)
+	honey := strconv.FormatInt(shop.productID(t, "honey"), 10) // 2 in stock
+	const want = "Only 2 left in stock: your cart now holds 2 × Lavender Honey."
+	for _, tt := range []struct{ path, from, landing string }{
+		{"/cart/add", "product", "/products/honey"},
+		{"/cart/update", "", "/cart"},
+	} {
+		sh.get(tt.landing)
+		p := sh.submit(tt.path, url.Values{"product_id": {honey}, "quantity": {"5"}, "from": {tt.from}})
+		if p.Status != http.StatusSeeOther || p.Header.Get("Location") != tt.landing {
+			t.Fatalf("%s 5: %d to %q, want 303 to %s", tt.path, p.Status, p.Header.Get("Location"), tt.landing)
+		}
+		if got := testIDText(sh.getPage(tt.landing).Doc, "flash"); got != want {
+			t.Errorf("%s 5: message %q, want %q", tt.path, got, want)
+		}
+		if got := sh.cartLines(); got[honey] != "2" {
+			t.Errorf("%s 5: cart lines = %v, want honey × 2", tt.path, got)
+		}
 	}
 }
 
@@ -270,7 +293,6 @@ func TestCartUpdate_RejectsBadQuantityBesideTheLine(t *testing.T) {
 		{"-1", "at least 1"},
 		{"abc", "whole number"},
 		{"99999999999999999999", "at most 999"},
-		{"3", "Only 2 left in stock."}, // setting the line, not adding to it: nothing about what it holds
 	}
 	for _, tt := range tests {
 		t.Run(tt.qty, func(t *testing.T) {
