@@ -77,7 +77,7 @@ func (h *Catalogue) category(c echo.Context) error {
 }
 
 func (h *Catalogue) search(c echo.Context) error {
-	q := c.QueryParam("q")
+	q := strings.TrimSpace(c.QueryParam("q"))
 	if len(q) > 100 {
 		q = strings.ToValidUTF8(q[:100], "") // never cut a character in half
 	}
@@ -98,10 +98,14 @@ func (h *Catalogue) search(c echo.Context) error {
 	return h.listing(c, v, ProductFilter{Query: q}, "/search?q="+url.QueryEscape(q))
 }
 
+// maxPage is the highest page number a listing reads.
+const maxPage = 1_000_000
+
 func (h *Catalogue) listing(c echo.Context, v templates.ListingView, f ProductFilter, base string) error {
 	ctx := c.Request().Context()
 	page, _ := strconv.Atoi(c.QueryParam("page"))
-	page = max(page, 1)
+	// Past maxPage no catalogue has products; a larger number would overflow the offset.
+	page = min(max(page, 1), maxPage)
 	f.OnlyPublished = true
 	f.Limit = h.PageSize
 	f.Offset = (page - 1) * h.PageSize
@@ -112,7 +116,11 @@ func (h *Catalogue) listing(c echo.Context, v templates.ListingView, f ProductFi
 	if v.Categories, err = h.categoryLinks(ctx, base); err != nil {
 		return err
 	}
-	v.Chrome = h.Site.Chrome(c, v.Heading)
+	title := v.Heading
+	if page > 1 { // each page of a list its own title, in tabs, history and bookmarks
+		title += " · page " + strconv.Itoa(page)
+	}
+	v.Chrome = h.Site.Chrome(c, title)
 	v.Chrome.Query = v.SearchQuery
 	v.Products = make([]templates.ProductCard, 0, len(products))
 	for _, p := range products {

@@ -314,12 +314,28 @@ func TestListing_PastTheEndAndEmptySearchKeepTheirWayBack(t *testing.T) {
 	if href, _ := attr(first, "href"); first == nil || href != "/" || textOf(first) != "Back to the first page" {
 		t.Errorf("page 999 links back with %v to %q, want \"Back to the first page\" to /", first, href)
 	}
+	// A page number past any catalogue is the same page, not one wrapped round to
+	// page 1 with a link to a negative page.
+	if p := sh.getPage("/?page=9223372036854775807"); p.Status != http.StatusNotFound || len(cardNames(p.Doc)) != 0 ||
+		strings.Contains(string(p.Body), "page=-") {
+		t.Errorf("GET /?page=MaxInt64: status %d, %d products", p.Status, len(cardNames(p.Doc)))
+	}
 	categoryNav := func(n *html.Node) bool { return isElem(n, "nav") && attrIs(n, "aria-label", "Categories") }
-	for _, path := range []string{"/?page=999", "/search?q=", "/search"} {
+	for _, path := range []string{"/?page=999", "/search?q=", "/search", "/search?q=+++"} {
 		_, doc := sh.get(path)
 		if navs := findAll(doc, categoryNav); len(navs) != 1 || len(findAll(navs[0], func(n *html.Node) bool { return isElem(n, "a") })) == 0 {
 			t.Errorf("%s: no category navigation", path)
 		}
+	}
+	// Each page of a list has its own title.
+	_, doc = sh.get("/?page=2")
+	if titles := findAll(doc, func(n *html.Node) bool { return isElem(n, "title") }); len(titles) != 1 ||
+		!strings.HasPrefix(textOf(titles[0]), "All products · page 2") {
+		t.Errorf("page 2's title is not its own: %q", textOf(doc)[:60])
+	}
+	// Spaces alone are no search: the page asks for a word.
+	if _, doc := sh.get("/search?q=+++"); !strings.Contains(textOf(doc), "Type a word to search the shop.") {
+		t.Errorf("a search of spaces says %q", textOf(doc))
 	}
 }
 
