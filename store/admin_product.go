@@ -205,8 +205,18 @@ func (db *DB) CreateProduct(ctx context.Context, p *Product, actor, formKey stri
 	})
 }
 
-// UpdateProduct saves the product form's fields; stock and image have their own actions.
-func (db *DB) UpdateProduct(ctx context.Context, p *Product) error {
+// StockCount is a stock typed in the product form: To, if Set, replacing Shown, the
+// stock the form showed (-1 when unknown).
+type StockCount struct {
+	Set       bool
+	To, Shown int
+}
+
+// UpdateProduct saves the product form's fields, and a new stock count in the same
+// transaction, recorded as an adjustment by actor. The count is refused (Invalid, about
+// the stock) when orders changed the stock since the form showed it: the merchant counted
+// against a number no longer true. The same form sent twice sets the same count once.
+func (db *DB) UpdateProduct(ctx context.Context, p *Product, count StockCount, actor string) error {
 	return db.Tx(ctx, func(tx *Tx) error {
 		var err error
 		if p.Slug, err = productSlug(ctx, tx, p.Slug, p.Name, p.ID); err != nil {
@@ -237,8 +247,30 @@ func (db *DB) UpdateProduct(ctx context.Context, p *Product) error {
 			return Errorf(NotFound, "This product does not exist.")
 		}
 		tx.searchTextsChanged()
+		if count.Set {
+			return setStock(ctx, tx, p.ID, count, actor, db.now())
+		}
 		return nil
 	})
+}
+
+// setStock applies a stock count typed in the product form.
+func setStock(ctx context.Context, tx *Tx, productID int64, count StockCount, actor string, now time.Time) error {
+	var before int
+	if err := tx.QueryRowContext(ctx, `SELECT stock FROM products WHERE id = ?`, productID).Scan(&before); err != nil {
+		return err
+	}
+	switch {
+	case before == count.To: // already so: this form, sent again
+		return nil
+	case count.Shown >= 0 && before != count.Shown:
+		return Errorf(Invalid, "Orders changed the stock since this page was shown: it is %d now. Check your count and save again.", before)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE products SET stock = ?, updated_at = ? WHERE id = ?`, count.To, now, productID); err != nil {
+		return err
+	}
+	return insertMovement(ctx, tx, StockMovement{ProductID: productID, Delta: count.To - before, StockAfter: count.To,
+		Reason: "Counted: stock set in the product form", Actor: actor, At: now})
 }
 
 // AdjustStock adds delta (negative to remove) to a product's stock and records who did it

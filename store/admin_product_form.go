@@ -34,6 +34,7 @@ func productFormOf(c echo.Context) templates.AdminProductForm {
 		Price:       strings.TrimSpace(c.FormValue("price")),
 		VATRate:     c.FormValue("vat_rate"),
 		Stock:       strings.TrimSpace(c.FormValue("stock")),
+		StockShown:  c.FormValue("stock_shown"),
 		Category:    c.FormValue("category_id"),
 		Published:   c.FormValue("published") == "1",
 	}
@@ -42,7 +43,8 @@ func productFormOf(c echo.Context) templates.AdminProductForm {
 func productFormFrom(p Product) templates.AdminProductForm {
 	f := templates.AdminProductForm{
 		Name: p.Name, Slug: p.Slug, Description: p.Description, Price: CentsInput(p.PriceCents),
-		VATRate: strconv.Itoa(p.VATRate), Stock: strconv.Itoa(p.Stock), Published: p.Published,
+		VATRate: strconv.Itoa(p.VATRate), Stock: strconv.Itoa(p.Stock), StockShown: strconv.Itoa(p.Stock),
+		Published: p.Published,
 	}
 	if p.CategoryID != 0 {
 		f.Category = strconv.FormatInt(p.CategoryID, 10)
@@ -51,9 +53,9 @@ func productFormFrom(p Product) templates.AdminProductForm {
 }
 
 // validateProduct turns the form into a product, or says beside each field what is wrong.
-// id is the product being edited, 0 for a new one. The stock is read only for a new
-// product: later it changes through audited adjustments.
-func (a *Admin) validateProduct(ctx context.Context, f templates.AdminProductForm, id int64) (Product, map[string]string, error) {
+// id is the product being edited, 0 for a new one. A new product's stock is p.Stock; an
+// edited one's is the returned StockCount, which UpdateProduct records as an adjustment.
+func (a *Admin) validateProduct(ctx context.Context, f templates.AdminProductForm, id int64) (Product, StockCount, map[string]string, error) {
 	errs := map[string]string{}
 	p := Product{Name: f.Name, Slug: f.Slug, Description: f.Description, Published: f.Published}
 	switch n := utf8.RuneCountInString(f.Name); {
@@ -75,15 +77,26 @@ func (a *Admin) validateProduct(ctx context.Context, f templates.AdminProductFor
 	if p.VATRate, err = strconv.Atoi(f.VATRate); err != nil || !validOption(vatRates, f.VATRate) {
 		errs["vat_rate"] = "Choose a VAT rate."
 	}
-	if id == 0 { // a new product: its opening stock
+	var count StockCount
+	switch {
+	case id == 0: // a new product: its opening stock
 		if p.Stock, err = parseCount(f.Stock); err != nil {
 			errs["stock"] = ErrorMessage(err)
+		}
+	case f.Stock != "" && f.Stock != f.StockShown: // a new count; none typed keeps the stock
+		count.Set = true
+		if count.To, err = parseCount(f.Stock); err != nil {
+			errs["stock"] = ErrorMessage(err)
+		}
+		count.Shown = -1 // a form without the stock shown (a script): the count is the merchant's word
+		if n, err := strconv.Atoi(f.StockShown); err == nil && n >= 0 {
+			count.Shown = n
 		}
 	}
 	if f.Category != "" {
 		cats, err := a.categoryOptions(ctx)
 		if err != nil {
-			return p, nil, err
+			return p, StockCount{}, nil, err
 		}
 		p.CategoryID, err = strconv.ParseInt(f.Category, 10, 64)
 		if err != nil || !validOption(cats, f.Category) {
@@ -94,13 +107,13 @@ func (a *Admin) validateProduct(ctx context.Context, f templates.AdminProductFor
 	if f.Slug != "" && errs["slug"] == "" {
 		taken, err := slugTaken(ctx, a.DB.R, "products", f.Slug, id)
 		if err != nil {
-			return p, nil, err
+			return p, StockCount{}, nil, err
 		}
 		if taken {
 			errs["slug"] = ErrSlugTaken.Message
 		}
 	}
-	return p, errs, nil
+	return p, count, errs, nil
 }
 
 // parseCount reads a stock level: a whole number from 0 to maxStock; empty means 0.

@@ -73,7 +73,7 @@ func (a *Admin) newProduct(c echo.Context) error {
 func (a *Admin) createProduct(c echo.Context) error {
 	ctx := c.Request().Context()
 	form := productFormOf(c)
-	p, errs, err := a.validateProduct(ctx, form, 0)
+	p, _, errs, err := a.validateProduct(ctx, form, 0)
 	if err != nil {
 		return err
 	}
@@ -119,16 +119,23 @@ func (a *Admin) updateProduct(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	form := productFormOf(c)
-	p, errs, err := a.validateProduct(ctx, form, old.ID)
+	p, count, errs, err := a.validateProduct(ctx, form, old.ID)
 	if err != nil {
 		return err
 	}
 	if len(errs) == 0 {
 		p.ID = old.ID
-		err = a.DB.UpdateProduct(ctx, &p)
-		if errors.Is(err, ErrSlugTaken) {
+		err = a.DB.UpdateProduct(ctx, &p, count, actor(c))
+		switch {
+		case errors.Is(err, ErrSlugTaken):
 			errs["slug"], err = ErrSlugTaken.Message, nil
-		} else if err != nil {
+		case ErrorCode(err) == Invalid: // the stock count, against a stock orders changed
+			errs["stock"] = ErrorMessage(err)
+			if old, err = a.DB.ProductByID(ctx, old.ID); err != nil {
+				return err
+			}
+			form.StockShown = strconv.Itoa(old.Stock) // saved again, the count is against this
+		case err != nil:
 			return err
 		}
 	}

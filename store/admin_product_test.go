@@ -119,7 +119,7 @@ func TestCreateProduct_TypedSlugMustBeFree(t *testing.T) {
 	}
 	// Updating a product with its own slug is not a conflict; taking another's is.
 	a.Name = "Big mug"
-	if err := db.UpdateProduct(ctx, &a); err != nil {
+	if err := db.UpdateProduct(ctx, &a, StockCount{}, ""); err != nil {
 		t.Errorf("update keeping its slug: %v", err)
 	}
 	b.Slug = ""
@@ -127,7 +127,7 @@ func TestCreateProduct_TypedSlugMustBeFree(t *testing.T) {
 		t.Fatalf("create with a generated slug = %q, %v", b.Slug, err)
 	}
 	b.Slug = "mug"
-	if err := db.UpdateProduct(ctx, &b); !errors.Is(err, ErrSlugTaken) {
+	if err := db.UpdateProduct(ctx, &b, StockCount{}, ""); !errors.Is(err, ErrSlugTaken) {
 		t.Errorf("update to a taken slug: %v, want ErrSlugTaken", err)
 	}
 }

@@ -115,7 +115,7 @@ func TestKeepSearchIndexMerged_MergesAfterEachChange(t *testing.T) {
 	}
 	p := got[0]
 	p.Name, p.Description = "Silver Mug", "Polished."
-	if err := db.UpdateProduct(ctx, &p); err != nil {
+	if err := db.UpdateProduct(ctx, &p, StockCount{}, ""); err != nil {
 		t.Fatal(err)
 	}
 	waitMerged("a renamed product")
@@ -188,7 +188,7 @@ func TestSearchTextsChanged_WakesTheMergeOnlyForTexts(t *testing.T) {
 	p := newProduct("Golden Mug", 5)
 	check("a new product", db.CreateProduct(ctx, &p, "boss@example.com", ""), true)
 	p.Name = "Silver Mug"
-	check("a renamed product", db.UpdateProduct(ctx, &p), true)
+	check("a renamed product", db.UpdateProduct(ctx, &p, StockCount{}, ""), true)
 	_, err := db.AdjustStock(ctx, p.ID, 3, "Delivery", "boss@example.com", "")
 	check("a stock change", err, false)
 	deleted, _, err := db.RemoveProduct(ctx, p.ID, fakeOrders{p.ID: true})

@@ -90,7 +90,10 @@ type AdminProductsView struct {
 // AdminProductForm holds the product form's values as typed, to put them back on error.
 type AdminProductForm struct {
 	Name, Slug, Description, Price, VATRate, Stock, Category string
-	Published                                                bool
+	// StockShown is the stock the edit form showed: saving a different Stock sets it
+	// only if orders have not changed it meanwhile.
+	StockShown string
+	Published  bool
 }
 
 // AdminStockForm is the stock adjustment form as typed.

@@ -129,11 +129,75 @@ func TestAdminProduct_EditRejectsBadInputAndChangesNothing(t *testing.T) {
 	if p := sh.submit(edit, goodProduct(url.Values{"name": {"Cast Iron Teapot XL"}, "slug": {"teapot-xl"}, "price": {"1 049,9"}})); p.Status != http.StatusSeeOther {
 		t.Fatalf("a good edit: %d; %q", p.Status, textOf(adminFirst(byTestID(p.Doc, "error-summary"))))
 	}
-	if got := snapshot(); got != "Cast Iron Teapot XL|teapot-xl|104990|6|1" {
+	if got := snapshot(); got != "Cast Iron Teapot XL|teapot-xl|104990|8|1" { // goodProduct's stock: 8
 		t.Errorf("after the edit: %s", got)
 	}
 	if st, doc := sh.get(edit); st != http.StatusOK || !strings.Contains(textOf(adminFirst(byTestID(doc, "flash"))), "saved") {
 		t.Errorf("no confirmation after saving")
+	}
+}
+
+// The edit form shows the stock, and a new count saved there sets it, recorded in the
+// stock history; sent twice it counts once, and against a stock that orders changed
+// since the page was shown it is refused with the stock as it is now.
+func TestAdminProduct_EditFormSetsACountedStock(t *testing.T) {
+	ts := startAdminShop(t)
+	sh := ts.newShopper(t)
+	adminLogin(t, sh, adminEmail)
+	id := ts.productID(t, "teapot")
+	edit := fmt.Sprintf("/admin/products/%d", id)
+	stock := func() int64 { return ts.queryInt(t, `SELECT stock FROM products WHERE id = ?`, id) }
+	moves := func() int64 { return ts.queryInt(t, `SELECT count(*) FROM stock_movements WHERE product_id = ?`, id) }
+	formOf := func(doc *html.Node) url.Values {
+		f, ok := formByTestID(doc, "product-form")
+		if !ok {
+			t.Fatal("no product form")
+		}
+		// formByTestID reads inputs only; the form's textarea and selects as they are.
+		f.Set("description", "Cast iron.")
+		f.Set("vat_rate", "2000")
+		return f
+	}
+	_, doc := sh.get(edit)
+	f := formOf(doc)
+	if f.Get("stock") != "6" || f.Get("stock_shown") != "6" {
+		t.Fatalf("the edit form shows stock %q (shown %q), want 6", f.Get("stock"), f.Get("stock_shown"))
+	}
+	before := moves()
+	f.Set("stock", "10")
+	if p := sh.submit(edit, f); p.Status != http.StatusSeeOther || stock() != 10 || moves() != before+1 {
+		t.Fatalf("count 10: %d, stock %d, %d new movements", p.Status, stock(), moves()-before)
+	}
+	if got := ts.queryText(t, `SELECT delta || '|' || stock_after || '|' || actor FROM stock_movements WHERE product_id = ? ORDER BY id DESC LIMIT 1`, id); got != "4|10|"+adminEmail {
+		t.Errorf("the count is recorded as %q, want +4 to 10 by the admin", got)
+	}
+	if p := sh.submit(edit, f); p.Status != http.StatusSeeOther || stock() != 10 || moves() != before+1 {
+		t.Errorf("the same form again: %d, stock %d, %d new movements; want 10 and one", p.Status, stock(), moves()-before)
+	}
+
+	_, doc = sh.get(edit)
+	f = formOf(doc)
+	ts.exec(t, `UPDATE products SET stock = 9 WHERE id = ?`, id) // an order took one meanwhile
+	f.Set("stock", "12")
+	p := sh.submit(edit, f)
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(p.Doc, "stock"), "it is 9 now") || stock() != 9 {
+		t.Fatalf("a count against a changed stock: %d %q, stock %d", p.Status, fieldError(p.Doc, "stock"), stock())
+	}
+	again := formOf(p.Doc)
+	if again.Get("stock") != "12" || again.Get("stock_shown") != "9" {
+		t.Errorf("the form came back with stock %q shown %q, want 12 typed against 9", again.Get("stock"), again.Get("stock_shown"))
+	}
+	if p := sh.submit(edit, again); p.Status != http.StatusSeeOther || stock() != 12 {
+		t.Errorf("saved again: %d, stock %d, want 12", p.Status, stock())
+	}
+
+	// Saving other fields, the stock untouched, leaves what orders did alone.
+	_, doc = sh.get(edit)
+	f = formOf(doc)
+	ts.exec(t, `UPDATE products SET stock = 11 WHERE id = ?`, id)
+	f.Set("name", "Teapot")
+	if p := sh.submit(edit, f); p.Status != http.StatusSeeOther || stock() != 11 {
+		t.Errorf("a rename: %d, stock %d, want 11 kept", p.Status, stock())
 	}
 }
 
