@@ -448,7 +448,7 @@ func boolSetting(dst *bool) func(string) error {
 		case "0", "false", "no", "off", "":
 			*dst = false
 		default:
-			return fmt.Errorf("must be 1/on or 0/off")
+			return fmt.Errorf("must be on or off (or 1/0, true/false, yes/no)")
 		}
 		return nil
 	}
@@ -469,6 +469,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
+			// The base URL's default is the address served, known once listening.
+			if f := fs.Lookup("base-url"); f != nil {
+				f.DefValue, f.Usage = "", f.Usage+"; default: http:// and the address served, such as http://127.0.0.1:8080"
+			}
 			fmt.Fprintln(stderr, "Usage: shop [flags]   or   shop admin add|password EMAIL\nEvery flag is also a SHOP_* variable:")
 			fs.PrintDefaults()
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -293,6 +294,14 @@ func TestParseConfig_DefaultsAndPrecedence(t *testing.T) {
 	}
 	if _, err := parseConfig([]string{"extra"}, func(k string) string { return env[k] }, io.Discard); err == nil {
 		t.Errorf("an unexpected argument was accepted")
+	}
+	// -h lists every setting; the base URL's default is the address served, not a
+	// fixed one.
+	var help strings.Builder
+	if _, err := parseConfig([]string{"-h"}, func(string) string { return "" }, &help); !errors.Is(err, flag.ErrHelp) ||
+		!strings.Contains(help.String(), "SHOP_CARD_PAYMENTS") || !strings.Contains(help.String(), "the address served") ||
+		strings.Contains(help.String(), `default "http://localhost:8080"`) {
+		t.Errorf("-h: %v, printed:\n%s", err, help.String())
 	}
 
 	// Words are read whatever their case; a bad flag is named as the flag it was.
