@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/mail"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -265,9 +266,7 @@ func (s *Staff) Authenticate(ctx context.Context, email, password, ip string) (A
 	if len(account) > 254 {
 		account = account[:254]
 	}
-	if ip == "" {
-		ip = "unknown"
-	}
+	ip = addressKey(ip)
 	keys := []string{"account:" + failureKey(account), "ip:" + ip, "account-ip:" + failureKey(account+"\x00"+ip)}
 	throttled, err := s.throttled(ctx, keys, now.Add(-lim.Window), []int{lim.PerAccount, lim.PerIP, lim.PerAccountAddress})
 	if err != nil {
@@ -349,4 +348,18 @@ func insertAdmin(ctx context.Context, tx *Tx, email string, hash []byte, at time
 		return 0, err
 	}
 	return res.LastInsertId()
+}
+
+// addressKey is the address a login failure counts against: an IPv6 address's /64,
+// which one subscriber holds whole and can draw fresh addresses from at will.
+func addressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	switch {
+	case ip == "":
+		return "unknown"
+	case err != nil || !a.Is6() || a.Is4In6():
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }

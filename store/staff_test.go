@@ -220,6 +220,32 @@ func TestStaff_ThrottlesAnAddressAfterFailures(t *testing.T) {
 	}
 }
 
+// An IPv6 subscriber holds a whole /64: failures from its addresses count together.
+func TestStaff_ThrottlesAnIPv6NetworkAsOneAddress(t *testing.T) {
+	s, _ := mustStaff(t)
+	s.Limits = LoginLimits{Window: 15 * time.Minute, PerAccount: 100, PerIP: 4}
+	ctx := context.Background()
+	mustAddAdmin(t, s, "boss@example.com", "correct horse battery")
+	for i := range 4 {
+		ip := fmt.Sprintf("2001:db8:1:2::%x", i+1)
+		if _, err := s.Authenticate(ctx, fmt.Sprintf("guess%d@example.com", i), "guess", ip); !errors.Is(err, ErrBadLogin) {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+	}
+	if _, err := s.Authenticate(ctx, "boss@example.com", "correct horse battery", "2001:db8:1:2:ffff::9"); !errors.Is(err, ErrLoginThrottled) {
+		t.Errorf("from another address of the same /64: %v, want ErrLoginThrottled", err)
+	}
+	if _, err := s.Authenticate(ctx, "boss@example.com", "correct horse battery", "2001:db8:1:3::1"); err != nil {
+		t.Errorf("from another /64: %v", err)
+	}
+	for ip, want := range map[string]string{"": "unknown", "192.0.2.1": "192.0.2.1", "::ffff:192.0.2.1": "::ffff:192.0.2.1",
+		"2001:db8::1": "2001:db8::/64", "garbage": "garbage"} {
+		if got := addressKey(ip); got != want {
+			t.Errorf("addressKey(%q) = %q, want %q", ip, got, want)
+		}
+	}
+}
+
 func TestStaff_SuccessForgivesTheAccountsFailures(t *testing.T) {
 	s, _ := mustStaff(t)
 	s.Limits = LoginLimits{Window: time.Hour, PerAccount: 3, PerIP: 100}
