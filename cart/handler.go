@@ -153,7 +153,15 @@ func (h *Handler) render(c echo.Context, status int, errLine int64, errQty, errM
 			v.CanCheckout = false
 			v.Problem = "Some items cannot be ordered as they are. See the notes below."
 		}
-		total += l.Total()
+		if tl.Unavailable = !l.Published || l.Stock <= 0; tl.Unavailable {
+			// Not for sale, so not in the total the shopper would pay.
+			tl.LineTotal = "—"
+			if !l.Published {
+				tl.URL = "" // its page is gone
+			}
+		} else {
+			total += l.Total()
+		}
 		v.ItemCount += l.Quantity
 		v.Lines = append(v.Lines, tl)
 	}

@@ -101,6 +101,9 @@ type CartLine struct {
 	MaxQuantity   int
 	Warning       string // "No longer available", "Only 2 left"
 	QuantityError string
+	// Unavailable: no longer sold, or sold out. The line is outside the total and has
+	// no quantity to change, only to remove; URL is empty when the product is unpublished.
+	Unavailable bool
 }
 
 // ErrorView is the one error page.

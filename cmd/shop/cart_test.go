@@ -443,6 +443,29 @@ func TestCartPage_RecomputesFromTheCatalogue(t *testing.T) {
 	if n := len(byTestID(doc, "cart-problem")); n != 1 {
 		t.Errorf("want the cart-level problem message, got %d", n)
 	}
+	// What is no longer for sale stays listed, to remove, but is not counted, changed or
+	// linked to its page, now gone.
+	if got := textOf(byTestID(doc, "cart-total")[0]); got != "€20.00" {
+		t.Errorf("cart total with the teapot unpublished = %q, want €20.00 (the beans alone)", got)
+	}
+	teapot := strconv.FormatInt(shop.productID(t, "teapot"), 10)
+	for _, tr := range byTestID(doc, "cart-line") {
+		if !attrIs(tr, "data-product-id", teapot) {
+			continue
+		}
+		if n := len(findAll(tr, func(n *html.Node) bool { return isElem(n, "input") && attrIs(n, "name", "quantity") })); n != 0 {
+			t.Error("the unpublished line offers a quantity to change")
+		}
+		if n := len(findAll(tr, func(n *html.Node) bool { return isElem(n, "a") })); n != 0 {
+			t.Error("the unpublished line links to its page")
+		}
+		if got := testIDText(tr, "line-total"); got != "—" {
+			t.Errorf("the unpublished line's total reads %q", got)
+		}
+	}
+	if got := sh.cartLines(); got[teapot] != "1" {
+		t.Errorf("cart lines = %v, want the teapot still listed", got)
+	}
 }
 
 func TestCart_SurvivesRestart(t *testing.T) {

@@ -497,6 +497,9 @@ func linesOf(doc *html.Node) map[string]string {
 			v, _ := attr(in, "value")
 			out[id] = v
 		}
+		for _, q := range byTestID(tr, "line-quantity") { // a line no longer for sale: shown, not editable
+			out[id] = textOf(q)
+		}
 	}
 	return out
 }
