@@ -88,7 +88,7 @@ func ParseQuantity(s string) (int, error) {
 }
 
 // Add puts qty more of a product in the visitor's cart; more than the stock puts the
-// stock (see Added.Capped). It refuses, leaving the cart as it was, when the product is
+// stock (see LineChange.Capped). It refuses, leaving the cart as it was, when the product is
 // not for sale or sold out, when the cart already holds all the stock, and above
 // MaxQuantity.
 func (s *Cart) Add(ctx context.Context, visitor string, productID int64, qty int) error {
@@ -96,9 +96,9 @@ func (s *Cart) Add(ctx context.Context, visitor string, productID int64, qty int
 	return err
 }
 
-// Added names the product a change of the cart took, as its transaction read it, and
+// LineChange names the product a change of the cart took, as its transaction read it, and
 // the line's quantity after it.
-type Added struct {
+type LineChange struct {
 	Name, Slug string
 	Quantity   int
 	// Capped says the shopper asked for more than the stock, and the line holds the
@@ -108,13 +108,13 @@ type Added struct {
 
 // AddProduct is Add, also naming the product for the page that says it was added,
 // which then needs no read of its own.
-func (s *Cart) AddProduct(ctx context.Context, visitor string, productID int64, qty int) (Added, error) {
+func (s *Cart) AddProduct(ctx context.Context, visitor string, productID int64, qty int) (LineChange, error) {
 	return s.change(ctx, visitor, productID, true, func(current int) int { return current + qty })
 }
 
 // Set changes the quantity of a line already in the cart, to the stock at most (see
-// Added.Capped).
-func (s *Cart) Set(ctx context.Context, visitor string, productID int64, qty int) (Added, error) {
+// LineChange.Capped).
+func (s *Cart) Set(ctx context.Context, visitor string, productID int64, qty int) (LineChange, error) {
 	return s.change(ctx, visitor, productID, false, func(current int) int {
 		if current == 0 {
 			return 0
@@ -125,8 +125,8 @@ func (s *Cart) Set(ctx context.Context, visitor string, productID int64, qty int
 
 // change sets a line to next(its quantity); adding says the shopper adds to the line
 // rather than sets it, which the stock message speaks of.
-func (s *Cart) change(ctx context.Context, visitor string, productID int64, adding bool, next func(int) int) (Added, error) {
-	var p Added
+func (s *Cart) change(ctx context.Context, visitor string, productID int64, adding bool, next func(int) int) (LineChange, error) {
+	var p LineChange
 	err := s.DB.LightTx(ctx, func(tx *store.Tx) error {
 		var stock int
 		var published bool
@@ -151,13 +151,14 @@ func (s *Cart) change(ctx context.Context, visitor string, productID int64, addi
 			return store.Errorf(store.NotFound, "This product is not in your cart.")
 		case stock <= 0:
 			return store.Errorf(store.Invalid, "%s is sold out.", name)
-		case want > MaxQuantity:
-			return store.Errorf(store.Invalid, "You can order at most %d at a time.", MaxQuantity)
-		case want > stock && adding && current == stock:
+		case want > stock && adding && current >= stock: // an add never lowers a line
 			return store.Errorf(store.Invalid, "Only %d left in stock, and your cart already holds %d.", stock, current)
 		case want > stock:
 			// Capped, as shops do: the shopper gets what there is, and is told.
 			want, p.Capped = stock, true
+		}
+		if want > MaxQuantity {
+			return store.Errorf(store.Invalid, "You can order at most %d at a time.", MaxQuantity)
 		}
 		p.Quantity = want
 		now := s.Now().UTC()
@@ -170,7 +171,7 @@ func (s *Cart) change(ctx context.Context, visitor string, productID int64, addi
 		return err
 	})
 	if err != nil {
-		return Added{}, err
+		return LineChange{}, err
 	}
 	return p, nil
 }

@@ -289,6 +289,7 @@ func TestCart_OverStockIsCappedToTheStock(t *testing.T) {
 		{"add on top of the cart", 3, 2, "add", 2},
 		{"set above stock", 3, 1, "set", 4},
 		{"set the whole stock and more", 3, 3, "set", 7},
+		{"add 999 with 2 of 3 in the cart", 3, 2, "add", MaxQuantity},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -300,7 +301,7 @@ func TestCart_OverStockIsCappedToTheStock(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			var got Added
+			var got LineChange
 			var err error
 			if tt.op == "add" {
 				got, err = c.AddProduct(ctx, alice, id, tt.qty)
@@ -315,9 +316,22 @@ func TestCart_OverStockIsCappedToTheStock(t *testing.T) {
 			}
 		})
 	}
-	// Within the stock nothing is capped.
+	// An add never lowers a line that the stock fell under: it refuses, the line kept.
 	c, _ := mustNewCart(t)
-	id := mustAddProduct(t, c.DB, testProduct{"p", 100, 3, true})
+	id := mustAddProduct(t, c.DB, testProduct{"p", 100, 5, true})
+	if err := c.Add(context.Background(), alice, id, 5); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, c.DB, `UPDATE products SET stock = 3 WHERE id = ?`, id)
+	if err := c.Add(context.Background(), alice, id, 1); store.ErrorCode(err) != store.Invalid || !strings.Contains(store.ErrorMessage(err), "already holds 5") {
+		t.Errorf("adding to a line above the stock = %v, want Invalid saying the cart holds 5", err)
+	}
+	if got := quantities(t, c, alice)[id]; got != 5 {
+		t.Errorf("the line holds %d, want 5 left as it was", got)
+	}
+	// Within the stock nothing is capped.
+	c, _ = mustNewCart(t)
+	id = mustAddProduct(t, c.DB, testProduct{"p", 100, 3, true})
 	if got, err := c.AddProduct(context.Background(), alice, id, 3); err != nil || got.Capped || got.Quantity != 3 {
 		t.Errorf("adding exactly the stock = %+v, %v", got, err)
 	}

@@ -47,7 +47,7 @@ func (h *Handler) add(c echo.Context) error {
 	qtyText := c.FormValue("quantity")
 	qty, err := ParseQuantity(qtyText)
 	qtyText = keptQuantity(qtyText)
-	var added Added
+	var added LineChange
 	if err == nil {
 		added, err = h.Cart.AddProduct(ctx, store.VisitorID(c), id, qty)
 	}
@@ -87,7 +87,7 @@ func (h *Handler) update(c echo.Context) error {
 	qtyText := c.FormValue("quantity")
 	qty, err := ParseQuantity(qtyText)
 	qtyText = keptQuantity(qtyText)
-	var set Added
+	var set LineChange
 	if err == nil {
 		set, err = h.Cart.Set(c.Request().Context(), store.VisitorID(c), id, qty)
 	}
@@ -179,7 +179,7 @@ func keptQuantity(s string) string {
 }
 
 // cappedMessage tells the shopper who asked for more than the stock what the cart holds.
-func cappedMessage(a Added) string {
+func cappedMessage(a LineChange) string {
 	n := strconv.Itoa(a.Quantity)
 	return "Only " + n + " left in stock: your cart now holds " + n + " × " + a.Name + "."
 }
