@@ -15,10 +15,12 @@ const (
 // Scrub is the second line of defence for logs and error texts: it replaces
 // every sequence of 13 to 19 digits that passes the Luhn check with
 // "[redacted card number]". The digits may be written together or in groups
-// separated by up to three spaces, dashes, dots or slashes ("4242 4242 4242 4242",
-// "4242.4242.4242.4242", "4242 / 4242 / 4242 / 4242"); any other character, or a
-// longer gap, ends a sequence. Sequences that fail Luhn (order numbers, timestamps)
-// and shorter or longer ones are left alone.
+// separated by the same one to three spaces, dashes, dots or slashes throughout
+// ("4242 4242 4242 4242", "4242.4242.4242.4242", "4242 / 4242 / 4242 / 4242"; one
+// space or dash may mix, "4242 4242-4242 4242"); any other character, a longer gap or
+// another separator ends a sequence, so that "12/03/2026 - 14/03/2026" is two dates
+// and "06.12.34.56.78 / 07.11.22.33.44" two phone numbers. Sequences that fail Luhn
+// (order numbers, timestamps) and shorter or longer ones are left alone.
 //
 // Every run of consecutive groups is tried, not only whole runs, so a number
 // next to other digits ("2026-11-23 4242424242424242", "4242 4242 4242 4242 2
@@ -91,8 +93,10 @@ type group struct{ start, end int }
 const maxGap = 3
 
 // digitRun collects the groups of the run starting at s[i] (a digit): digit
-// groups joined by one to maxGap separators.
+// groups joined by one to maxGap separators, the same between every two groups
+// (see sameGap).
 func digitRun(s string, i int, groups []group) []group {
+	first := ""
 	for {
 		start := i
 		for i < len(s) && isDigit(s[i]) {
@@ -106,8 +110,20 @@ func digitRun(s string, i int, groups []group) []group {
 		if gap == i || gap == len(s) || !isDigit(s[gap]) {
 			return groups
 		}
+		if first == "" {
+			first = s[i:gap]
+		} else if !sameGap(first, s[i:gap]) {
+			return groups
+		}
 		i = gap
 	}
+}
+
+// sameGap reports whether a gap continues a run whose first gap was first: the same
+// characters, or one space or dash each (people mix those two in one number).
+func sameGap(first, gap string) bool {
+	single := func(g string) bool { return g == " " || g == "-" }
+	return gap == first || single(gap) && single(first)
 }
 
 // isSeparator reports whether c is one of the characters people write between the

@@ -16,7 +16,7 @@ func TestScrub_MasksCardNumbers(t *testing.T) {
 		{"paid with 4242/4242/4242/4242 today", "paid with " + r + " today"},
 		{"paid with 4242  4242  4242  4242 today", "paid with " + r + " today"},
 		{"paid with 4242 - 4242 - 4242 - 4242 today", "paid with " + r + " today"},
-		{"paid with 4242 . 4242 4242-4242.", "paid with " + r + "."},
+		{"paid with 4242 4242-4242 4242.", "paid with " + r + "."},
 		{"amex 378282246310005.", "amex " + r + "."},
 		{"amex 3782 822463 10005.", "amex " + r + "."},
 		{"visa13=4007000000027;", "visa13=" + r + ";"},
@@ -69,6 +69,9 @@ func TestScrub_LeavesOtherNumbersAlone(t *testing.T) {
 		"20 digits 42424242424242424242",
 		"four spaces 4242    4242 4242 4242",
 		"comma 4242, 4242, 4242, 4242",
+		"from 12/03/2026 - 14/03/2026",    // 03 2026 14 03 2026 passes Luhn, across two separators
+		"06.12.34.56.78 / 07.11.22.33.44", // two phones
+		"mixed 4242.4242/4242.4242",
 		"",
 		"no digits at all",
 	}
