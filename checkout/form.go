@@ -49,13 +49,12 @@ func FormFromValues(v url.Values) Form {
 		Delivery:    get("delivery"), Note: strings.TrimSpace(v.Get("note")),
 		AcceptTerms: v.Get("terms") != "",
 	}
-	// A delivery address typed is one to deliver to, box ticked or not: the fields are
-	// always on the page, which asks for them only when the address differs, and a
-	// shopper who filled them and missed the box would otherwise see them dropped. The
-	// country is left out: it comes chosen.
-	f.ShipDifferent = f.ShipDifferent || f.ShipName != "" || f.ShipLine1 != "" || f.ShipLine2 != "" ||
-		f.ShipPostcode != "" || f.ShipCity != ""
 	return f
+}
+
+// typedDelivery reports whether a delivery address was typed (its country comes chosen).
+func (f Form) typedDelivery() bool {
+	return f.ShipName != "" || f.ShipLine1 != "" || f.ShipLine2 != "" || f.ShipPostcode != "" || f.ShipCity != ""
 }
 
 // formText is one typed field of the form: its name and where its value is.
@@ -164,7 +163,7 @@ type FieldErrors map[string]string
 
 // formFields is the order of fields in the error summary at the top of the form.
 var formFields = []string{"email", "name", "phone", "billing_line1", "billing_line2", "billing_postcode",
-	"billing_city", "billing_country", "ship_name", "ship_line1", "ship_line2", "ship_postcode", "ship_city",
+	"billing_city", "billing_country", "ship_different", "ship_name", "ship_line1", "ship_line2", "ship_postcode", "ship_city",
 	"ship_country", "delivery", "note", "terms"}
 
 // Validate checks every field and returns one specific message per wrong field.
@@ -210,9 +209,17 @@ func (f Form) Validate(methods []DeliveryMethod) FieldErrors {
 	}
 	// A delivery address typed for an unknown method is checked too, so that every
 	// error shows at once rather than one round after the other.
-	if f.ShipDifferent && (!ok || method.NeedsAddress) {
-		check("ship_name", f.ShipName, "recipient's name", false, 100) // the shopper's own name when empty
-		f.validateAddress(errs, "ship_", f.ShipLine1, f.ShipLine2, f.ShipPostcode, f.ShipCity, f.ShipCountry)
+	switch {
+	case !ok || method.NeedsAddress:
+		if f.ShipDifferent {
+			check("ship_name", f.ShipName, "recipient's name", false, 100) // the shopper's own name when empty
+			f.validateAddress(errs, "ship_", f.ShipLine1, f.ShipLine2, f.ShipPostcode, f.ShipCity, f.ShipCountry)
+		} else if f.typedDelivery() {
+			// Typed but not asked for (the box unticked after, or never ticked without the
+			// page's script, which ticks it on typing): which address is meant is the
+			// shopper's to say, not the shop's to guess.
+			errs["ship_different"] = "You typed a delivery address: tick “Deliver to a different address” to use it, or clear its fields."
+		}
 	}
 	check("note", f.Note, "note", false, draftLimit)
 	if !f.AcceptTerms {

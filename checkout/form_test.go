@@ -117,34 +117,37 @@ func TestForm_DifferentShippingAddressIsChecked(t *testing.T) {
 	}
 }
 
-// A delivery address typed without ticking the box is the one delivered to, checked as
-// one; the box alone, or the preset country alone, changes nothing; an empty recipient
-// is the shopper.
-func TestForm_TypedDeliveryAddressIsUsedWithoutTheBox(t *testing.T) {
+// A delivery address typed without ticking the box is refused beside the box, not
+// guessed at either way; ticked, it is the one delivered to, and an empty recipient is
+// the shopper. The box alone, or the preset country alone, changes nothing, and pick-up
+// needs no address whatever was typed.
+func TestForm_TypedDeliveryAddressNeedsTheBox(t *testing.T) {
 	v := validValues()
 	v.Set("ship_line1", "9 avenue Foch")
 	v.Set("ship_postcode", "69006")
 	v.Set("ship_city", "Lyon")
 	v.Set("ship_country", "FR")
-	f := FormFromValues(v)
-	if errs := f.Validate(testMethods); len(errs) != 0 {
-		t.Fatalf("errors %v", errs)
+	if errs := FormFromValues(v).Validate(testMethods); len(errs) != 1 || !strings.Contains(errs["ship_different"], "tick") {
+		t.Errorf("typed without the box: errors %v, want one beside the box", errs)
 	}
 	home := testMethods[0]
-	if !home.NeedsAddress {
-		t.Fatal("the first test method should deliver to an address")
+	v.Set("ship_different", "1")
+	f := FormFromValues(v)
+	if errs := f.Validate(testMethods); len(errs) != 0 {
+		t.Fatalf("ticked: errors %v", errs)
 	}
 	want := Address{Name: f.Name, Line1: "9 avenue Foch", Postcode: "69006", City: "Lyon", Country: "FR"}
 	if got := f.shipping(home); got != want {
 		t.Errorf("shipping = %+v, want %+v", got, want)
 	}
-	v.Del("ship_line1")
-	if errs := FormFromValues(v).Validate(testMethods); errs["ship_line1"] == "" {
-		t.Errorf("a partial delivery address is not checked: %v", errs)
+	v.Del("ship_different")
+	v.Set("delivery", "pickup")
+	if errs := FormFromValues(v).Validate(testMethods); len(errs) != 0 {
+		t.Errorf("pick-up with a delivery address typed: errors %v", errs)
 	}
 	only := validValues()
 	only.Set("ship_country", "BE")
-	if f := FormFromValues(only); f.shipping(home) != f.billing() {
+	if f := FormFromValues(only); len(f.Validate(testMethods)) != 0 || f.shipping(home) != f.billing() {
 		t.Errorf("the preset country alone moved the delivery: %+v", f.shipping(home))
 	}
 }

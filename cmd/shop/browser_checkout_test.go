@@ -278,3 +278,33 @@ func TestBrowser_BackToTheOrderFormLeavesItsButtonWorking(t *testing.T) {
 		t.Error(`"Place order" is still disabled after going back`)
 	}
 }
+
+// Typing a delivery address ticks "Deliver to a different address", and the order is
+// delivered there.
+func TestBrowser_TypingADeliveryAddressTicksItsBox(t *testing.T) {
+	shop := startShop(t)
+	ctx := newBrowser(t)
+	browse(t, ctx, "open the product page", chromedp.Navigate(shop.URL+"/products/honey"))
+	clickAndLoad(t, ctx, `form.add-form button[type="submit"]`)
+	browse(t, ctx, "open the order form", chromedp.Navigate(shop.URL+"/checkout"))
+	fillOrderForm(t, ctx, "69001")
+	if checkedAt(t, ctx, "#ship_different") {
+		t.Fatal("the box is ticked before anything was typed")
+	}
+	browse(t, ctx, "type a delivery address",
+		chromedp.SendKeys(chromedp.CSS("#ship_line1"), "9 avenue Foch"),
+		chromedp.SendKeys(chromedp.CSS("#ship_postcode"), "69006"),
+		chromedp.SendKeys(chromedp.CSS("#ship_city"), "Lyon"),
+	)
+	if !checkedAt(t, ctx, "#ship_different") {
+		t.Error("typing a delivery address left its box unticked")
+	}
+	clickAndLoad(t, ctx, `[data-testid="checkout-form"] button[type="submit"]`)
+	m := payPageURL.FindStringSubmatch(locationOf(t, ctx))
+	if m == nil {
+		t.Fatalf("after placing the order the browser is at %s, want the payment page", locationOf(t, ctx))
+	}
+	if got := shop.queryText(t, `SELECT ship_line1 || ', ' || ship_postcode || ' ' || ship_city FROM orders WHERE reference = ?`, m[1]); got != "9 avenue Foch, 69006 Lyon" {
+		t.Errorf("the order is delivered to %q", got)
+	}
+}

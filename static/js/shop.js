@@ -24,6 +24,14 @@ document.addEventListener("DOMContentLoaded", function () {
       if (radio.checked && foot) { showTotals(foot, JSON.parse(radio.getAttribute("data-totals"))); }
     });
   });
+  // Typing a delivery address means delivering there: the box that says so is ticked,
+  // so that the address is not refused for a box left unticked.
+  var differs = document.getElementById("ship_different"), ship = document.querySelector("[data-ship-address]");
+  if (differs && ship) {
+    ship.addEventListener("input", function (e) {
+      if (e.target.value && e.target.tagName !== "SELECT") { differs.checked = true; }
+    });
+  }
   // The "payment being confirmed" page refreshes itself until the bank has answered.
   var r = document.querySelector("[data-refresh]");
   if (r) { setTimeout(function () { location.reload(); }, parseInt(r.getAttribute("data-refresh"), 10) * 1000); }
