@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -212,10 +213,18 @@ type StockCount struct {
 	To, Shown int
 }
 
-// UpdateProduct saves the product form's fields, and a new stock count in the same
-// transaction, recorded as an adjustment by actor. The count is refused (Invalid, about
-// the stock) when orders changed the stock since the form showed it: the merchant counted
-// against a number no longer true. The same form sent twice sets the same count once.
+// StockMovedError refuses a stock typed in the product form: the stock changed since
+// the form showed it (an order, an expiry, another adjustment), so the figure was
+// arrived at from a number no longer true.
+type StockMovedError struct{ Now int }
+
+func (e *StockMovedError) Error() string {
+	return fmt.Sprintf("The stock changed since this page was shown (orders, expiries or another adjustment): it is %d now. Check your figure and save again.", e.Now)
+}
+
+// UpdateProduct saves the product form's fields, and a new stock in the same
+// transaction, recorded as an adjustment by actor; *StockMovedError refuses the stock
+// (and so the whole form). The same form sent twice sets the same stock once.
 func (db *DB) UpdateProduct(ctx context.Context, p *Product, count StockCount, actor string) error {
 	return db.Tx(ctx, func(tx *Tx) error {
 		var err error
@@ -264,13 +273,13 @@ func setStock(ctx context.Context, tx *Tx, productID int64, count StockCount, ac
 	case before == count.To: // already so: this form, sent again
 		return nil
 	case count.Shown >= 0 && before != count.Shown:
-		return Errorf(Invalid, "Orders changed the stock since this page was shown: it is %d now. Check your count and save again.", before)
+		return &StockMovedError{Now: before}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE products SET stock = ?, updated_at = ? WHERE id = ?`, count.To, now, productID); err != nil {
 		return err
 	}
 	return insertMovement(ctx, tx, StockMovement{ProductID: productID, Delta: count.To - before, StockAfter: count.To,
-		Reason: "Counted: stock set in the product form", Actor: actor, At: now})
+		Reason: "Set in the product form", Actor: actor, At: now})
 }
 
 // AdjustStock adds delta (negative to remove) to a product's stock and records who did it

@@ -120,6 +120,7 @@ func (a *Admin) updateProduct(c echo.Context) error {
 	ctx := c.Request().Context()
 	form := productFormOf(c)
 	p, count, errs, err := a.validateProduct(ctx, form, old.ID)
+	var moved *StockMovedError
 	if err != nil {
 		return err
 	}
@@ -129,12 +130,12 @@ func (a *Admin) updateProduct(c echo.Context) error {
 		switch {
 		case errors.Is(err, ErrSlugTaken):
 			errs["slug"], err = ErrSlugTaken.Message, nil
-		case ErrorCode(err) == Invalid: // the stock count, against a stock orders changed
-			errs["stock"] = ErrorMessage(err)
+		case errors.As(err, &moved):
+			errs["stock"] = moved.Error()
 			if old, err = a.DB.ProductByID(ctx, old.ID); err != nil {
 				return err
 			}
-			form.StockShown = strconv.Itoa(old.Stock) // saved again, the count is against this
+			form.StockShown = strconv.Itoa(old.Stock) // saved again, the figure is against this
 		case err != nil:
 			return err
 		}

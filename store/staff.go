@@ -357,8 +357,10 @@ func addressKey(ip string) string {
 	switch {
 	case ip == "":
 		return "unknown"
-	case err != nil || !a.Is6() || a.Is4In6():
+	case err != nil:
 		return ip
+	case a.Is4In6() || a.Is4():
+		return a.Unmap().String() // ::ffff:192.0.2.1 is 192.0.2.1
 	}
 	p, _ := a.Prefix(64)
 	return p.String()

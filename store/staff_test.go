@@ -238,7 +238,7 @@ func TestStaff_ThrottlesAnIPv6NetworkAsOneAddress(t *testing.T) {
 	if _, err := s.Authenticate(ctx, "boss@example.com", "correct horse battery", "2001:db8:1:3::1"); err != nil {
 		t.Errorf("from another /64: %v", err)
 	}
-	for ip, want := range map[string]string{"": "unknown", "192.0.2.1": "192.0.2.1", "::ffff:192.0.2.1": "::ffff:192.0.2.1",
+	for ip, want := range map[string]string{"": "unknown", "192.0.2.1": "192.0.2.1", "::ffff:192.0.2.1": "192.0.2.1",
 		"2001:db8::1": "2001:db8::/64", "garbage": "garbage"} {
 		if got := addressKey(ip); got != want {
 			t.Errorf("addressKey(%q) = %q, want %q", ip, got, want)

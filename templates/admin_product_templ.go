@@ -408,7 +408,7 @@ func AdminProduct(v AdminProductView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				templ_7745c5c3_Err = Field(FieldProps{ID: "stock", Name: "stock", Label: "Stock", Type: "number", Value: v.Form.Stock, Error: v.Errors["stock"], MaxLength: "7",
-					Hint: "A new count is recorded in the stock history below, with you as its author."}).Render(ctx, templ_7745c5c3_Buffer)
+					Hint: "What is left to sell: items held by orders not yet shipped are already taken off it. A new figure is recorded in the stock history below."}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
