@@ -268,7 +268,7 @@ func AdminLogin(v AdminLoginView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = Field(FieldProps{ID: "login-email", Name: "email", Label: "E-mail", Type: "email", Value: v.Email,
+			templ_7745c5c3_Err = Field(FieldProps{ID: "login-email", Name: "email", Label: "Email", Type: "email", Value: v.Email,
 				Autocomplete: "username", Required: true, MaxLength: "254"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
