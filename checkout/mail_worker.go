@@ -333,6 +333,11 @@ func (o *Outbox) message(r outboxRow, text, html string) (*mail.Msg, error) {
 	if err := msg.To(r.To); err != nil {
 		return nil, fmt.Errorf("recipient address: %w", err)
 	}
+	if r.ReplyTo != "" {
+		if err := msg.ReplyTo(r.ReplyTo); err != nil {
+			return nil, fmt.Errorf("reply-to address: %w", err)
+		}
+	}
 	msg.Subject(r.Subject)
 	msg.SetDateWithValue(r.CreatedAt)
 	msg.SetMessageIDWithValue(mailMessageID(r.ID, r.Key, o.Host))

@@ -295,14 +295,18 @@ func (m *Mails) render(o Order, kind, to, subject string, v templates.MailView) 
 
 // mailDraft is everything a mail is rendered from: two equal drafts make the same mail.
 type mailDraft struct {
-	orderID            int64
-	ref, kind, to, sub string
-	v                  templates.MailView
+	orderID                     int64
+	ref, kind, to, replyTo, sub string
+	v                           templates.MailView
 }
 
 func (m *Mails) draft(o Order, kind, to, subject string, v templates.MailView) mailDraft {
 	v.ShopName = m.ShopName
-	return mailDraft{orderID: o.ID, ref: o.Reference, kind: kind, to: to, sub: subject, v: v}
+	d := mailDraft{orderID: o.ID, ref: o.Reference, kind: kind, to: to, sub: subject, v: v}
+	if to == m.Merchant { // the merchant's Reply answers the customer, as in other shops
+		d.replyTo = o.Email
+	}
+	return d
 }
 
 func (m *Mails) renderDraft(d mailDraft) Mail {
@@ -323,6 +327,7 @@ func (m *Mails) renderDraft(d mailDraft) Mail {
 		OrderID:  d.orderID,
 		OrderRef: d.ref,
 		To:       d.to,
+		ReplyTo:  d.replyTo,
 		Subject:  d.sub,
 		Text:     mailText(d.v),
 		HTML:     html.String(),

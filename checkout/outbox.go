@@ -17,6 +17,7 @@ type Mail struct {
 	OrderID  int64  // 0 when not about an order
 	OrderRef string // that order's reference
 	To       string
+	ReplyTo  string // optional: the customer, on the merchant's mails about an order
 	Subject  string
 	Text     string // plain-text part
 	HTML     string // HTML part
@@ -46,9 +47,9 @@ func enqueueMail(ctx context.Context, tx *store.Tx, mails ...Mail) error {
 	// next_attempt_at is the zero time, "due at once" whatever clock the worker has.
 	due, now := time.Time{}.UTC(), time.Now().UTC()
 	var q strings.Builder
-	q.WriteString(`INSERT INTO outbox (key, order_id, order_ref, recipient, subject,
+	q.WriteString(`INSERT INTO outbox (key, order_id, order_ref, recipient, reply_to, subject,
 		secret, status, attempts, next_attempt_at, created_at) VALUES `)
-	args := make([]any, 0, 8*len(mails))
+	args := make([]any, 0, 9*len(mails))
 	for i, m := range mails {
 		orderID, secret, err := checkMail(m)
 		if err != nil {
@@ -57,8 +58,8 @@ func enqueueMail(ctx context.Context, tx *store.Tx, mails ...Mail) error {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)")
-		args = append(args, m.Key, orderID, m.OrderRef, m.To, m.Subject, secret, due, now)
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)")
+		args = append(args, m.Key, orderID, m.OrderRef, m.To, m.ReplyTo, m.Subject, secret, due, now)
 	}
 	// The keys are the query's only output: RETURNING names the rows written, leaving out
 	// the duplicates, whose bodies are there already.
@@ -138,6 +139,7 @@ type outboxRow struct {
 	Key          string
 	OrderRef     string
 	To           string
+	ReplyTo      string
 	Subject      string
 	Text         string
 	HTML         string
@@ -171,7 +173,7 @@ func claimDueMail(ctx context.Context, db *store.DB, token string, now, until ti
 		}
 		// A row without bodies (written by hand, say) is claimed too, and failed by the
 		// worker: left out here, it would be claimed again after every lease, unseen.
-		rows, err := tx.QueryContext(ctx, `SELECT id, key, order_ref, recipient, subject,
+		rows, err := tx.QueryContext(ctx, `SELECT id, key, order_ref, recipient, reply_to, subject,
 			coalesce(b.text_body, ''), coalesce(b.html_body, ''), b.outbox_id IS NULL,
 			secret, attempts, created_at, claimed_until
 			FROM outbox LEFT JOIN outbox_bodies AS b ON b.outbox_id = outbox.id
@@ -182,7 +184,7 @@ func claimDueMail(ctx context.Context, db *store.DB, token string, now, until ti
 		defer rows.Close()
 		for rows.Next() {
 			var r outboxRow
-			if err := rows.Scan(&r.ID, &r.Key, &r.OrderRef, &r.To, &r.Subject, &r.Text, &r.HTML, &r.NoBody,
+			if err := rows.Scan(&r.ID, &r.Key, &r.OrderRef, &r.To, &r.ReplyTo, &r.Subject, &r.Text, &r.HTML, &r.NoBody,
 				&r.Secret, &r.Attempts, &r.CreatedAt, &r.ClaimedUntil); err != nil {
 				return fmt.Errorf("checkout: read claimed mail: %w", err)
 			}

@@ -1114,6 +1114,11 @@ func TestMail_CardOrderReachesMerchantAndShopper(t *testing.T) {
 	if !strings.Contains(m.Subject, o.Ref) {
 		t.Errorf("merchant subject %q lacks the reference", m.Subject)
 	}
+	// Replying to the merchant's mail writes to the customer; the customer's own mail
+	// is answered by the shop.
+	if m.ReplyTo != "<ada@example.com>" && m.ReplyTo != "ada@example.com" {
+		t.Errorf("merchant mail Reply-To %q, want the customer", m.ReplyTo)
+	}
 	for _, want := range []string{
 		"ORDER " + o.Ref,
 		"- Espresso Beans\n  2 x €12.90 = €25.80",
@@ -1145,6 +1150,9 @@ func TestMail_CardOrderReachesMerchantAndShopper(t *testing.T) {
 	}
 
 	s := shopperMail[0]
+	if s.ReplyTo != "" {
+		t.Errorf("shopper mail Reply-To %q, want none (replies go to the shop)", s.ReplyTo)
+	}
 	link := ts.URL + "/orders/" + o.Ref + "?token=" + o.Token
 	if !strings.Contains(s.Subject, o.Ref) || !strings.Contains(s.Text, link) || !strings.Contains(s.HTML, link) {
 		t.Errorf("shopper mail %q lacks the reference or the link %s:\n%s", s.Subject, link, s.Text)

@@ -31,6 +31,7 @@ type smtpMessage struct {
 	Sender    *netmail.Address // the From header
 	Subject   string
 	MessageID string
+	ReplyTo   string // the Reply-To header, as sent
 	Text      string // the decoded text/plain part
 	HTML      string // the decoded text/html part
 	Err       error  // why the message could not be decoded, if it could not
@@ -209,6 +210,7 @@ func decodeSMTPMessage(raw []byte) smtpMessage {
 		return m
 	}
 	m.MessageID = msg.Header.Get("Message-Id")
+	m.ReplyTo = msg.Header.Get("Reply-To")
 	if from, err := msg.Header.AddressList("From"); err == nil && len(from) == 1 {
 		m.Sender = from[0]
 	}
