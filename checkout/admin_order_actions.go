@@ -87,6 +87,9 @@ func (p *AdminPages) act(c echo.Context, act orderAction) error {
 	p.wake()
 	p.logger().InfoContext(ctx, "admin: order action", "order", o.Reference, "action", act.name, "actor", actor)
 	done := act.done
+	if act.name == shipAction.name && !o.Delivery.NeedsAddress {
+		done = "Marked ready for pick-up. The customer is told by e-mail."
+	}
 	if act.name == cancelAction.name {
 		// Cancel keeps a paid order's payment state: the money is still to be refunded.
 		if now, err := p.Service.OrderByID(ctx, o.ID); err == nil && now.PaymentState == Paid {

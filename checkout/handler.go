@@ -253,6 +253,24 @@ func (h *Handler) OrderView(c echo.Context, o Order) templates.OrderView {
 		Fulfilment: FulfilmentWords(o.FulfilmentState), Summary: orderSummary(o), Email: o.Email, Phone: o.Phone,
 		Billing: addressLines(o.Billing), Shipping: addressLines(o.Shipping), Note: o.Note, Tracking: o.TrackingNumber,
 	}
+	pickUp := !o.Delivery.NeedsAddress
+	if o.FulfilmentState == Shipped && pickUp {
+		v.Fulfilment = "Ready for pick-up"
+	}
+	switch {
+	case o.FulfilmentState == FulfilmentCancelled && o.PaymentState == Paid:
+		v.Message = "This order was cancelled, and the shop refunds your payment. The e-mail we sent you says why."
+	case o.FulfilmentState == FulfilmentCancelled && o.PaymentState == PaymentCancelled:
+		// (An expired or refused order is cancelled too; its payment state says why.)
+		v.Message = "This order was cancelled; nothing was charged. The e-mail we sent you says why."
+	case o.FulfilmentState == Shipped && pickUp:
+		v.Message = "Thank you! Your order is ready: collect it at the shop."
+	case o.FulfilmentState == Shipped:
+		v.Message = "Thank you! Your order is on its way."
+	}
+	if v.Message != "" {
+		return v
+	}
 	switch o.PaymentState {
 	case AwaitingPayment:
 		v.Message = "Your items are reserved until " + h.Service.Zone.Time(o.ExpiresAt) + ". Pay now to complete your order."

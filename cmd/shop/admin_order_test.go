@@ -739,3 +739,50 @@ func TestAdminOrderPages_FormsCarryCSRFTokens(t *testing.T) {
 		t.Errorf("the forged post changed the order to %s", got.PaymentState)
 	}
 }
+
+// The shopper's order page follows what the merchant did: shipped says on its way (or
+// ready, for a pick-up), cancelled after payment says the money comes back, never
+// "Thank you! Your payment is confirmed" alone.
+func TestOrderPage_SaysWhatTheMerchantDid(t *testing.T) {
+	ts := startShopWith(t, shopSetup{App: []func(*app){withQuickMailPoll}})
+	addAdmin(t, ts, adminEmail)
+	boss := adminSession(t, ts, adminEmail)
+	page := func(o placedOrder) (message, delivery string) {
+		_, doc := ts.newShopper(t).get("/orders/" + o.Ref + "?token=" + o.Token)
+		return testIDText(doc, "order-message"), testIDText(doc, "fulfilment-state")
+	}
+	act := func(o placedOrder, action string, form url.Values) {
+		if p := orderAction(t, boss, o.Ref, action, form); p.Status != http.StatusSeeOther {
+			t.Fatalf("%s %s: %d %q", action, o.Ref, p.Status, textOf(p.Doc))
+		}
+	}
+
+	shipped := cardOrder(t, ts, "espresso-beans", 1)
+	act(shipped, "certify", url.Values{})
+	if msg, _ := page(shipped); !strings.Contains(msg, "Your payment is confirmed") {
+		t.Errorf("paid: the page says %q", msg)
+	}
+	act(shipped, "ship", url.Values{"tracking": {"6A123"}})
+	if msg, state := page(shipped); !strings.Contains(msg, "on its way") || !strings.Contains(state, "Delivery: Shipped") {
+		t.Errorf("shipped: the page says %q, delivery %q", msg, state)
+	}
+
+	cancelled := cardOrder(t, ts, "espresso-beans", 1)
+	act(cancelled, "certify", url.Values{})
+	act(cancelled, "cancel", url.Values{"reason": {"Out of beans"}})
+	if msg, _ := page(cancelled); !strings.Contains(msg, "cancelled") || !strings.Contains(msg, "refunds") || strings.Contains(msg, "confirmed") {
+		t.Errorf("cancelled after payment: the page says %q", msg)
+	}
+
+	// A pick-up order (no delivery address) is ready, not shipped.
+	pickUp := cardOrder(t, ts, "espresso-beans", 1)
+	ts.exec(t, `UPDATE orders SET ship_name = '', ship_line1 = '', ship_line2 = '', ship_postcode = '', ship_city = '', ship_country = '' WHERE id = ?`, pickUp.ID)
+	act(pickUp, "certify", url.Values{})
+	act(pickUp, "ship", url.Values{})
+	if _, doc := boss.get("/admin/orders/" + pickUp.Ref); !strings.Contains(testIDText(doc, "flash"), "ready for pick-up") {
+		t.Errorf("the admin is told %q", testIDText(doc, "flash"))
+	}
+	if msg, state := page(pickUp); !strings.Contains(msg, "ready") || !strings.Contains(state, "Delivery: Ready for pick-up") {
+		t.Errorf("pick-up: the page says %q, delivery %q", msg, state)
+	}
+}
