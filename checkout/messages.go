@@ -65,7 +65,7 @@ func (m *Mails) orderCompletedToMerchant(o Order, card *CardDetails) mailDraft {
 	order := m.orderView(o, true)
 	order.Customer = &templates.MailCustomer{Name: o.Name, Email: o.Email, Phone: o.Phone}
 	v.Order = &order
-	v.Link = templates.MailLink{Text: "Open the admin area", URL: m.BaseURL + "/admin"}
+	v.Link = m.adminOrderLink(o)
 	subject := fmt.Sprintf("[%s] New order %s — %s", m.ShopName, o.Reference, subjectState)
 	return m.draft(o, "merchant-completed", m.Merchant, subject, v)
 }
@@ -79,7 +79,7 @@ func (m *Mails) PaidAfterCloseToMerchant(o Order, auth string) Mail {
 	order := m.orderView(o, true)
 	order.Customer = &templates.MailCustomer{Name: o.Name, Email: o.Email, Phone: o.Phone}
 	v.Order = &order
-	v.Link = templates.MailLink{Text: "Open the admin area", URL: m.BaseURL + "/admin"}
+	v.Link = m.adminOrderLink(o)
 	subject := fmt.Sprintf("[%s] Payment received for closed order %s — action needed", m.ShopName, o.Reference)
 	return m.render(o, "merchant-paid-after-close", m.Merchant, subject, v)
 }
@@ -123,7 +123,7 @@ func (m *Mails) paymentProblem(o Order, kind, title, text string) Mail {
 	order := m.orderView(o, true)
 	order.Customer = &templates.MailCustomer{Name: o.Name, Email: o.Email, Phone: o.Phone}
 	v.Order = &order
-	v.Link = templates.MailLink{Text: "Open the admin area", URL: m.BaseURL + "/admin"}
+	v.Link = m.adminOrderLink(o)
 	subject := fmt.Sprintf("[%s] %s — order %s, action needed", m.ShopName, title, o.Reference)
 	return m.render(o, kind, m.Merchant, subject, v)
 }
@@ -283,9 +283,14 @@ func (m *Mails) PaymentRefusedToMerchant(o Order, reason string) Mail {
 	order := m.orderView(o, true)
 	order.Customer = &templates.MailCustomer{Name: o.Name, Email: o.Email, Phone: o.Phone}
 	v.Order = &order
-	v.Link = templates.MailLink{Text: "Open the order", URL: m.BaseURL + "/admin/orders/" + url.PathEscape(o.Reference)}
+	v.Link = m.adminOrderLink(o)
 	subject := fmt.Sprintf("[%s] Payment refused — order %s", m.ShopName, o.Reference)
 	return m.render(o, "merchant-payment-refused", m.Merchant, subject, v)
+}
+
+// adminOrderLink is the merchant's way from a mail to the order it is about.
+func (m *Mails) adminOrderLink(o Order) templates.MailLink {
+	return templates.MailLink{Text: "Open the order", URL: m.BaseURL + "/admin/orders/" + url.PathEscape(o.Reference)}
 }
 
 // render fills in what every mail shares and renders both parts.
@@ -303,8 +308,12 @@ type mailDraft struct {
 func (m *Mails) draft(o Order, kind, to, subject string, v templates.MailView) mailDraft {
 	v.ShopName = m.ShopName
 	d := mailDraft{orderID: o.ID, ref: o.Reference, kind: kind, to: to, sub: subject, v: v}
-	if to == m.Merchant { // the merchant's Reply answers the customer, as in other shops
+	// Each side's Reply reaches the other, as in other shops: the merchant answers the
+	// customer, and the customer the merchant (the mail's footer gives that address too).
+	if to == m.Merchant {
 		d.replyTo = o.Email
+	} else {
+		d.replyTo = m.Merchant
 	}
 	return d
 }

@@ -1114,8 +1114,7 @@ func TestMail_CardOrderReachesMerchantAndShopper(t *testing.T) {
 	if !strings.Contains(m.Subject, o.Ref) {
 		t.Errorf("merchant subject %q lacks the reference", m.Subject)
 	}
-	// Replying to the merchant's mail writes to the customer; the customer's own mail
-	// is answered by the shop.
+	// Replying to the merchant's mail writes to the customer, and the reverse.
 	if m.ReplyTo != "<ada@example.com>" && m.ReplyTo != "ada@example.com" {
 		t.Errorf("merchant mail Reply-To %q, want the customer", m.ReplyTo)
 	}
@@ -1139,6 +1138,9 @@ func TestMail_CardOrderReachesMerchantAndShopper(t *testing.T) {
 			t.Errorf("merchant mail lacks %q:\n%s", want, m.Text)
 		}
 	}
+	if link := ts.URL + "/admin/orders/" + o.Ref; !strings.Contains(m.Text, link) || !strings.Contains(m.HTML, link) {
+		t.Errorf("merchant mail lacks the link to its order, %s", link)
+	}
 	for _, want := range []string{o.Ref, "Espresso Beans", "€49.70", "Ada Lovelace", "Missing card digits (last 6): 881881"} {
 		if !strings.Contains(m.HTML, want) {
 			t.Errorf("merchant mail's HTML part lacks %q", want)
@@ -1150,8 +1152,8 @@ func TestMail_CardOrderReachesMerchantAndShopper(t *testing.T) {
 	}
 
 	s := shopperMail[0]
-	if s.ReplyTo != "" {
-		t.Errorf("shopper mail Reply-To %q, want none (replies go to the shop)", s.ReplyTo)
+	if s.ReplyTo != "<merchant@example.com>" && s.ReplyTo != "merchant@example.com" {
+		t.Errorf("shopper mail Reply-To %q, want the merchant", s.ReplyTo)
 	}
 	link := ts.URL + "/orders/" + o.Ref + "?token=" + o.Token
 	if !strings.Contains(s.Subject, o.Ref) || !strings.Contains(s.Text, link) || !strings.Contains(s.HTML, link) {
