@@ -18,6 +18,14 @@ type Handler struct {
 	Catalogue *store.Catalogue
 	// CheckoutURL is where the cart's checkout button leads; empty hides the button.
 	CheckoutURL string
+	// Pending finds an order the visitor placed and left unpaid, for the way back to it;
+	// nil offers none.
+	Pending PendingOrders
+}
+
+// PendingOrders finds the order a visitor placed and has not paid yet.
+type PendingOrders interface {
+	PendingOrder(c echo.Context) (templates.PendingOrder, bool, error)
 }
 
 // Routes registers the cart's pages.
@@ -139,6 +147,11 @@ func (h *Handler) render(c echo.Context, status int, errLine int64, errQty, errM
 		return err
 	}
 	v := templates.CartView{Chrome: h.Site.ChromeWithCount(c, "Your cart", Items(lines)), CanCheckout: len(lines) > 0, CheckoutURL: h.CheckoutURL}
+	if h.Pending != nil {
+		if v.Pending, _, err = h.Pending.PendingOrder(c); err != nil {
+			return err
+		}
+	}
 	var total int64
 	for _, l := range lines {
 		tl := templates.CartLine{

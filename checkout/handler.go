@@ -63,6 +63,12 @@ func (h *Handler) renderForm(c echo.Context, status int, f Form, errs FieldError
 				return c.Redirect(http.StatusSeeOther, "/orders/"+ref)
 			}
 		}
+		if p, ok, err := h.PendingOrder(c); err != nil {
+			return err
+		} else if ok { // the menu's "Order" leads back to the order left unpaid
+			h.Site.Sessions.AddFlash(c, "Your cart is empty; your order "+p.Reference+" awaits payment.")
+			return c.Redirect(http.StatusSeeOther, "/orders/"+p.Reference)
+		}
 		h.Site.Sessions.AddFlash(c, "Your cart is empty: add something before checking out.")
 		return c.Redirect(http.StatusSeeOther, "/cart")
 	}
@@ -186,7 +192,32 @@ func (h *Handler) landOn(c echo.Context, o Order, placed bool) error {
 	if err := h.Site.Sessions.SetVisitor(c, o.Owner, placed); err != nil {
 		return err
 	}
+	if err := h.Site.Sessions.NoteOrder(c, o.Reference); err != nil {
+		return err
+	}
 	return c.Redirect(http.StatusSeeOther, "/orders/"+o.Reference+"/pay")
+}
+
+// PendingOrder is the order the visitor placed last, if it still waits for payment: a
+// shopper who left the payment page finds the way back to it from the cart and the
+// order form. Only a cookie that placed an order makes it look.
+func (h *Handler) PendingOrder(c echo.Context) (templates.PendingOrder, bool, error) {
+	ref := store.LastOrder(c)
+	if ref == "" {
+		return templates.PendingOrder{}, false, nil
+	}
+	o, err := loadOrderRow(c.Request().Context(), h.Service.DB.Prepared(), "reference = ?", ref)
+	if store.ErrorCode(err) == store.NotFound {
+		return templates.PendingOrder{}, false, nil
+	}
+	if err != nil {
+		return templates.PendingOrder{}, false, err
+	}
+	if o.Owner != store.VisitorID(c) || o.PaymentState != AwaitingPayment || !o.ExpiresAt.After(h.Service.Now()) {
+		return templates.PendingOrder{}, false, nil
+	}
+	return templates.PendingOrder{Reference: o.Reference, PayURL: "/orders/" + o.Reference + "/pay",
+		Until: h.Service.Zone.Time(o.ExpiresAt)}, true, nil
 }
 
 // Authorized reports whether the request may see the order: the visitor who owns it, or

@@ -174,6 +174,33 @@ func mark(c echo.Context, m int64) error {
 	return save(c, sess)
 }
 
+// orderKey holds the reference of the last order placed under this cookie: an id like
+// the visitor's, the way back to an order left unpaid.
+const orderKey = "order"
+
+// NoteOrder records in the cookie the order the shopper just placed.
+func (s *Sessions) NoteOrder(c echo.Context, ref string) error {
+	sess, ok := c.Get(ctxSession).(*sessions.Session)
+	if !ok {
+		return Errorf(Internal, "no visitor session")
+	}
+	if old, _ := sess.Values[orderKey].(string); old == ref {
+		return nil
+	}
+	sess.Values[orderKey] = ref
+	return save(c, sess)
+}
+
+// LastOrder is the reference NoteOrder kept, or "".
+func LastOrder(c echo.Context) string {
+	sess, ok := c.Get(ctxSession).(*sessions.Session)
+	if !ok {
+		return ""
+	}
+	ref, _ := sess.Values[orderKey].(string)
+	return ref
+}
+
 // MayHaveCart is false only for a visitor id that has never filled a cart, whose pages
 // then skip counting it: most visitors browse without buying, and the count was a
 // tenth of a product page's cost. A cookie from before the mark says true.

@@ -81,6 +81,7 @@ type ProductView struct {
 // CartView is the cart page.
 type CartView struct {
 	Chrome      Chrome
+	Pending     PendingOrder // an order placed and not paid yet, when Reference is set
 	Lines       []CartLine
 	Total       string
 	ItemCount   int
@@ -112,4 +113,9 @@ type ErrorView struct {
 	Status  int
 	Heading string
 	Message string
+}
+
+// PendingOrder is an order the shopper placed and has not paid: the way back to it.
+type PendingOrder struct {
+	Reference, PayURL, Until string
 }

@@ -120,8 +120,8 @@ func (a *app) wire(ctx context.Context) error {
 	shop := e.Group("", site.Sessions.Visitor)
 	catalogue := &store.Catalogue{DB: a.db, Site: site, PageSize: 24}
 	catalogue.Routes(shop)
-	(&cart.Handler{Cart: a.cart, Site: site, Catalogue: catalogue, CheckoutURL: "/checkout"}).Routes(shop)
 	orders := &checkout.Handler{Service: a.orders, Cart: a.cart, Site: site}
+	(&cart.Handler{Cart: a.cart, Site: site, Catalogue: catalogue, CheckoutURL: "/checkout", Pending: orders}).Routes(shop)
 	orders.Routes(shop)
 	if a.cfg.CardPayments || a.cfg.CardKey != "" {
 		// With the form off, a configured key still opens merchant mails queued before.

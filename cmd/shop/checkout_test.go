@@ -1417,3 +1417,35 @@ func TestCheckout_EachLabelNamesOneField(t *testing.T) {
 		}
 	}
 }
+
+// A shopper who leaves the payment page finds the way back to the order, unpaid and
+// still reserved: from the cart ("Pay now") and from the menu's Order link. Paid, or
+// for another visitor, nothing is offered.
+func TestCheckout_AnUnpaidOrderIsOfferedFromTheCartAndTheMenu(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	o := placeOrder(t, ts, sh, "honey", 1)
+	sh.get("/")
+	p := sh.getPage("/cart")
+	pending := adminFirst(byTestID(p.Doc, "pending-order"))
+	if pending == nil || !strings.Contains(textOf(pending), o.Ref) {
+		t.Fatalf("the cart does not offer the unpaid order %s: %q", o.Ref, textOf(p.Doc))
+	}
+	link := adminFirst(findAll(pending, func(n *html.Node) bool { return isElem(n, "a") }))
+	if href, _ := attr(link, "href"); textOf(link) != "Pay now" || href != "/orders/"+o.Ref+"/pay" {
+		t.Errorf("the cart's link reads %q to %q, want Pay now to the payment page", textOf(link), href)
+	}
+	if p := sh.getPage("/checkout"); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/orders/"+o.Ref {
+		t.Errorf("the menu's Order with an empty cart: %d to %q, want the unpaid order", p.Status, p.Header.Get("Location"))
+	}
+	if p := ts.newShopper(t).getPage("/cart"); len(byTestID(p.Doc, "pending-order")) != 0 {
+		t.Error("another visitor is offered the order")
+	}
+	payByCard(t, sh, o.Ref, "visa", "4012 8888 8888 1881", "12/30")
+	if p := sh.getPage("/cart"); len(byTestID(p.Doc, "pending-order")) != 0 {
+		t.Error("a paid order is still offered for payment")
+	}
+	if p := sh.getPage("/checkout"); p.Header.Get("Location") != "/cart" {
+		t.Errorf("the menu's Order after payment leads to %q, want the empty cart", p.Header.Get("Location"))
+	}
+}
