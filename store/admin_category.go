@@ -363,6 +363,9 @@ func (a *Admin) deleteCategory(c echo.Context) error {
 		return err
 	}
 	cat, err := a.DB.DeleteCategory(c.Request().Context(), id)
+	if ErrorCode(err) == Conflict { // it still holds products: back to it, saying so
+		return a.seeOther(c, categoryAdminURL(id), ErrorMessage(err))
+	}
 	if err != nil {
 		return err
 	}

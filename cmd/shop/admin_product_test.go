@@ -513,9 +513,15 @@ func TestAdminCategories_DeleteOnlyWhenEmpty(t *testing.T) {
 	if len(byTestID(doc, "delete-category")) != 1 {
 		t.Fatal("the category's page has no delete button")
 	}
+	// Refused, back on the category's own admin page, which says why.
 	p := sh.submit(fmt.Sprintf("/admin/categories/%d/delete", full), nil)
-	if p.Status != http.StatusConflict || !strings.Contains(textOf(p.Doc), fmt.Sprintf("still holds %d products", held)) {
-		t.Errorf("deleting a category of %d products: %d, page %q", held, p.Status, textOf(p.Doc))
+	edit := fmt.Sprintf("/admin/categories/%d", full)
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != edit {
+		t.Errorf("deleting a category of %d products: %d to %q, want 303 back to %s", held, p.Status, p.Header.Get("Location"), edit)
+	}
+	if _, doc := sh.get(edit); !strings.Contains(testIDText(doc, "flash"), fmt.Sprintf("still holds %d products", held)) ||
+		len(byTestID(doc, "admin-nav")) != 1 {
+		t.Errorf("the category's page then says %q", testIDText(doc, "flash"))
 	}
 	if n := ts.queryInt(t, `SELECT count(*) FROM categories WHERE id = ?`, full); n != 1 {
 		t.Fatal("the category holding products was deleted")
