@@ -40,8 +40,10 @@ func (f OrderFilter) where() (string, []any) {
 	var conds []string
 	var args []any
 	if q := strings.TrimSpace(f.Query); q != "" {
-		like := "%" + store.LikeLiteral(q) + "%"
-		conds = append(conds, `(reference LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\')`)
+		// Names and addresses compared folded: "zoe" finds Zoé, "oeuvray" Œuvray.
+		like := "%" + store.LikeLiteral(store.Fold(q)) + "%"
+		conds = append(conds, `(reference LIKE ? ESCAPE '\' OR `+store.FoldSQL+`(email) LIKE ? ESCAPE '\' OR `+
+			store.FoldSQL+`(name) LIKE ? ESCAPE '\')`)
 		args = append(args, store.LikeLiteral(strings.ToUpper(q))+"%", like, like)
 	}
 	if f.Payment != "" {

@@ -78,12 +78,7 @@ func Open(ctx context.Context, path string, sets ...Migrations) (*DB, error) {
 			return nil, err
 		}
 	}
-	r, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		db.stopWriter()
-		w.Close()
-		return nil, fmt.Errorf("store: open readers: %w", err)
-	}
+	r := sql.OpenDB(connector{drv: newDriver(), dsn: dsn(path, true)})
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	r.SetConnMaxLifetime(0)

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"context"
-	"database/sql/driver"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -58,16 +56,13 @@ func (w *catalogueWatch) committed() {
 // watchingConnector opens the writer's connections with the pre-update hook installed,
 // a connection the pool reopens included.
 type watchingConnector struct {
-	drv   *sqlite.Driver
-	dsn   string
+	connector
 	watch *catalogueWatch
 }
 
 func newWatchingConnector(dsn string, watch *catalogueWatch) *watchingConnector {
-	// A driver of its own, so that the hook reaches only the writer's connections. It
-	// does not carry what is registered on the package's driver (sqlite.RegisterFunction
-	// and the like): the shop registers nothing, and whoever does must register it here too.
-	drv := &sqlite.Driver{}
+	// A driver of its own, so that the hook reaches only the writer's connections.
+	drv := newDriver()
 	drv.RegisterConnectionHook(func(c sqlite.ExecQuerierContext, _ string) error {
 		h, ok := c.(sqlite.HookRegisterer)
 		if !ok {
@@ -76,19 +71,10 @@ func newWatchingConnector(dsn string, watch *catalogueWatch) *watchingConnector 
 		h.RegisterPreUpdateHook(watch.noteRow)
 		return nil
 	})
-	return &watchingConnector{drv: drv, dsn: dsn, watch: watch}
+	return &watchingConnector{connector: connector{drv: drv, dsn: dsn}, watch: watch}
 }
 
 var errNoHook = errors.New("store: the SQLite driver offers no pre-update hook")
-
-func (c *watchingConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return c.drv.Open(c.dsn)
-}
-
-func (c *watchingConnector) Driver() driver.Driver { return c.drv }
 
 type listingKey struct {
 	category      int64

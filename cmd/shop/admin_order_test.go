@@ -786,3 +786,22 @@ func TestOrderPage_SaysWhatTheMerchantDid(t *testing.T) {
 		t.Errorf("pick-up: the page says %q, delivery %q", msg, state)
 	}
 }
+
+// The admin's order search reads names and addresses as the catalogue search reads
+// products: without case or accents ("zoe" finds Zoé, "oeuvray" finds Œuvray).
+func TestAdminOrders_SearchIgnoresAccentsAndCase(t *testing.T) {
+	ts := startAdminShop(t)
+	sh := ts.newShopper(t)
+	o := placeOrder(t, ts, sh, "honey", 1)
+	other := placeOrder(t, ts, ts.newShopper(t), "honey", 1)
+	ts.exec(t, `UPDATE orders SET name = 'José Françoise Œuvray', email = 'jf@example.com' WHERE id = ?`, o.ID)
+	admin := ts.newShopper(t)
+	adminLogin(t, admin, adminEmail)
+	for _, q := range []string{"francoise", "FRANÇOISE", "josé", "oeuvray", "œuvray", "JF@EXAMPLE", o.Ref} {
+		_, doc := admin.get("/admin/orders?q=" + url.QueryEscape(q))
+		body := textOf(doc)
+		if !strings.Contains(body, o.Ref) || strings.Contains(body, other.Ref) {
+			t.Errorf("search %q: finds %s %v, %s %v; want only the first", q, o.Ref, strings.Contains(body, o.Ref), other.Ref, strings.Contains(body, other.Ref))
+		}
+	}
+}
