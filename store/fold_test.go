@@ -20,10 +20,10 @@ func TestFold(t *testing.T) {
 func TestFold_InSQL(t *testing.T) {
 	db := mustOpenStore(t)
 	var got string
-	if err := db.R.QueryRow(`SELECT `+FoldSQL+`('Œuvray Zoé')`).Scan(&got); err != nil || got != "oeuvray zoe" {
+	if err := db.R.QueryRow(`SELECT ` + FoldSQL + `('Œuvray Zoé')`).Scan(&got); err != nil || got != "oeuvray zoe" {
 		t.Errorf("%s on a reader = %q, %v", FoldSQL, got, err)
 	}
-	if err := db.W.QueryRow(`SELECT `+FoldSQL+`('ÇA')`).Scan(&got); err != nil || got != "ca" {
+	if err := db.W.QueryRow(`SELECT ` + FoldSQL + `('ÇA')`).Scan(&got); err != nil || got != "ca" {
 		t.Errorf("%s on the writer = %q, %v", FoldSQL, got, err)
 	}
 }
