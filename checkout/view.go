@@ -122,8 +122,12 @@ func methodOptions(ms []DeliveryMethod, lines []cart.Line, items int64) []templa
 		total := store.FormatCents(t.Total)
 		totals, _ := json.Marshal(summaryTotals{Name: m.Name, Delivery: store.FormatCents(delivery),
 			HT: store.FormatCents(t.HT), VAT: vatLines(t.VAT), Total: total}) // strings only: cannot fail
-		out = append(out, templates.DeliveryOption{Code: m.Code, Name: m.Name, Description: m.Description,
-			Price: deliveryPrice(delivery), NeedsAddress: m.NeedsAddress, Total: total, Totals: string(totals)})
+		o := templates.DeliveryOption{Code: m.Code, Name: m.Name, Description: m.Description,
+			Price: deliveryPrice(delivery), NeedsAddress: m.NeedsAddress, Total: total, Totals: string(totals)}
+		if delivery != 0 && m.FreeAboveCents.Valid { // the threshold as set, whatever the description says
+			o.FreeFrom = store.FormatCents(m.FreeAboveCents.Int64)
+		}
+		out = append(out, o)
 	}
 	return out
 }

@@ -27,6 +27,7 @@ type DeliveryOption struct {
 	NeedsAddress                   bool
 	Total                          string // the order's total with this method
 	Totals                         string // the summary's foot with it, as JSON for shop.js
+	FreeFrom                       string // the items' total from which it is free, when not yet
 }
 
 // OrderSummary is an order's or a cart's lines and totals, with the VAT per rate.

@@ -1275,6 +1275,10 @@ func TestCheckout_DeliveryChoicesPricedForTheCart(t *testing.T) {
 	if got := testIDText(doc, "delivery-price-home"); got != "€5.90" {
 		t.Errorf("home delivery for €12.90 of items shows %q, want €5.90", got)
 	}
+	// Its threshold, as the merchant set it (the description is the merchant's text).
+	if got := testIDText(doc, "delivery-free-from-home"); got != "(free from €60.00 of items)" {
+		t.Errorf("home delivery says %q, want its threshold, €60.00", got)
+	}
 	sh.addToCart("espresso-beans", 4) // €64.50
 	_, doc = sh.get("/checkout")
 	for code, want := range map[string]string{"home": "free", "express": "€12.90", "pickup": "free"} {
