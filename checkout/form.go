@@ -40,11 +40,11 @@ func FormFromValues(v url.Values) Form {
 	f := Form{
 		Email: get("email"), Name: get("name"), Phone: get("phone"),
 		BillingLine1: get("billing_line1"), BillingLine2: get("billing_line2"),
-		BillingPostcode: strings.ToUpper(get("billing_postcode")), BillingCity: get("billing_city"),
+		BillingPostcode: normalPostcode(get("billing_country"), get("billing_postcode")), BillingCity: get("billing_city"),
 		BillingCountry: strings.ToUpper(get("billing_country")),
 		ShipDifferent:  v.Get("ship_different") != "",
 		ShipName:       get("ship_name"), ShipLine1: get("ship_line1"), ShipLine2: get("ship_line2"),
-		ShipPostcode: strings.ToUpper(get("ship_postcode")), ShipCity: get("ship_city"),
+		ShipPostcode: normalPostcode(get("ship_country"), get("ship_postcode")), ShipCity: get("ship_city"),
 		ShipCountry: strings.ToUpper(get("ship_country")),
 		Delivery:    get("delivery"), Note: strings.TrimSpace(v.Get("note")),
 		AcceptTerms: v.Get("terms") != "",
@@ -153,6 +153,27 @@ var postcodeShapes = map[string]struct {
 	"PT": {regexp.MustCompile(`^\d{4}-\d{3}$`), "1000-001"},
 }
 
+// postcodePrefixes are the letters once written before the postcodes of the countries
+// whose postcodes are digits alone ("F-75001", "CH-1204").
+var postcodePrefixes = map[string][]string{"FR": {"F-", "FR-"}, "MC": {"MC-"}, "BE": {"B-", "BE-"},
+	"CH": {"CH-"}, "AT": {"A-", "AT-"}, "DE": {"D-", "DE-"}, "ES": {"E-", "ES-"}, "IT": {"I-", "IT-"}}
+
+// normalPostcode is a postcode as the shop stores it: upper case and, where postcodes are
+// digits alone, without the spaces or the old country prefix people type ("75 001").
+func normalPostcode(country, s string) string {
+	s = strings.ToUpper(s)
+	if prefixes, digitsOnly := postcodePrefixes[strings.ToUpper(country)]; digitsOnly {
+		for _, p := range prefixes {
+			if rest, ok := strings.CutPrefix(s, p); ok {
+				s = rest
+				break
+			}
+		}
+		s = strings.ReplaceAll(s, " ", "")
+	}
+	return s
+}
+
 var (
 	genericPostcode = regexp.MustCompile(`^[A-Z0-9][A-Z0-9 -]{1,9}$`)
 	phoneChars      = regexp.MustCompile(`^\+?[0-9 ().-]+$`)
@@ -204,7 +225,10 @@ func (f Form) Validate(methods []DeliveryMethod) FieldErrors {
 	}
 	f.validateAddress(errs, "billing_", f.BillingLine1, f.BillingLine2, f.BillingPostcode, f.BillingCity, f.BillingCountry)
 	method, ok := findMethod(methods, f.Delivery)
-	if !ok {
+	switch {
+	case !ok && f.Delivery != "": // the merchant withdrew it while the form was open, most likely
+		errs["delivery"] = "The delivery method you picked is not offered any more. Choose a delivery method."
+	case !ok:
 		errs["delivery"] = "Choose a delivery method."
 	}
 	// A delivery address typed for an unknown method is checked too, so that every

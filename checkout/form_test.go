@@ -55,7 +55,7 @@ func TestForm_EachFieldHasItsOwnMessage(t *testing.T) {
 		{"billing_country", "", "billing_country", "Choose a country"},
 		{"billing_country", "XX", "billing_country", "Choose a country"},
 		{"delivery", "", "delivery", "Choose a delivery method"},
-		{"delivery", "old", "delivery", "Choose a delivery method"},
+		{"delivery", "old", "delivery", "you picked is not offered any more. Choose a delivery method"},
 		{"delivery", "drone", "delivery", "Choose a delivery method"},
 		{"note", strings.Repeat("n", 1001), "note", "at most 1000"},
 		{"terms", "", "terms", "Accept the terms"},
@@ -86,6 +86,9 @@ func TestForm_PostcodeShapesByCountry(t *testing.T) {
 		{"FR", "75011", true}, {"FR", "20000", true}, {"FR", "97400", true}, {"FR", "00100", false},
 		{"BE", "1000", true}, {"BE", "10000", false}, {"NL", "1011 ab", true}, {"PT", "1000-001", true},
 		{"GB", "SW1A 1AA", true}, {"GB", "<script>", false}, {"MC", "98000", true}, {"MC", "75011", false},
+		// As people type them: spaces, the old country prefix.
+		{"FR", "75 001", true}, {"FR", "f-75001", true}, {"CH", "CH-1204", true}, {"DE", "D-10115", true},
+		{"FR", "F-750", false},
 	}
 	for _, tt := range tests {
 		v := validValues()
@@ -149,6 +152,18 @@ func TestForm_TypedDeliveryAddressNeedsTheBox(t *testing.T) {
 	only.Set("ship_country", "BE")
 	if f := FormFromValues(only); len(f.Validate(testMethods)) != 0 || f.shipping(home) != f.billing() {
 		t.Errorf("the preset country alone moved the delivery: %+v", f.shipping(home))
+	}
+}
+
+// A postcode is stored as the country writes it: "75 001" and "F-75001" are 75001.
+func TestForm_PostcodeStoredInItsCountrysForm(t *testing.T) {
+	for _, tt := range []struct{ country, typed, want string }{
+		{"FR", "75 001", "75001"}, {"fr", "f-75001", "75001"}, {"CH", "ch-1204", "1204"},
+		{"NL", "1011 ab", "1011 AB"}, {"GB", "sw1a 1aa", "SW1A 1AA"},
+	} {
+		if got := normalPostcode(tt.country, tt.typed); got != tt.want {
+			t.Errorf("normalPostcode(%s, %q) = %q, want %q", tt.country, tt.typed, got, tt.want)
+		}
 	}
 }
 
