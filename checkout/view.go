@@ -33,7 +33,7 @@ func FulfilmentWords(s FulfilmentState) string { return fulfilmentWords[s] }
 
 func orderSummary(o Order) templates.OrderSummary {
 	s := templates.OrderSummary{
-		Items: store.FormatCents(o.ItemsCents), DeliveryName: o.Delivery.Name, Delivery: store.FormatCents(o.Delivery.Cents),
+		Items: store.FormatCents(o.ItemsCents), DeliveryName: o.Delivery.Name, Delivery: deliveryPrice(o.Delivery.Cents), // "free", as the form said
 		TotalHT: store.FormatCents(o.TotalHTCents), TotalVAT: store.FormatCents(o.TotalVATCents),
 		Total: store.FormatCents(o.TotalCents),
 	}

@@ -1,0 +1,15 @@
+package checkout
+
+import "testing"
+
+// An order's free delivery reads "free", as the order form said it, not "€0.00".
+func TestOrderSummary_FreeDeliveryReadsFree(t *testing.T) {
+	o := Order{Delivery: Delivery{Name: "Pick-up", Cents: 0}, ItemsCents: 1200, TotalCents: 1200}
+	if got := orderSummary(o).Delivery; got != "free" {
+		t.Errorf("free delivery reads %q", got)
+	}
+	o.Delivery.Cents = 590
+	if got := orderSummary(o).Delivery; got != "€5.90" {
+		t.Errorf("paid delivery reads %q", got)
+	}
+}
