@@ -88,8 +88,9 @@ func TestReadEml_MerchantCardMailShownWithoutCardDigits(t *testing.T) {
 		t.Fatalf("the plain-text part was not decoded:\n%s", m.Text)
 	}
 	body, masked := maskDigitRuns(m.Text, 6)
+	ref, _ := maskDigitRuns(o.Reference, 6) // a random reference may hold six digits in a row too
 	if !masked || strings.Contains(body, "881881") || strings.Contains(body, "401288") ||
-		!strings.Contains(body, "Missing card digits (last 6): ••••••") || !strings.Contains(body, "ORDER "+o.Reference) {
+		!strings.Contains(body, "Missing card digits (last 6): ••••••") || !strings.Contains(body, "ORDER "+ref) {
 		t.Errorf("masked body:\n%s", body)
 	}
 	if _, err := emlFileOf(dir, id+100); err == nil {
