@@ -189,10 +189,7 @@ func (h *Handler) landOn(c echo.Context, o Order, placed bool) error {
 	if v := store.VisitorID(c); v != o.Owner && v != o.PlacedBy {
 		return store.Errorf(store.NotFound, "This order does not exist.")
 	}
-	if err := h.Site.Sessions.SetVisitor(c, o.Owner, placed); err != nil {
-		return err
-	}
-	if err := h.Site.Sessions.NoteOrder(c, o.Reference); err != nil {
+	if err := h.Site.Sessions.SetVisitor(c, o.Owner, placed, o.Reference); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/orders/"+o.Reference+"/pay")

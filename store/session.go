@@ -136,23 +136,33 @@ func NewVisitorID() string { return newVisitorID() }
 // placed under, so that the id that filled the cart stops being useful to anyone who saw
 // it. fresh says the id was drawn for this request, and so has no cart and no kept form;
 // an id used before (a resubmitted order form lands on its order's owner) may have
-// both, and its pages look. The id the shopper already has keeps its marks.
-func (s *Sessions) SetVisitor(c echo.Context, id string, fresh bool) error {
+// both, and its pages look. The id the shopper already has keeps its marks. order, when
+// not empty, is the reference of the order the id owns, which LastOrder then gives: the
+// way back to an order left unpaid (an id, like the visitor's).
+func (s *Sessions) SetVisitor(c echo.Context, id string, fresh bool, order string) error {
 	sess, ok := c.Get(ctxSession).(*sessions.Session)
 	if !ok {
 		return Errorf(Internal, "no visitor session")
 	}
-	if sess.Values[visitorKey] == id {
+	changed := false
+	if sess.Values[visitorKey] != id {
+		sess.Values[visitorKey] = id
+		if fresh {
+			sess.Values[cartKey] = freshMarks
+		} else {
+			delete(sess.Values, cartKey)
+		}
+		c.Set(ctxVisitor, id)
+		changed = true
+	}
+	if old, _ := sess.Values[orderKey].(string); order != "" && old != order {
+		sess.Values[orderKey] = order
+		changed = true
+	}
+	if !changed {
 		return nil
 	}
-	sess.Values[visitorKey] = id
-	if fresh {
-		sess.Values[cartKey] = freshMarks
-	} else {
-		delete(sess.Values, cartKey)
-	}
-	c.Set(ctxVisitor, id)
-	return save(c, sess)
+	return save(c, sess) // one cookie for both: encoding it is most of a save's cost
 }
 
 // NoteCart records in the cookie that this visitor id has a cart, once it has one.
@@ -174,24 +184,10 @@ func mark(c echo.Context, m int64) error {
 	return save(c, sess)
 }
 
-// orderKey holds the reference of the last order placed under this cookie: an id like
-// the visitor's, the way back to an order left unpaid.
+// orderKey holds the reference of the last order placed under this cookie (SetVisitor).
 const orderKey = "order"
 
-// NoteOrder records in the cookie the order the shopper just placed.
-func (s *Sessions) NoteOrder(c echo.Context, ref string) error {
-	sess, ok := c.Get(ctxSession).(*sessions.Session)
-	if !ok {
-		return Errorf(Internal, "no visitor session")
-	}
-	if old, _ := sess.Values[orderKey].(string); old == ref {
-		return nil
-	}
-	sess.Values[orderKey] = ref
-	return save(c, sess)
-}
-
-// LastOrder is the reference NoteOrder kept, or "".
+// LastOrder is the order reference SetVisitor kept, or "".
 func LastOrder(c echo.Context) string {
 	sess, ok := c.Get(ctxSession).(*sessions.Session)
 	if !ok {

@@ -129,7 +129,7 @@ func TestSetVisitor_Marks(t *testing.T) {
 		var want string
 		_, _, set := visit(t, s, both, func(c echo.Context) {
 			want = tt.id(VisitorID(c))
-			if err := s.SetVisitor(c, want, tt.fresh); err != nil {
+			if err := s.SetVisitor(c, want, tt.fresh, ""); err != nil {
 				t.Fatal(err)
 			}
 		})
