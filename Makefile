@@ -28,7 +28,8 @@ generate: ## regenerate the templ components (*_templ.go, committed)
 lint: ## gofmt, go vet, and a check that generated templ files are current
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
-	@before=$$(git status --porcelain -- '*_templ.go'); $(GO) tool templ generate >/dev/null 2>&1; \
+	@before=$$(git status --porcelain -- '*_templ.go'); \
+	 if ! out=$$($(GO) tool templ generate 2>&1); then echo "$$out"; echo "templ generate failed"; exit 1; fi; \
 	 after=$$(git status --porcelain -- '*_templ.go'); \
 	 if [ "$$before" != "$$after" ]; then echo "generated templ files were stale: run make generate and commit"; exit 1; fi
 

@@ -778,6 +778,9 @@ func TestOrderPage_SaysWhatTheMerchantDid(t *testing.T) {
 	pickUp := cardOrder(t, ts, "espresso-beans", 1)
 	ts.exec(t, `UPDATE orders SET ship_name = '', ship_line1 = '', ship_line2 = '', ship_postcode = '', ship_city = '', ship_country = '' WHERE id = ?`, pickUp.ID)
 	act(pickUp, "certify", url.Values{})
+	if _, doc := boss.get("/admin/orders/" + pickUp.Ref); byID(doc, "ship-tracking") != nil || len(byTestID(doc, "ship-form")) != 1 {
+		t.Error("the pick-up order's ready form asks for a tracking number (or is missing)")
+	}
 	act(pickUp, "ship", url.Values{})
 	if _, doc := boss.get("/admin/orders/" + pickUp.Ref); !strings.Contains(testIDText(doc, "flash"), "ready for pick-up") {
 		t.Errorf("the admin is told %q", testIDText(doc, "flash"))
