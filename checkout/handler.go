@@ -290,7 +290,8 @@ func (h *Handler) OrderView(c echo.Context, o Order) templates.OrderView {
 		v.Message = "This order was cancelled, and the shop refunds your payment. The e-mail we sent you says why."
 	case o.FulfilmentState == FulfilmentCancelled && o.PaymentState == PaymentCancelled:
 		// (An expired or refused order is cancelled too; its payment state says why.)
-		v.Message = "This order was cancelled; nothing was charged. The e-mail we sent you says why."
+		// (Not "nothing was charged": a bank payment may still arrive after the close.)
+		v.Message = "This order was cancelled. The e-mail we sent you says why."
 	case o.FulfilmentState == Shipped && pickUp:
 		v.Message = "Thank you! Your order is ready: collect it at the shop."
 	case o.FulfilmentState == Shipped:

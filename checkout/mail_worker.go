@@ -334,9 +334,9 @@ func (o *Outbox) message(r outboxRow, text, html string) (*mail.Msg, error) {
 		return nil, fmt.Errorf("recipient address: %w", err)
 	}
 	if r.ReplyTo != "" {
-		if err := msg.ReplyTo(r.ReplyTo); err != nil {
-			return nil, fmt.Errorf("reply-to address: %w", err)
-		}
+		// Optional: an address go-mail refuses leaves the header out rather than the mail
+		// unsent (the merchant's may carry the card digits).
+		_ = msg.ReplyTo(r.ReplyTo)
 	}
 	msg.Subject(r.Subject)
 	msg.SetDateWithValue(r.CreatedAt)

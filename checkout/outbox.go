@@ -17,7 +17,7 @@ type Mail struct {
 	OrderID  int64  // 0 when not about an order
 	OrderRef string // that order's reference
 	To       string
-	ReplyTo  string // optional: the customer, on the merchant's mails about an order
+	ReplyTo  string // optional: whom a reply reaches (the customer for the merchant, the merchant for the customer)
 	Subject  string
 	Text     string // plain-text part
 	HTML     string // HTML part

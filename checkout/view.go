@@ -120,7 +120,7 @@ func methodOptions(ms []DeliveryMethod, lines []cart.Line, items int64) []templa
 		delivery := m.PriceFor(items)
 		t := computeTotals(ls, delivery, m.VATRate) // only the foot: the lines are the same
 		total := store.FormatCents(t.Total)
-		totals, _ := json.Marshal(summaryTotals{Name: m.Name, Delivery: store.FormatCents(delivery),
+		totals, _ := json.Marshal(summaryTotals{Name: m.Name, Delivery: deliveryPrice(delivery),
 			HT: store.FormatCents(t.HT), VAT: vatLines(t.VAT), Total: total}) // strings only: cannot fail
 		o := templates.DeliveryOption{Code: m.Code, Name: m.Name, Description: m.Description,
 			Price: deliveryPrice(delivery), NeedsAddress: m.NeedsAddress, Total: total, Totals: string(totals)}
