@@ -159,17 +159,24 @@ var postcodePrefixes = map[string][]string{"FR": {"F-", "FR-"}, "MC": {"MC-"}, "
 	"CH": {"CH-"}, "AT": {"A-", "AT-"}, "DE": {"D-", "DE-"}, "ES": {"E-", "ES-"}, "IT": {"I-", "IT-"}}
 
 // normalPostcode is a postcode as the shop stores it: upper case and, where postcodes are
-// digits alone, without the spaces or the old country prefix people type ("75 001").
+// digits alone, without the spaces or the old country prefix people type ("75 001"). A
+// postcode still wrong without them stays as typed, for the form to show back.
 func normalPostcode(country, s string) string {
 	s = strings.ToUpper(s)
-	if prefixes, digitsOnly := postcodePrefixes[strings.ToUpper(country)]; digitsOnly {
-		for _, p := range prefixes {
-			if rest, ok := strings.CutPrefix(s, p); ok {
-				s = rest
-				break
-			}
+	country = strings.ToUpper(country)
+	prefixes, digitsOnly := postcodePrefixes[country]
+	if !digitsOnly {
+		return s
+	}
+	n := s
+	for _, p := range prefixes {
+		if rest, ok := strings.CutPrefix(n, p); ok {
+			n = rest
+			break
 		}
-		s = strings.ReplaceAll(s, " ", "")
+	}
+	if n = strings.ReplaceAll(n, " ", ""); postcodeShapes[country].re.MatchString(n) {
+		return n
 	}
 	return s
 }

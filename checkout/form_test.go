@@ -160,9 +160,15 @@ func TestForm_PostcodeStoredInItsCountrysForm(t *testing.T) {
 	for _, tt := range []struct{ country, typed, want string }{
 		{"FR", "75 001", "75001"}, {"fr", "f-75001", "75001"}, {"CH", "ch-1204", "1204"},
 		{"NL", "1011 ab", "1011 AB"}, {"GB", "sw1a 1aa", "SW1A 1AA"},
+		{"FR", "f-750", "F-750"}, {"FR", "75 00", "75 00"}, // still wrong: shown back as typed
 	} {
 		if got := normalPostcode(tt.country, tt.typed); got != tt.want {
 			t.Errorf("normalPostcode(%s, %q) = %q, want %q", tt.country, tt.typed, got, tt.want)
+		}
+	}
+	for country := range postcodePrefixes {
+		if _, ok := postcodeShapes[country]; !ok {
+			t.Errorf("%s has prefixes but no postcode shape to check them against", country)
 		}
 	}
 }
