@@ -195,6 +195,8 @@ func (h *Handler) landOn(c echo.Context, o Order, placed bool) error {
 	return c.Redirect(http.StatusSeeOther, "/orders/"+o.Reference+"/pay")
 }
 
+var _ cart.PendingOrders = (*Handler)(nil)
+
 // PendingOrder is the order the visitor placed last, if it still waits for payment: a
 // shopper who left the payment page finds the way back to it from the cart and the
 // order form. Only a cookie that placed an order makes it look.
@@ -203,15 +205,13 @@ func (h *Handler) PendingOrder(c echo.Context) (templates.PendingOrder, bool, er
 	if ref == "" {
 		return templates.PendingOrder{}, false, nil
 	}
-	o, err := loadOrderRow(c.Request().Context(), h.Service.DB.Prepared(), "reference = ?", ref)
-	if store.ErrorCode(err) == store.NotFound {
-		return templates.PendingOrder{}, false, nil
-	}
-	if err != nil {
+	o, err := h.Service.ShopperOrder(c.Request().Context(), ref)
+	if err != nil && store.ErrorCode(err) != store.NotFound {
 		return templates.PendingOrder{}, false, err
 	}
-	if o.Owner != store.VisitorID(c) || o.PaymentState != AwaitingPayment || !o.ExpiresAt.After(h.Service.Now()) {
-		return templates.PendingOrder{}, false, nil
+	if err != nil || o.Owner != store.VisitorID(c) || o.PaymentState != AwaitingPayment || !o.ExpiresAt.After(h.Service.Now()) {
+		// Paid, closed or gone: its pages have nothing more to offer, and stop asking.
+		return templates.PendingOrder{}, false, h.Site.Sessions.ForgetOrder(c)
 	}
 	return templates.PendingOrder{Reference: o.Reference, PayURL: "/orders/" + o.Reference + "/pay",
 		Until: h.Service.Zone.Time(o.ExpiresAt)}, true, nil

@@ -187,6 +187,20 @@ func mark(c echo.Context, m int64) error {
 // orderKey holds the reference of the last order placed under this cookie (SetVisitor).
 const orderKey = "order"
 
+// ForgetOrder drops the order reference SetVisitor kept, once its order needs nothing
+// more from the shopper: pages then stop looking it up.
+func (s *Sessions) ForgetOrder(c echo.Context) error {
+	sess, ok := c.Get(ctxSession).(*sessions.Session)
+	if !ok {
+		return Errorf(Internal, "no visitor session")
+	}
+	if _, kept := sess.Values[orderKey]; !kept {
+		return nil
+	}
+	delete(sess.Values, orderKey)
+	return save(c, sess)
+}
+
 // LastOrder is the order reference SetVisitor kept, or "".
 func LastOrder(c echo.Context) string {
 	sess, ok := c.Get(ctxSession).(*sessions.Session)

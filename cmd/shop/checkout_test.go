@@ -1431,6 +1431,9 @@ func TestCheckout_AnUnpaidOrderIsOfferedFromTheCartAndTheMenu(t *testing.T) {
 	o := placeOrder(t, ts, sh, "honey", 1)
 	sh.get("/")
 	p := sh.getPage("/cart")
+	if got := visitorCookieValues(t, ts, sh)["order"]; got != o.Ref {
+		t.Fatalf("the cookie holds order %v, want %s", got, o.Ref)
+	}
 	pending := adminFirst(byTestID(p.Doc, "pending-order"))
 	if pending == nil || !strings.Contains(textOf(pending), o.Ref) {
 		t.Fatalf("the cart does not offer the unpaid order %s: %q", o.Ref, textOf(p.Doc))
@@ -1452,4 +1455,24 @@ func TestCheckout_AnUnpaidOrderIsOfferedFromTheCartAndTheMenu(t *testing.T) {
 	if p := sh.getPage("/checkout"); p.Header.Get("Location") != "/cart" {
 		t.Errorf("the menu's Order after payment leads to %q, want the empty cart", p.Header.Get("Location"))
 	}
+	// Once paid, the cookie forgets the order: pages stop looking it up.
+	if got := visitorCookieValues(t, ts, sh)["order"]; got != nil {
+		t.Errorf("after payment the cookie still holds the order %v", got)
+	}
+}
+
+// visitorCookieValues decodes the shopper's visitor cookie with the shop's keys.
+func visitorCookieValues(t *testing.T, ts *testShop, sh *shopper) map[any]any {
+	t.Helper()
+	values := map[any]any{}
+	for _, c := range sh.jar.Cookies(ts.url(t, "/")) {
+		if c.Name == "shop_visitor" {
+			if err := ts.adminCodec(t).Decode(c.Name, c.Value, &values); err != nil {
+				t.Fatalf("decode the visitor cookie: %v", err)
+			}
+			return values
+		}
+	}
+	t.Fatal("no visitor cookie")
+	return nil
 }
