@@ -253,14 +253,8 @@ func TestCart_AddRefusesOverStock(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, _ := mustNewCart(t)
+			c, id := cartHolding(t, tt.stock, tt.before)
 			ctx := context.Background()
-			id := mustAddProduct(t, c.DB, testProduct{"p", 100, tt.stock, true})
-			if tt.before > 0 {
-				if err := c.Add(ctx, alice, id, tt.before); err != nil {
-					t.Fatal(err)
-				}
-			}
 			before := quantities(t, c, alice)
 			err := c.Add(ctx, alice, id, tt.qty)
 			if store.ErrorCode(err) != store.Invalid {
@@ -293,14 +287,8 @@ func TestCart_OverStockIsCappedToTheStock(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, _ := mustNewCart(t)
+			c, id := cartHolding(t, tt.stock, tt.before)
 			ctx := context.Background()
-			id := mustAddProduct(t, c.DB, testProduct{"p", 100, tt.stock, true})
-			if tt.before > 0 {
-				if err := c.Add(ctx, alice, id, tt.before); err != nil {
-					t.Fatal(err)
-				}
-			}
 			var got LineChange
 			var err error
 			if tt.op == "add" {
@@ -653,4 +641,18 @@ func TestCart_ConcurrentAddsLoseNothing(t *testing.T) {
 func setQty(c *Cart, ctx context.Context, visitor string, id int64, qty int) error {
 	_, err := c.Set(ctx, visitor, id, qty)
 	return err
+}
+
+// cartHolding is a new cart whose product "p", with stock in stock, alice already has
+// before of in her cart.
+func cartHolding(t *testing.T, stock, before int) (*Cart, int64) {
+	t.Helper()
+	c, _ := mustNewCart(t)
+	id := mustAddProduct(t, c.DB, testProduct{"p", 100, stock, true})
+	if before > 0 {
+		if err := c.Add(context.Background(), alice, id, before); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c, id
 }
