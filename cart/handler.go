@@ -185,7 +185,7 @@ func (h *Handler) render(c echo.Context, status int, errLine int64, errQty, errM
 // keptQuantity is a quantity as the page shows it back: as typed, unless it holds
 // what looks like a card number, which reaches no page.
 func keptQuantity(s string) string {
-	if card.Scrub(s) != s {
+	if card.Holds(s) {
 		return ""
 	}
 	return s

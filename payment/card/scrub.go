@@ -86,6 +86,9 @@ func Scrub(s string) string {
 	return b.String()
 }
 
+// Holds reports whether s holds what Scrub would redact: a value to keep off a page.
+func Holds(s string) bool { return Scrub(s) != s }
+
 // group is s[start:end], a maximal run of consecutive ASCII digits.
 type group struct{ start, end int }
 

@@ -36,6 +36,9 @@ func TestScrub_MasksCardNumbers(t *testing.T) {
 		if got := Scrub(tt.in); got != tt.want {
 			t.Errorf("Scrub(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+		if !Holds(tt.in) {
+			t.Errorf("Holds(%q) = false", tt.in)
+		}
 	}
 }
 
