@@ -1057,7 +1057,7 @@ func adminOrderActions(v AdminOrderView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(FieldProps{ID: "certify-reason", Name: "reason", Label: "Note for the order's history (optional), e.g. the bank's authorisation", Type: "text",
+			templ_7745c5c3_Err = Field(FieldProps{ID: "certify-reason", Name: "reason", Label: "Certification note (optional), e.g. the bank's authorisation", Type: "text",
 				Value: actionValue(v.Form, "certify", v.Form.Reason), Error: v.Errors["certify-reason"], MaxLength: "500"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -1093,7 +1093,7 @@ func adminOrderActions(v AdminOrderView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(FieldProps{ID: "reject-reason", Name: "reason", Label: "Reason (kept in the order's history)", Type: "text",
+			templ_7745c5c3_Err = Field(FieldProps{ID: "reject-reason", Name: "reason", Label: "Rejection reason (kept in the order's history)", Type: "text",
 				Value: actionValue(v.Form, "reject", v.Form.Reason), Error: v.Errors["reject-reason"], Required: true, MaxLength: "500"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -1143,7 +1143,7 @@ func adminOrderActions(v AdminOrderView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = Field(FieldProps{ID: "ship-reason", Name: "reason", Label: "Note for the order's history (optional)", Type: "text",
+			templ_7745c5c3_Err = Field(FieldProps{ID: "ship-reason", Name: "reason", Label: "Shipping note (optional, kept in the order's history)", Type: "text",
 				Value: actionValue(v.Form, "ship", v.Form.Reason), Error: v.Errors["ship-reason"], MaxLength: "500"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -1204,7 +1204,7 @@ func adminOrderActions(v AdminOrderView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(FieldProps{ID: "cancel-reason", Name: "reason", Label: "Reason (sent to the customer)", Type: "text",
+			templ_7745c5c3_Err = Field(FieldProps{ID: "cancel-reason", Name: "reason", Label: "Cancellation reason (sent to the customer)", Type: "text",
 				Value: actionValue(v.Form, "cancel", v.Form.Reason), Error: v.Errors["cancel-reason"], Required: true, MaxLength: "500"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

@@ -319,6 +319,40 @@ func TestAdminOrder_ActionWithoutItsReasonComesBackBesideTheField(t *testing.T) 
 	}
 }
 
+// An order awaiting certification shows four actions' fields at once: each label
+// names one field, and says which action it belongs to, so that "Cancellation reason"
+// cannot be typed into the rejection's field.
+func TestAdminOrder_EachActionsFieldHasItsOwnLabel(t *testing.T) {
+	ts := startAdminShop(t)
+	admin := adminSession(t, ts, adminEmail)
+	o := cardOrder(t, ts, "mug", 1)
+	p := admin.getPage("/admin/orders/" + o.Ref)
+	labels := map[string]string{} // text → the field's id
+	for _, l := range findAll(p.Doc, func(n *html.Node) bool { return isElem(n, "label") }) {
+		text := strings.Join(strings.Fields(textOf(l)), " ")
+		id, _ := attr(l, "for")
+		if _, dup := labels[text]; dup {
+			t.Errorf("two labels read %q", text)
+		}
+		labels[text] = id
+	}
+	for prefix, id := range map[string]string{"Certification note": "certify-reason", "Rejection reason": "reject-reason",
+		"Cancellation reason": "cancel-reason"} {
+		found := 0
+		for text, got := range labels {
+			if strings.HasPrefix(text, prefix) {
+				found++
+				if got != id {
+					t.Errorf("%q labels %q, want %q", text, got, id)
+				}
+			}
+		}
+		if found != 1 {
+			t.Errorf("%d labels start with %q, want 1", found, prefix)
+		}
+	}
+}
+
 // collectAdminPages reads every admin page a merchant can reach about the shop's orders
 // and mail, and returns path → body.
 func collectAdminPages(t *testing.T, ts *testShop, admin *shopper, refs []string) map[string]string {
