@@ -363,7 +363,19 @@ func TestWriterStats_CountBatchesWritesAndTheirTime(t *testing.T) {
 	if busy := got.Busy - before.Busy; busy < slow {
 		t.Errorf("busy %v for a batch holding a %v write", busy, slow)
 	}
+	if got.Slow != before.Slow || got.Commit <= before.Commit {
+		t.Errorf("a %v batch: slow %d → %d, commit time %v → %v", slow, before.Slow, got.Slow, before.Commit, got.Commit)
+	}
 	before = got
+	batch = []*writeRequest{write(slowBatch)}
+	db.runBatch(batch)
+	if err := <-batch[0].done; err != nil {
+		t.Fatal(err)
+	}
+	if got := db.WriterStats(); got.Slow-before.Slow != 1 || got.SlowCommit != before.SlowCommit {
+		t.Errorf("a batch slow in its write: slow %d → %d, slow commits %d → %d", before.Slow, got.Slow, before.SlowCommit, got.SlowCommit)
+	}
+	before = db.WriterStats()
 	if err := db.LightTx(ctx, func(*Tx) error { return errors.New("rolled back") }); err == nil {
 		t.Fatal("a failing write succeeded")
 	}

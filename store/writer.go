@@ -42,7 +42,15 @@ type writer struct {
 	busy    atomic.Int64 // nanoseconds spent on batches, for WriterStats
 	batches atomic.Int64
 	writes  atomic.Int64
+	commit  atomic.Int64 // nanoseconds spent in COMMIT
+	slow    atomic.Int64 // batches of slowBatch or more
+	slowEnd atomic.Int64 // of those, the ones whose COMMIT alone took slowBatch
 }
+
+// slowBatch is how long a batch takes before WriterStats counts it as slow: every write
+// waiting meanwhile waits that long, and a latency target of a few milliseconds is
+// missed by all of them.
+const slowBatch = 50 * time.Millisecond
 
 // WriterStats is what the writer goroutine has done since the database opened. Under
 // load, Busy against the time passed says whether the one writer is what limits the
@@ -52,11 +60,18 @@ type WriterStats struct {
 	Busy    time.Duration // running batches: the writes and their commit
 	Batches int64         // transactions, committed or rolled back
 	Writes  int64         // Tx and LightTx calls the writer took
+	// Commit is the part of Busy spent committing: the disk sync, and the WAL
+	// checkpoints SQLite runs there once the log has grown.
+	Commit time.Duration
+	// Slow counts the batches that took slowBatch or more, SlowCommit those of them
+	// whose commit alone did: a stall of the disk rather than of the writes.
+	Slow, SlowCommit int64
 }
 
 // WriterStats reads the writer's counters.
 func (db *DB) WriterStats() WriterStats {
-	return WriterStats{Busy: time.Duration(db.wr.busy.Load()), Batches: db.wr.batches.Load(), Writes: db.wr.writes.Load()}
+	return WriterStats{Busy: time.Duration(db.wr.busy.Load()), Batches: db.wr.batches.Load(), Writes: db.wr.writes.Load(),
+		Commit: time.Duration(db.wr.commit.Load()), Slow: db.wr.slow.Load(), SlowCommit: db.wr.slowEnd.Load()}
 }
 
 // errPanicked carries a panic in a write back to the goroutine that asked for it.
@@ -172,7 +187,11 @@ func (db *DB) runBatch(batch []*writeRequest) {
 	db.prepareWrites(context.Background()) // before answering: the next write finds them
 	// Counted before answering, so that a caller reading WriterStats after its write
 	// returns sees it.
-	db.wr.busy.Add(int64(time.Since(start)))
+	took := time.Since(start)
+	db.wr.busy.Add(int64(took))
+	if took >= slowBatch {
+		db.wr.slow.Add(1)
+	}
 	db.wr.batches.Add(1)
 	db.wr.writes.Add(int64(len(batch)))
 	for i, r := range batch {
@@ -256,7 +275,14 @@ func (db *DB) commitBatch(batch []*writeRequest, results []error) (after []func(
 		sqlTx.Rollback()
 		return nil, nil
 	}
-	if err := sqlTx.Commit(); err != nil {
+	start := time.Now()
+	err = sqlTx.Commit()
+	took := time.Since(start)
+	db.wr.commit.Add(int64(took))
+	if took >= slowBatch {
+		db.wr.slowEnd.Add(1)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("store: commit: %w", err)
 	}
 	return after, nil

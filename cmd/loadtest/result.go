@@ -82,36 +82,37 @@ type Run struct {
 
 // Scenario is one row of the table.
 type Scenario struct {
-	Name       string             `json:"name"` // stable key for comparisons, e.g. "capacity/product"
-	Title      string             `json:"title"`
-	Loop       string             `json:"loop"` // closed, open or burst
-	Status     string             `json:"status"`
-	Note       string             `json:"note,omitempty"`
-	Workers    int                `json:"workers"`
-	Rate       float64            `json:"target_rate,omitempty"`
-	Seconds    float64            `json:"seconds"`
-	Unit       string             `json:"unit"`       // what Throughput counts: req/s, adds/s, orders/s
-	Throughput float64            `json:"throughput"` // successful operations per second
-	Requests   int                `json:"requests"`   // every HTTP request sent, of every step
-	ReqPerSec  float64            `json:"requests_per_second"`
-	Errors     int                `json:"errors"`  // failed operations
-	Latency    Latency            `json:"latency"` // of one operation
-	Steps      map[string]Latency `json:"steps,omitempty"`
-	Scheduled  int                `json:"scheduled,omitempty"` // open loop
-	Dropped    int                `json:"dropped,omitempty"`
-	PeakRSS    int64              `json:"peak_rss_bytes,omitempty"`
-	BusyAfter  float64            `json:"busy_after_seconds,omitempty"`   // the shop finishing the row's work (its orders' mails)
-	BusyCores  float64            `json:"busy_after_cores,omitempty"`     // the shop's CPU meanwhile (its last idle window included)
-	Sustained  float64            `json:"sustained_throughput,omitempty"` // orders/s counting BusyAfter
-	CPU        *CPUUse            `json:"cpu,omitempty"`
-	Writer     *WriterUse         `json:"writer,omitempty"`      // the shop's database writer meanwhile
-	Profile    string             `json:"cpu_profile,omitempty"` // with -pprof: the shop's CPU profile of this row
-	Ratio      *Ratio             `json:"ratio_to_baseline,omitempty"`
-	Orders     float64            `json:"orders_per_second,omitempty"` // the mix's purchases
-	States     map[string]int     `json:"final_payment_states,omitempty"`
-	Placed     int                `json:"orders_placed,omitempty"`
-	SoldOut    int                `json:"sold_out_answers,omitempty"`
-	StockShown string             `json:"stock_shown_after,omitempty"`
+	Name          string             `json:"name"` // stable key for comparisons, e.g. "capacity/product"
+	Title         string             `json:"title"`
+	Loop          string             `json:"loop"` // closed, open or burst
+	Status        string             `json:"status"`
+	Note          string             `json:"note,omitempty"`
+	Workers       int                `json:"workers"`
+	Rate          float64            `json:"target_rate,omitempty"`
+	Seconds       float64            `json:"seconds"`
+	Unit          string             `json:"unit"`       // what Throughput counts: req/s, adds/s, orders/s
+	Throughput    float64            `json:"throughput"` // successful operations per second
+	Requests      int                `json:"requests"`   // every HTTP request sent, of every step
+	ReqPerSec     float64            `json:"requests_per_second"`
+	Errors        int                `json:"errors"`  // failed operations
+	Latency       Latency            `json:"latency"` // of one operation
+	Steps         map[string]Latency `json:"steps,omitempty"`
+	Scheduled     int                `json:"scheduled,omitempty"` // open loop
+	Dropped       int                `json:"dropped,omitempty"`
+	PeakRSS       int64              `json:"peak_rss_bytes,omitempty"`
+	BusyAfter     float64            `json:"busy_after_seconds,omitempty"`   // the shop finishing the row's work (its orders' mails)
+	BusyCores     float64            `json:"busy_after_cores,omitempty"`     // the shop's CPU meanwhile (its last idle window included)
+	Sustained     float64            `json:"sustained_throughput,omitempty"` // orders/s counting BusyAfter
+	CPU           *CPUUse            `json:"cpu,omitempty"`
+	Writer        *WriterUse         `json:"writer,omitempty"`                  // the shop's database writer meanwhile
+	DriverStallMs float64            `json:"driver_longest_stall_ms,omitempty"` // the stall meter: the driver standing still
+	Profile       string             `json:"cpu_profile,omitempty"`             // with -pprof: the shop's CPU profile of this row
+	Ratio         *Ratio             `json:"ratio_to_baseline,omitempty"`
+	Orders        float64            `json:"orders_per_second,omitempty"` // the mix's purchases
+	States        map[string]int     `json:"final_payment_states,omitempty"`
+	Placed        int                `json:"orders_placed,omitempty"`
+	SoldOut       int                `json:"sold_out_answers,omitempty"`
+	StockShown    string             `json:"stock_shown_after,omitempty"`
 	// Beside is hello measured in slices alternating with this row's (capacity rows):
 	// the row's ratios are to it rather than to hello before and after the shop.
 	Beside *Scenario `json:"hello_beside,omitempty"`

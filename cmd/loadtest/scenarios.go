@@ -80,7 +80,11 @@ func (r *shopRun) measure(ctx context.Context, group string, scenario func(conte
 	}
 	w0, werr := readWriter(ctx, r.debug)
 	cpu := startCPU(r.srv.pid())
+	stall := startStallMeter()
 	sc := scenario(ctx)
+	longest := stall.stop()
+	sc.DriverStallMs = float64(longest) / float64(time.Millisecond)
+	sc.Note = joinNotes(sc.Note, stallNote(longest))
 	if use := cpu.stop(); !sliced { // a sliced row measured its own slices' CPU
 		sc.CPU = use
 	}
@@ -89,6 +93,7 @@ func (r *shopRun) measure(ctx context.Context, group string, scenario func(conte
 		if sc.Unit == "adds/s" || sc.Unit == "orders/s" {
 			sc.Note = joinNotes(sc.Note, writerNote(sc.Writer))
 		}
+		sc.Note = joinNotes(sc.Note, slowWriterNote(sc.Writer))
 	}
 	if !idle {
 		sc.Note = joinNotes(sc.Note, "The shop was still busy with earlier work when this row began.")

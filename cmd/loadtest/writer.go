@@ -12,10 +12,13 @@ import (
 // writerCounters is the shop's /debug/writer: its database writer's work since it
 // started (store.WriterStats).
 type writerCounters struct {
-	BusySeconds float64 `json:"busy_seconds"`
-	Batches     int64   `json:"batches"`
-	Writes      int64   `json:"writes"`
-	at          time.Time
+	BusySeconds   float64 `json:"busy_seconds"`
+	Batches       int64   `json:"batches"`
+	Writes        int64   `json:"writes"`
+	CommitSeconds float64 `json:"commit_seconds"`
+	Slow          int64   `json:"slow_batches"`
+	SlowCommits   int64   `json:"slow_commits"`
+	at            time.Time
 }
 
 // WriterUse is what the shop's one database writer did during a row. Busy near 1 says
@@ -26,6 +29,9 @@ type WriterUse struct {
 	Commits         int64   `json:"commits"`
 	Writes          int64   `json:"writes"`
 	WritesPerCommit float64 `json:"writes_per_commit"`
+	Committing      float64 `json:"committing"`             // share of the row's time spent in COMMIT (sync, checkpoints)
+	Slow            int64   `json:"slow_batches,omitempty"` // batches of 50 ms or more: every write waiting meanwhile waited that long
+	SlowCommits     int64   `json:"slow_commits,omitempty"` // of those, the ones whose commit alone took 50 ms
 }
 
 // readWriter asks the shop's debug server (SHOP_PPROF_ADDR) for the writer's counters.
@@ -55,7 +61,8 @@ func writerBetween(a, b writerCounters) *WriterUse {
 	if b.Batches <= a.Batches || wall <= 0 {
 		return nil
 	}
-	u := &WriterUse{Busy: (b.BusySeconds - a.BusySeconds) / wall, Commits: b.Batches - a.Batches, Writes: b.Writes - a.Writes}
+	u := &WriterUse{Busy: (b.BusySeconds - a.BusySeconds) / wall, Commits: b.Batches - a.Batches, Writes: b.Writes - a.Writes,
+		Committing: (b.CommitSeconds - a.CommitSeconds) / wall, Slow: b.Slow - a.Slow, SlowCommits: b.SlowCommits - a.SlowCommits}
 	u.WritesPerCommit = float64(u.Writes) / float64(u.Commits)
 	return u
 }
@@ -66,6 +73,15 @@ func writerNote(u *WriterUse) string {
 		return ""
 	}
 	return fmt.Sprintf("The database writer was busy %.0f %% of the row, %.1f writes per commit.", 100*u.Busy, u.WritesPerCommit)
+}
+
+// slowWriterNote names the writer's stalls during a row, for every row: one batch of
+// 50 ms holds up every write behind it, and a page that writes is late by as much.
+func slowWriterNote(u *WriterUse) string {
+	if u == nil || u.Slow == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d of the writer's batches took 50 ms or more (%d of them in their commit alone).", u.Slow, u.SlowCommits)
 }
 
 // joinNotes adds sentence b to a row's note a, ending a's last sentence first.

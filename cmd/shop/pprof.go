@@ -51,8 +51,11 @@ func (a *app) writerStats(w http.ResponseWriter, _ *http.Request) {
 	s := a.db.WriterStats()
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(struct {
-		BusySeconds float64 `json:"busy_seconds"`
-		Batches     int64   `json:"batches"`
-		Writes      int64   `json:"writes"`
-	}{s.Busy.Seconds(), s.Batches, s.Writes})
+		BusySeconds   float64 `json:"busy_seconds"`
+		Batches       int64   `json:"batches"`
+		Writes        int64   `json:"writes"`
+		CommitSeconds float64 `json:"commit_seconds"`
+		Slow          int64   `json:"slow_batches"`
+		SlowCommits   int64   `json:"slow_commits"`
+	}{s.Busy.Seconds(), s.Batches, s.Writes, s.Commit.Seconds(), s.Slow, s.SlowCommit})
 }
