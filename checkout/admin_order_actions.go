@@ -37,7 +37,7 @@ var (
 		run: func(ctx context.Context, s *Service, id int64, _ templates.AdminActionForm, a Action) error {
 			return s.Reject(ctx, id, a)
 		}}
-	shipAction = orderAction{name: "ship", done: "Marked shipped. The customer is told by e-mail.",
+	shipAction = orderAction{name: "ship", done: "Marked as shipped. The customer is told by e-mail.",
 		run: func(ctx context.Context, s *Service, id int64, f templates.AdminActionForm, a Action) error {
 			return s.Ship(ctx, id, f.Tracking, a)
 		}}

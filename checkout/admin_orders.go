@@ -128,7 +128,7 @@ var adminEventWords = map[string]string{
 	"paid":                   "Payment confirmed",
 	"certified":              "Card payment certified",
 	"rejected":               "Card payment rejected",
-	"shipped":                "Marked shipped",
+	"shipped":                "Marked as shipped",
 	"cancelled":              "Cancelled",
 	"expired":                "Expired",
 	"payment_refused":        "Bank refused a payment attempt",

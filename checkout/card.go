@@ -83,14 +83,26 @@ func (m *CardPayments) render(c echo.Context, status int, o Order, brand, expiry
 		v.Brands = append(v.Brands, templates.Option{Value: string(b), Label: b.Label()})
 	}
 	for _, field := range []string{"brand", "number", "expiry"} {
-		if err := errs[field]; err != nil {
-			msg := sentence(err.Error())
-			v.Errors[field] = msg
-			v.Summary = append(v.Summary, templates.FieldError{Field: field, Message: msg})
+		msg := ""
+		switch err := errs[field]; {
+		case err != nil:
+			msg = sentence(err.Error())
+		case field == "number" && len(errs) > 0:
+			// The number never comes back, right or wrong; an empty field with no word
+			// would read as lost, and the next try would fail on it.
+			msg = retypeNumber
+		default:
+			continue
 		}
+		v.Errors[field] = msg
+		v.Summary = append(v.Summary, templates.FieldError{Field: field, Message: msg})
 	}
 	return m.Orders.Site.Render(c, status, templates.CardFormPage(v))
 }
+
+// retypeNumber is the card number field's message when the form comes back for
+// another field's error.
+const retypeNumber = "Type the card number again: it is never kept, not even for a corrected form."
 
 // sentence writes an error (lower case, no full stop, as Go's errors are) as the
 // sentences the shop's other forms show: "This card has expired."
@@ -155,7 +167,7 @@ func (m *CardPayments) submit(c echo.Context) error {
 		return m.notPayable(c, o)
 	}
 	m.Wake()
-	m.Orders.Site.Sessions.AddFlash(c, "Thank you! Your card details were received.")
+	// The order page says it all: received, being verified, an e-mail to follow.
 	return c.Redirect(http.StatusSeeOther, OrderURL(c, o, ""))
 }
 

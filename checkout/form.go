@@ -230,7 +230,7 @@ func (f Form) Validate(methods []DeliveryMethod) FieldErrors {
 			errs["phone"] = "Enter a phone number with 6 to 15 digits, such as 06 12 34 56 78 or +33 6 12 34 56 78."
 		}
 	}
-	f.validateAddress(errs, "billing_", f.BillingLine1, f.BillingLine2, f.BillingPostcode, f.BillingCity, f.BillingCountry)
+	f.validateAddress(errs, "billing_", "", f.BillingLine1, f.BillingLine2, f.BillingPostcode, f.BillingCity, f.BillingCountry)
 	method, ok := findMethod(methods, f.Delivery)
 	switch {
 	case !ok && f.Delivery != "": // the merchant withdrew it while the form was open, most likely
@@ -244,7 +244,7 @@ func (f Form) Validate(methods []DeliveryMethod) FieldErrors {
 	case !ok || method.NeedsAddress:
 		if f.ShipDifferent {
 			check("ship_name", f.ShipName, "recipient's name", false, 100) // the shopper's own name when empty
-			f.validateAddress(errs, "ship_", f.ShipLine1, f.ShipLine2, f.ShipPostcode, f.ShipCity, f.ShipCountry)
+			f.validateAddress(errs, "ship_", "delivery ", f.ShipLine1, f.ShipLine2, f.ShipPostcode, f.ShipCity, f.ShipCountry)
 		} else if f.typedDelivery() {
 			// Typed but not asked for (the box unticked after, or never ticked without the
 			// page's script, which ticks it on typing): which address is meant is the
@@ -264,34 +264,37 @@ func (f Form) Validate(methods []DeliveryMethod) FieldErrors {
 	return errs
 }
 
-func (f Form) validateAddress(errs FieldErrors, prefix, line1, line2, postcode, city, country string) {
+// validateAddress checks one address; which is "" for the billing address and
+// "delivery " for the delivery one, so that the two addresses' messages differ in the
+// error summary, where both can show at once.
+func (f Form) validateAddress(errs FieldErrors, prefix, which, line1, line2, postcode, city, country string) {
 	set := func(field, msg string) { errs[prefix+field] = msg }
 	switch {
 	case line1 == "":
-		set("line1", "Enter the street address.")
+		set("line1", "Enter the "+which+"street address.")
 	case utf8.RuneCountInString(line1) > 120:
-		set("line1", "The address must be at most 120 characters.")
+		set("line1", "The "+which+"address must be at most 120 characters.")
 	}
 	if utf8.RuneCountInString(line2) > 120 {
-		set("line2", "The second address line must be at most 120 characters.")
+		set("line2", "The second "+which+"address line must be at most 120 characters.")
 	}
 	switch {
 	case city == "":
-		set("city", "Enter the city.")
+		set("city", "Enter the "+which+"city.")
 	case utf8.RuneCountInString(city) > 80:
-		set("city", "The city must be at most 80 characters.")
+		set("city", "The "+which+"city must be at most 80 characters.")
 	}
 	name := countryName(country)
 	if name == "" {
-		set("country", "Choose a country from the list.")
+		set("country", "Choose a "+which+"country from the list.")
 	}
 	switch shape, exact := postcodeShapes[country]; {
 	case postcode == "":
-		set("postcode", "Enter the postcode.")
+		set("postcode", "Enter the "+which+"postcode.")
 	case exact && !shape.re.MatchString(postcode):
-		set("postcode", "Enter a postcode of "+name+" such as "+shape.example+".")
+		set("postcode", "Enter a "+which+"postcode of "+name+" such as "+shape.example+".")
 	case !exact && !genericPostcode.MatchString(postcode):
-		set("postcode", "Enter a postcode of 2 to 10 letters and digits.")
+		set("postcode", "Enter a "+which+"postcode of 2 to 10 letters and digits.")
 	}
 	// Beside the field that holds the line break, over any other message it had.
 	for field, v := range map[string]string{"line1": line1, "line2": line2, "postcode": postcode, "city": city} {

@@ -106,9 +106,24 @@ func TestForm_DifferentShippingAddressIsChecked(t *testing.T) {
 	v.Set("ship_different", "1")
 	errs := FormFromValues(v).Validate(testMethods)
 	for _, f := range []string{"ship_line1", "ship_postcode", "ship_city", "ship_country"} {
-		if errs[f] == "" {
-			t.Errorf("%s: no error for an empty delivery address", f)
+		if !strings.Contains(errs[f], "delivery") {
+			t.Errorf("%s: %q, want an error that names the delivery address", f, errs[f])
 		}
+	}
+	// With both addresses empty, the summary lists eight messages, none twice.
+	both := url.Values{}
+	for k, vs := range v {
+		both[k] = vs
+	}
+	for _, f := range []string{"billing_line1", "billing_postcode", "billing_city", "billing_country"} {
+		both.Set(f, "")
+	}
+	seen := map[string]string{}
+	for field, msg := range FormFromValues(both).Validate(testMethods) {
+		if other, dup := seen[msg]; dup {
+			t.Errorf("%s and %s both read %q", field, other, msg)
+		}
+		seen[msg] = field
 	}
 	if errs["ship_name"] != "" {
 		t.Errorf("ship_name: %q, want none: the parcel is addressed to the shopper", errs["ship_name"])

@@ -285,13 +285,21 @@ func (h *Handler) OrderView(c echo.Context, o Order) templates.OrderView {
 	if o.FulfilmentState == Shipped && pickUp {
 		v.Fulfilment = "Ready for pick-up"
 	}
+	why := "The e-mail we sent you says why."
+	if o.FulfilmentState == FulfilmentCancelled {
+		// The merchant's reason was written for the customer (the cancel form says so):
+		// the page shows it as the mail did, for a shopper who has not read the mail.
+		if reason, err := h.Service.CancelReason(c.Request().Context(), o.ID); err == nil && reason != "" {
+			why = "The shop's reason: “" + reason + "”."
+		}
+	}
 	switch {
 	case o.FulfilmentState == FulfilmentCancelled && o.PaymentState == Paid:
-		v.Message = "This order was cancelled, and the shop refunds your payment. The e-mail we sent you says why."
+		v.Message = "This order was cancelled, and the shop refunds your payment. " + why
 	case o.FulfilmentState == FulfilmentCancelled && o.PaymentState == PaymentCancelled:
 		// (An expired or refused order is cancelled too; its payment state says why.)
 		// (Not "nothing was charged": a bank payment may still arrive after the close.)
-		v.Message = "This order was cancelled. The e-mail we sent you says why."
+		v.Message = "This order was cancelled. " + why
 	case o.FulfilmentState == Shipped && pickUp:
 		v.Message = "Thank you! Your order is ready: collect it at the shop."
 	case o.FulfilmentState == Shipped:

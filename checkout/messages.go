@@ -52,8 +52,11 @@ func (m *Mails) orderCompletedToMerchant(o Order, card *CardDetails) mailDraft {
 		v.Paragraphs = append(v.Paragraphs,
 			"A customer has ordered and entered a bank card on the shop's page. Charge the card with your bank, then certify or reject the payment in the admin area.")
 	case Paid:
-		v.Paragraphs = append(v.Paragraphs,
-			"A customer has ordered and paid. Prepare the order, then mark it shipped in the admin area.")
+		paid := "A customer has ordered and paid."
+		if o.AuthNumber != "" {
+			paid = "A customer has ordered and paid at the bank (authorisation " + o.AuthNumber + ")."
+		}
+		v.Paragraphs = append(v.Paragraphs, paid+" Prepare the order, then mark it as shipped in the admin area.")
 	default:
 		v.Paragraphs = append(v.Paragraphs, "An order has changed. Its details are below.")
 	}

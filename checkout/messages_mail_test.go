@@ -105,8 +105,11 @@ func TestMails_MerchantCardOrder(t *testing.T) {
 
 func TestMails_MerchantBankOrder(t *testing.T) {
 	o := mailTestOrder()
-	o.PaymentState, o.PaymentMethod = Paid, "cmcic"
+	o.PaymentState, o.PaymentMethod, o.AuthNumber = Paid, "cmcic", "A1B2C3"
 	m := testMails().OrderCompletedToMerchant(o, nil)
+	if !strings.Contains(m.Text, "paid at the bank (authorisation A1B2C3)") {
+		t.Errorf("the mail does not give the bank's authorisation:\n%s", m.Text)
+	}
 	if want := "[Le Test] New order AB12CD34EF — paid"; m.Subject != want {
 		t.Errorf("subject %q, want %q", m.Subject, want)
 	}

@@ -256,6 +256,18 @@ func addEvent(ctx context.Context, tx *store.Tx, orderID int64, at time.Time, ki
 	return err
 }
 
+// CancelReason is the reason the merchant gave when cancelling the order, as the
+// customer's mail told it; empty when it was not cancelled by the merchant.
+func (s *Service) CancelReason(ctx context.Context, orderID int64) (string, error) {
+	var reason string
+	err := s.DB.R.QueryRowContext(ctx, `SELECT detail FROM order_events WHERE order_id = ? AND kind = 'cancelled'
+		ORDER BY id DESC LIMIT 1`, orderID).Scan(&reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return reason, err
+}
+
 // ProductInOrders tells the admin area, inside its delete transaction, whether an order
 // refers to a product: such a product is unpublished, never deleted.
 func (s *Service) ProductInOrders(ctx context.Context, tx *store.Tx, productID int64) (bool, error) {

@@ -263,9 +263,10 @@ func (a *Admin) categoryPage(c echo.Context, status int, id int64, heading strin
 func categoryFormOf(c echo.Context) (templates.AdminCategoryForm, Category, map[string]string) {
 	f := templates.AdminCategoryForm{
 		Name:        strings.TrimSpace(c.FormValue("name")),
-		Slug:        strings.ToLower(strings.TrimSpace(c.FormValue("slug"))),
+		Slug:        strings.TrimSpace(c.FormValue("slug")), // as typed, for a form that comes back
 		Description: strings.TrimSpace(strings.ReplaceAll(c.FormValue("description"), "\r\n", "\n")),
 	}
+	slug := strings.ToLower(f.Slug)
 	errs := map[string]string{}
 	switch n := utf8.RuneCountInString(f.Name); {
 	case n == 0:
@@ -273,13 +274,13 @@ func categoryFormOf(c echo.Context) (templates.AdminCategoryForm, Category, map[
 	case n > 80:
 		errs["name"] = "The name must be at most 80 characters."
 	}
-	if f.Slug != "" && !ValidSlug(f.Slug) {
+	if slug != "" && !ValidSlug(slug) {
 		errs["slug"] = "Use lower-case letters, digits and single dashes only, such as tea-and-coffee."
 	}
 	if utf8.RuneCountInString(f.Description) > 1000 {
 		errs["description"] = "The description must be at most 1000 characters."
 	}
-	return f, Category{Name: f.Name, Slug: f.Slug, Description: f.Description}, errs
+	return f, Category{Name: f.Name, Slug: slug, Description: f.Description}, errs
 }
 
 func (a *Admin) newCategory(c echo.Context) error {

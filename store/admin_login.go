@@ -51,7 +51,13 @@ func (a *Admin) login(c echo.Context) error {
 		v.Kept = keptOfLogin(c)
 	}
 	if email == "" || password == "" {
-		v.Error = "Enter your e-mail address and your password."
+		v.Errors = map[string]string{}
+		if email == "" {
+			v.Errors["email"] = "Enter your e-mail address."
+		}
+		if password == "" {
+			v.Errors["password"] = "Enter your password."
+		}
 		return a.Site.Render(c, http.StatusUnprocessableEntity, templates.AdminLogin(v))
 	}
 	ctx := c.Request().Context()

@@ -29,7 +29,7 @@ var productFieldOrder = []string{"name", "slug", "description", "price", "vat_ra
 func productFormOf(c echo.Context) templates.AdminProductForm {
 	return templates.AdminProductForm{
 		Name:        strings.TrimSpace(c.FormValue("name")),
-		Slug:        strings.ToLower(strings.TrimSpace(c.FormValue("slug"))),
+		Slug:        strings.TrimSpace(c.FormValue("slug")), // as typed: a form that comes back shows it so
 		Description: strings.TrimSpace(strings.ReplaceAll(c.FormValue("description"), "\r\n", "\n")),
 		Price:       strings.TrimSpace(c.FormValue("price")),
 		VATRate:     c.FormValue("vat_rate"),
@@ -57,14 +57,16 @@ func productFormFrom(p Product) templates.AdminProductForm {
 // edited one's is the returned StockCount, which UpdateProduct records as an adjustment.
 func (a *Admin) validateProduct(ctx context.Context, f templates.AdminProductForm, id int64) (Product, StockCount, map[string]string, error) {
 	errs := map[string]string{}
-	p := Product{Name: f.Name, Slug: f.Slug, Description: f.Description, Published: f.Published}
+	// "Blue-Mug" is the address blue-mug; the form keeps what was typed.
+	slug := strings.ToLower(f.Slug)
+	p := Product{Name: f.Name, Slug: slug, Description: f.Description, Published: f.Published}
 	switch n := utf8.RuneCountInString(f.Name); {
 	case n == 0:
 		errs["name"] = "Enter the product's name."
 	case n > 120:
 		errs["name"] = "The name must be at most 120 characters."
 	}
-	if f.Slug != "" && !ValidSlug(f.Slug) {
+	if slug != "" && !ValidSlug(slug) {
 		errs["slug"] = "Use lower-case letters, digits and single dashes only, such as blue-mug (80 at most)."
 	}
 	if utf8.RuneCountInString(f.Description) > 5000 {
@@ -104,8 +106,8 @@ func (a *Admin) validateProduct(ctx context.Context, f templates.AdminProductFor
 		}
 	}
 	// The save checks the slug again; this shows a taken one beside the other errors.
-	if f.Slug != "" && errs["slug"] == "" {
-		taken, err := slugTaken(ctx, a.DB.R, "products", f.Slug, id)
+	if slug != "" && errs["slug"] == "" {
+		taken, err := slugTaken(ctx, a.DB.R, "products", slug, id)
 		if err != nil {
 			return p, StockCount{}, nil, err
 		}

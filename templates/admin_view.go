@@ -17,7 +17,8 @@ type AdminLoginView struct {
 	Chrome Chrome
 	Email  string
 	Next   string
-	Error  string
+	Error  string            // about the login as a whole: wrong credentials, throttled
+	Errors map[string]string // a field left empty, by field name ("email", "password")
 	Notice string
 	Resume bool        // a form was sent after the session expired: offer to send it again
 	Kept   []KeptField // what it held, carried through the login

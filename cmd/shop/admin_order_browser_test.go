@@ -90,7 +90,7 @@ func TestBrowser_AdminCertifiesAndShipsAnOrderOfANewProduct(t *testing.T) {
 
 	browse(t, ctx, "type the tracking number", chromedp.SendKeys(chromedp.CSS("#ship-tracking"), "LP123456789FR"))
 	clickAndLoad(t, ctx, `[data-testid="ship"]`)
-	if got := textAt(t, ctx, `[data-testid="flash"]`); !strings.Contains(got, "Marked shipped") {
+	if got := textAt(t, ctx, `[data-testid="flash"]`); !strings.Contains(got, "Marked as shipped") {
 		t.Fatalf("after shipping: flash %q", got)
 	}
 	if got := textAt(t, ctx, `[data-testid="fulfilment-state"]`); !strings.Contains(got, "Shipped") || !strings.Contains(got, "LP123456789FR") {

@@ -804,7 +804,8 @@ func TestOrderPage_SaysWhatTheMerchantDid(t *testing.T) {
 	cancelled := cardOrder(t, ts, "espresso-beans", 1)
 	act(cancelled, "certify", url.Values{})
 	act(cancelled, "cancel", url.Values{"reason": {"Out of beans"}})
-	if msg, _ := page(cancelled); !strings.Contains(msg, "cancelled") || !strings.Contains(msg, "refunds") || strings.Contains(msg, "confirmed") {
+	if msg, _ := page(cancelled); !strings.Contains(msg, "cancelled") || !strings.Contains(msg, "refunds") || strings.Contains(msg, "confirmed") ||
+		!strings.Contains(msg, "“Out of beans”") {
 		t.Errorf("cancelled after payment: the page says %q", msg)
 	}
 

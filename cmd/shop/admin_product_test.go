@@ -61,7 +61,8 @@ func TestAdminProduct_CreateRejectsBadInput(t *testing.T) {
 		{"negative stock", "stock", "-4", "cannot be negative"},
 		{"stock in words", "stock", "lots", "whole number"},
 		{"duplicate slug", "slug", "mug", "already used"},
-		{"slug with spaces", "slug", "blue mug", "lower-case letters"},
+		{"duplicate slug in capitals", "slug", "MUG", "already used"},
+		{"slug with spaces", "slug", "Blue Mug!", "lower-case letters"},
 		{"unknown VAT rate", "vat_rate", "1234", "Choose a VAT rate"},
 		{"unknown category", "category_id", "99999", "Choose a category"},
 	}
@@ -80,7 +81,7 @@ func TestAdminProduct_CreateRejectsBadInput(t *testing.T) {
 			if len(byTestID(p.Doc, "error-summary")) != 1 {
 				t.Error("no error summary")
 			}
-			for _, name := range []string{"name", "price", "stock", "description"} {
+			for _, name := range []string{"name", "slug", "price", "stock", "description"} {
 				if got := inputValue(p.Doc, name); got != form.Get(name) {
 					t.Errorf("%s shows %q, typed %q", name, got, form.Get(name))
 				}

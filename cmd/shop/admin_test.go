@@ -179,6 +179,36 @@ func TestAdminLogin_WrongPasswordAndUnknownAccountLookAlike(t *testing.T) {
 	}
 }
 
+// A field left empty is named beside itself, as on every other form: the login says
+// which one, keeps the e-mail typed, and counts no failure against the account.
+func TestAdminLogin_EmptyFieldComesBackBesideItself(t *testing.T) {
+	ts := startAdminShop(t)
+	sh := ts.newShopper(t)
+	for _, c := range []struct{ email, password, field, want string }{
+		{adminEmail, "", "login-password", "Enter your password."},
+		{"", "secret", "login-email", "Enter your e-mail address."},
+	} {
+		p := sh.adminLoginAttempt(c.email, c.password)
+		if p.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s empty: %d, want 422", c.field, p.Status)
+		}
+		field := byID(p.Doc, c.field)
+		msg := byID(p.Doc, c.field+"-error")
+		if field == nil || msg == nil || textOf(msg) != c.want || !insideOrNextTo(field, msg) || !attrIs(field, "aria-invalid", "true") {
+			t.Errorf("%s empty: no message %q beside the field", c.field, c.want)
+		}
+		if summary := byTestID(p.Doc, "error-summary"); len(summary) != 1 || !strings.Contains(textOf(summary[0]), c.want) {
+			t.Errorf("%s empty: no error summary", c.field)
+		}
+		if v, _ := attr(byID(p.Doc, "login-email"), "value"); v != c.email {
+			t.Errorf("the e-mail typed came back as %q", v)
+		}
+	}
+	if n := ts.queryInt(t, `SELECT count(*) FROM login_failures`); n != 0 {
+		t.Errorf("%d login failures recorded for empty fields", n)
+	}
+}
+
 func TestAdminLogin_RateLimitedPerAccount(t *testing.T) {
 	ts := startAdminShop(t)
 	sh := ts.newShopper(t)

@@ -117,6 +117,13 @@ func TestBrowser_CheckoutCorrectsPostcodeAndReachesPayment(t *testing.T) {
 	if got := textAt(t, ctx, `[data-testid="error-summary"]`); !strings.Contains(got, "Enter a postcode of France") {
 		t.Errorf("error summary = %q", got)
 	}
+	focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.getAttribute("data-testid") || document.activeElement.tagName`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if focused != "error-summary" {
+		t.Errorf("after the error the focus is on %q, want the error summary", focused)
+	}
 	f := validOrderForm()
 	for _, field := range []string{"email", "name", "phone", "billing_line1", "billing_line2", "billing_city", "billing_country"} {
 		if got := valueAt(t, ctx, "#"+field); got != f.Get(field) {

@@ -302,8 +302,8 @@ func TestCheckout_InvalidFieldComesBackBesideItWithValuesKept(t *testing.T) {
 		{field: "note", value: strings.Repeat("é", 1001), want: "at most 1000 characters", kind: "textarea"},
 		{field: "terms", value: "", want: "Accept the terms of sale", kind: "checkbox"},
 		{field: "ship_name", value: strings.Repeat("n", 101), extra: elsewhere, want: "at most 100 characters", kind: "input"},
-		{field: "ship_postcode", value: "1", extra: elsewhere, want: "Enter a postcode of Germany such as 10115.", kind: "input"},
-		{field: "ship_line1", value: "", extra: elsewhere, want: "Enter the street address.", kind: "input"},
+		{field: "ship_postcode", value: "1", extra: elsewhere, want: "Enter a delivery postcode of Germany such as 10115.", kind: "input"},
+		{field: "ship_line1", value: "", extra: elsewhere, want: "Enter the delivery street address.", kind: "input"},
 		{field: "ship_different", value: "", extra: elsewhere, want: "You typed a delivery address: tick", kind: "checkbox"},
 	}
 	for _, c := range cases {

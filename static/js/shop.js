@@ -2,6 +2,10 @@
 // Forms marked data-autosubmit are submitted on load (the bank hand-off page).
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("form[data-autosubmit]").forEach(function (f) { f.submit(); });
+  // A form sent back with errors: the summary of what to correct takes the focus, so
+  // that a keyboard or screen reader starts there, and its links lead to each field.
+  var summary = document.querySelector(".error-summary");
+  if (summary) { summary.focus(); }
   // A second click on a submit button would post the same form again; disable it.
   document.querySelectorAll("form[data-once]").forEach(function (f) {
     f.addEventListener("submit", function () {
