@@ -37,6 +37,9 @@ func adminCommand(ctx context.Context, args []string, getenv func(string) string
 	if err := fs.Parse(args[1:]); err != nil || fs.NArg() != 1 {
 		return errors.New(adminUsage)
 	}
+	if strings.TrimSpace(*dataDir) == "" { // as the server refuses it
+		return fmt.Errorf("-data-dir=%q (SHOP_DATA_DIR): must not be empty", *dataDir)
+	}
 	email := fs.Arg(0)
 	var err error
 	if email, err = store.NormalizeEmail(email); err != nil {

@@ -63,6 +63,7 @@ func TestAdminCommand_Refuses(t *testing.T) {
 		{"nothing on stdin", "", []string{"add", "new@example.com"}, "no password"},
 		{"existing account", "another long password\n", []string{"add", "BOSS@example.com"}, "already exists"},
 		{"password of an unknown account", "another long password\n", []string{"password", "nobody@example.com"}, "no admin"},
+		{"blank data directory", "another long password\n", []string{"add", "-data-dir", "   ", "new@example.com"}, "must not be empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -37,6 +37,9 @@ type app struct {
 	jobs     sync.WaitGroup
 	cancel   context.CancelFunc
 	mailPoll time.Duration
+	// pprofLn is SHOP_PPROF_ADDR bound by run, which refuses to start when it cannot be;
+	// nil: servePprof binds it itself.
+	pprofLn net.Listener
 	// adminNotice is printed at start, e.g. the demo admin's credentials.
 	adminNotice string
 }

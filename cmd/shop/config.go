@@ -106,6 +106,11 @@ func (c *config) settings() []setting {
 					return fmt.Errorf("the port must be a number from 1 to 65535")
 				}
 			}
+			// The host is also the mail domain of the default sender (shop@host): one a
+			// browser reaches and a mail address can carry, so no quotes, stars or zones.
+			if !validHost(u.Hostname()) {
+				return fmt.Errorf("the host %q must be a domain name such as shop.example.com, or an IP address", u.Hostname())
+			}
 			// The shop serves its pages from the root of its host; a path would be put in
 			// mailed links and bank return URLs that lead nowhere.
 			if u.Path != "" {
@@ -126,8 +131,13 @@ func (c *config) settings() []setting {
 			if strings.TrimSpace(s) == "" || utf8.RuneCountInString(s) > 80 || !utf8.ValidString(s) {
 				return fmt.Errorf("must be 1 to 80 characters")
 			}
-			if strings.ContainsFunc(s, unicode.IsControl) {
+			// U+2028 and U+2029 are line breaks too; a name of format characters alone
+			// (zero-width spaces) shows as nothing.
+			if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }) {
 				return fmt.Errorf("must be one line of text, without control characters")
+			}
+			if !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsGraphic(r) && !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) }) {
+				return fmt.Errorf("must have a visible character")
 			}
 			c.Name = s
 			return nil
@@ -296,8 +306,16 @@ func (c *config) settings() []setting {
 			c.AdminEmail = s
 			return checkAddress(s)
 		}},
-		{"admin-password", "SHOP_ADMIN_PASSWORD", "", "that admin's password (prefer the variable: flags show in ps)", func(s string) error {
+		{"admin-password", "SHOP_ADMIN_PASSWORD", "", "that admin's password, 10 characters to 72 bytes (prefer the variable: flags show in ps)", func(s string) error {
 			c.AdminPassword = s
+			if s == "" {
+				return nil
+			}
+			// Checked now, before the data directory is touched.
+			if err := store.CheckPassword(s); err != nil {
+				// "The password must be at least…" as "must be at least…", as the others say.
+				return errors.New(strings.TrimSuffix(strings.TrimPrefix(store.ErrorMessage(err), "The password "), "."))
+			}
 			return nil
 		}},
 		{"admin-idle-minutes", "SHOP_ADMIN_IDLE_MINUTES", "30", "an admin session unused this long ends", minutes(&c.AdminIdle)},
@@ -326,6 +344,14 @@ func wholeNumber(s string) (int, bool) {
 	}
 	n, err := strconv.Atoi(s)
 	return n, err == nil
+}
+
+// validHost says whether host is a DNS name or an IP address without a zone.
+func validHost(host string) bool {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.Zone() == ""
+	}
+	return hostName.MatchString(host)
 }
 
 // hostName is a DNS name: dot-separated labels of letters, digits and inner hyphens.
@@ -400,7 +426,14 @@ func (c *config) finish() error {
 		return fmt.Errorf("SHOP_ADMIN_EMAIL and SHOP_ADMIN_PASSWORD must be set together")
 	}
 	if c.BankWindow < c.PaymentWindow {
-		return fmt.Errorf("SHOP_BANK_PAYMENT_MINUTES must not be shorter than SHOP_PAYMENT_MINUTES")
+		if !c.explicit["SHOP_BANK_PAYMENT_MINUTES"] {
+			// Its default of 120 is meant as "longer than SHOP_PAYMENT_MINUTES": a longer
+			// payment window set alone lengthens it too.
+			c.BankWindow = c.PaymentWindow
+		} else {
+			return fmt.Errorf("SHOP_BANK_PAYMENT_MINUTES (%d) must not be shorter than SHOP_PAYMENT_MINUTES (%d)",
+				int(c.BankWindow.Minutes()), int(c.PaymentWindow.Minutes()))
+		}
 	}
 	return nil
 }

@@ -50,21 +50,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	// Bound first: a bad or busy address stops the shop before its data directory is
 	// touched, and port 0's port is known for the default public URL.
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := listen("SHOP_ADDR", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	var pprofLn net.Listener
+	if cfg.PprofAddr != "" {
+		if pprofLn, err = listen("SHOP_PPROF_ADDR", cfg.PprofAddr); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	cfg.listening(ln.Addr())
+	a, err := newApp(ctx, cfg, logger, func(a *app) { a.pprofLn = pprofLn })
+	if err != nil {
+		ln.Close()
+		if pprofLn != nil {
+			pprofLn.Close()
+		}
+		return err
+	}
+	return a.announceAndServe(ctx, ln, stdout)
+}
+
+// listen binds the address of setting env, or says in one line why it cannot.
+func listen(env, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		var op *net.OpError
 		if errors.As(err, &op) {
 			err = op.Err // without net's own "listen tcp <addr>:" prefix
 		}
-		return fmt.Errorf("SHOP_ADDR=%q: cannot listen: %w", cfg.Addr, err)
+		return nil, fmt.Errorf("%s=%q: cannot listen: %w", env, addr, err)
 	}
-	cfg.listening(ln.Addr())
-	a, err := newApp(ctx, cfg, logger)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	return a.announceAndServe(ctx, ln, stdout)
+	return ln, nil
 }
 
 // gcPercent is the shop's default GOGC. Its live heap is a few MiB, so at Go's 100 the

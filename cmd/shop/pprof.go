@@ -23,12 +23,15 @@ func (a *app) servePprof(ctx context.Context) {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/writer", a.writerStats)
-	// Bound here, so that the log says "listening" only once it is, or why it is not
-	// (a port in use): the profiler is a developer's tool, and the shop runs without it.
-	ln, err := net.Listen("tcp", a.cfg.PprofAddr)
-	if err != nil {
-		a.log.Error("profiler not started", "addr", a.cfg.PprofAddr, "err", err)
-		return
+	// run binds it before anything else, so that a port in use stops the shop with a
+	// one-line reason like any bad setting; an app built without run binds it here.
+	ln := a.pprofLn
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", a.cfg.PprofAddr); err != nil {
+			a.log.Error("profiler not started", "addr", a.cfg.PprofAddr, "err", err)
+			return
+		}
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	a.jobs.Add(1)

@@ -161,6 +161,8 @@ func TestRun_ConfigErrorsAreOneLineNamingTheVariable(t *testing.T) {
 	if err := os.WriteFile(notADir, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	bank := map[string]string{"SHOP_CMCIC_TPE": "1234567", "SHOP_CMCIC_KEY": "12345678901234567890123456789012345678P0",
+		"SHOP_CMCIC_SOCIETE": "demoshop"}
 	smtp := map[string]string{"SHOP_SMTP_HOST": "localhost", "SHOP_MAIL_FROM": "shop@example.com",
 		"SHOP_MERCHANT_EMAIL": "merchant@example.com"}
 	with := func(base map[string]string, kv ...string) map[string]string {
@@ -226,6 +228,19 @@ func TestRun_ConfigErrorsAreOneLineNamingTheVariable(t *testing.T) {
 		{"SHOP_LOG_LEVEL", "verbose", nil},
 		{"SHOP_TIMEZONE", "Mars/Olympus_Mons", nil},
 		{"SHOP_TIMEZONE", "Local", nil},
+		// Hosts a mail address or a browser cannot use; the bank's page likewise.
+		{"SHOP_BASE_URL", `http://sh"op*x.example.com:8080`, nil},
+		{"SHOP_BASE_URL", "http://[::1%25lo]:8080", nil},
+		{"SHOP_CMCIC_URL", "https://:443/paiement.cgi", bank},
+		{"SHOP_CMCIC_URL", "https://bank.example:99999/x", bank},
+		{"SHOP_CMCIC_URL", `https://ba"nk.example/x`, bank},
+		{"SHOP_CMCIC_URL", "https://u:p@bank.example/x", bank},
+		{"SHOP_PPROF_ADDR", busy.Addr().String(), nil}, // in use, like SHOP_ADDR
+		{"SHOP_ADMIN_PASSWORD", "short", map[string]string{"SHOP_ADMIN_EMAIL": "boss@example.com"}},
+		{"SHOP_ADMIN_PASSWORD", strings.Repeat("p", 73), map[string]string{"SHOP_ADMIN_EMAIL": "boss@example.com"}},
+		{"SHOP_NAME", "two\u2028lines", nil},
+		{"SHOP_NAME", "\u200b\u200b", nil},
+		{"SHOP_BANK_PAYMENT_MINUTES", "60", map[string]string{"SHOP_PAYMENT_MINUTES": "90"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
@@ -311,6 +326,13 @@ func TestParseConfig_DefaultsAndPrecedence(t *testing.T) {
 	cfg, err = parseConfig(nil, func(k string) string { return env[k] }, io.Discard)
 	if err != nil || cfg.LogFormat != "json" || cfg.SMTPTLS != "none" || cfg.LogLevel != slog.LevelWarn {
 		t.Errorf("upper-case words: %+v, %v", cfg, err)
+	}
+	// A payment window longer than the bank's default, set alone, lengthens the bank's.
+	env = map[string]string{"SHOP_PAYMENT_MINUTES": "200", "SHOP_CARD_PAYMENTS": "off"}
+	if cfg, err = parseConfig(nil, func(k string) string { return env[k] }, io.Discard); err != nil {
+		t.Errorf("SHOP_PAYMENT_MINUTES=200 alone: %v", err)
+	} else if cfg.BankWindow != 200*time.Minute {
+		t.Errorf("SHOP_PAYMENT_MINUTES=200 alone: bank window %v, want 200 minutes", cfg.BankWindow)
 	}
 	_, err = parseConfig([]string{"-addr", "127.0.0.1:99999"}, func(string) string { return "" }, io.Discard)
 	if err == nil || !strings.HasPrefix(err.Error(), `-addr="127.0.0.1:99999" (SHOP_ADDR): `) {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -72,7 +74,31 @@ func CheckURL(s string) error {
 	if !isAbsoluteHTTP(s) {
 		return fmt.Errorf("cmcic: bank URL must be an absolute http(s) URL, got %q", s)
 	}
+	// The shoppers' browsers post the sealed form there: a host they can reach, a real
+	// port, and no name and password, which browsers drop or ask about.
+	u, _ := url.Parse(s)
+	if u.User != nil {
+		return fmt.Errorf("cmcic: bank URL must not hold a user name or password, got %q", s)
+	}
+	if !bankHost(u.Hostname()) {
+		return fmt.Errorf("cmcic: bank URL's host %q is not a domain name or IP address", u.Hostname())
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("cmcic: bank URL's port must be a number from 1 to 65535, got %q", p)
+		}
+	}
 	return nil
+}
+
+// domainName is dot-separated labels of letters, digits and inner hyphens.
+var domainName = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
+
+func bankHost(host string) bool {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.Zone() == ""
+	}
+	return domainName.MatchString(host)
 }
 
 // Production reports whether the form goes to a bank's real payment page, where a
