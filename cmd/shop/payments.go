@@ -89,9 +89,14 @@ func (a *app) cardKey() (card.Key, error) {
 	}
 	path := filepath.Join(a.cfg.DataDir, "dev-card.key")
 	if b, err := os.ReadFile(path); err == nil {
-		return card.ParseKey(strings.TrimSpace(string(b)))
+		k, err := card.ParseKey(strings.TrimSpace(string(b)))
+		if err != nil {
+			// The development key is a file of the data directory: name it, and the way out.
+			return k, fmt.Errorf("%s (the demo's card key, made by the shop): %w; delete the file to get a new one, or set SHOP_CARD_KEY", path, err)
+		}
+		return k, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return card.Key{}, err
+		return card.Key{}, fmt.Errorf("%s (the demo's card key): %w", path, err)
 	}
 	k, err := card.NewKey()
 	if err != nil {

@@ -818,3 +818,22 @@ func TestParseConfig_CountsCharactersNotBytes(t *testing.T) {
 		t.Errorf("name = %q", cfg.Name)
 	}
 }
+
+// A damaged development card key (demo mode) stops the shop with one line that names
+// the file and the way out.
+func TestRun_DamagedDevelopmentCardKeyIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "dev-card.key"), []byte("not a key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SHOP_DATA_DIR": dir, "SHOP_ADDR": "127.0.0.1:0", "SHOP_DEMO": "1"}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	err := run(ctx, nil, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, io.Discard)
+	if err == nil {
+		t.Fatal("the shop started with a damaged card key")
+	}
+	if msg := err.Error(); strings.ContainsAny(msg, "\r\n") || !strings.Contains(msg, "dev-card.key") || !strings.Contains(msg, "SHOP_CARD_KEY") {
+		t.Errorf("error %q: want one line naming the file and SHOP_CARD_KEY", msg)
+	}
+}
