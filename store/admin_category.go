@@ -363,6 +363,20 @@ func (a *Admin) deleteCategory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if !confirmed(c) {
+		cat, err := a.DB.CategoryByID(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		// A category that holds products is refused at once, below: nothing to confirm.
+		var held int
+		if err := a.DB.R.QueryRowContext(c.Request().Context(), `SELECT count(*) FROM products WHERE category_id = ?`, id).Scan(&held); err != nil {
+			return err
+		}
+		if held == 0 {
+			return a.confirmDelete(c, "category", "categories", cat.Name, categoryRemoveRule, categoryAdminURL(id))
+		}
+	}
 	cat, err := a.DB.DeleteCategory(c.Request().Context(), id)
 	if ErrorCode(err) == Conflict { // it still holds products: back to it, saying so
 		return a.seeOther(c, categoryAdminURL(id), ErrorMessage(err))

@@ -226,6 +226,13 @@ func (a *Admin) deleteProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if !confirmed(c) {
+		p, err := a.DB.ProductByID(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		return a.confirmDelete(c, "product", "products", p.Name, productRemoveRule, productAdminURL(id))
+	}
 	deleted, image, err := a.DB.RemoveProduct(c.Request().Context(), id, a.Orders)
 	if err != nil {
 		return err
@@ -296,4 +303,22 @@ func (a *Admin) productView(c echo.Context, p Product, form templates.AdminProdu
 		v.Movements = append(v.Movements, row)
 	}
 	return v, nil
+}
+
+// confirmed says whether a delete comes from its confirmation page: a delete cannot be
+// undone, so the edit page's button only asks.
+func confirmed(c echo.Context) bool { return c.Request().PostFormValue("confirmed") == "1" }
+
+// What deleting does, said again on the page that asks.
+const (
+	productRemoveRule  = "A product that orders refer to is hidden from the shop instead of deleted."
+	categoryRemoveRule = "Only a category without products can be deleted: move its products first."
+)
+
+// confirmDelete shows the page that asks before deleting what (its edit page at back,
+// in the admin menu's section).
+func (a *Admin) confirmDelete(c echo.Context, what, section, name, rule, back string) error {
+	return a.Site.Render(c, http.StatusOK, templates.AdminConfirmDelete(templates.AdminConfirmDeleteView{
+		Admin: a.Chrome(c, "Delete the "+what+" "+name, section), What: what, Name: name, Rule: rule,
+		Action: back + "/delete", Back: back}))
 }

@@ -41,6 +41,16 @@ type AdminResumeView struct {
 	Fields []KeptField
 }
 
+// AdminConfirmDeleteView asks before deleting a product or a category.
+type AdminConfirmDeleteView struct {
+	Admin  AdminChrome
+	What   string // "product" or "category"
+	Name   string
+	Rule   string // what deleting it does
+	Action string // where the confirmed form posts
+	Back   string // the edit page, to keep it
+}
+
 // AdminDashboardView is the admin's home page.
 type AdminDashboardView struct {
 	Admin         AdminChrome

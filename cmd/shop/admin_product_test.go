@@ -537,7 +537,16 @@ func TestAdminCategories_DeleteOnlyWhenEmpty(t *testing.T) {
 		t.Fatal("the new category is not in the shop's menu")
 	}
 	sh.get(fmt.Sprintf("/admin/categories/%d", id))
-	if p := sh.submit(fmt.Sprintf("/admin/categories/%d/delete", id), nil); p.Status != http.StatusSeeOther {
+	// The edit page's button asks first; the confirmation's button deletes.
+	p = sh.submit(fmt.Sprintf("/admin/categories/%d/delete", id), nil)
+	if p.Status != http.StatusOK || len(byTestID(p.Doc, "delete-category")) != 1 || len(byTestID(p.Doc, "keep")) != 1 ||
+		!strings.Contains(textOf(p.Doc), "“Seasonal”") {
+		t.Fatalf("deleting the empty category asks: %d %q", p.Status, textOf(p.Doc))
+	}
+	if n := ts.queryInt(t, `SELECT count(*) FROM categories WHERE id = ?`, id); n != 1 {
+		t.Fatal("the category was deleted before the merchant confirmed")
+	}
+	if p := sh.submit(fmt.Sprintf("/admin/categories/%d/delete", id), url.Values{"confirmed": {"1"}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("deleting the empty category: %d %q", p.Status, textOf(p.Doc))
 	}
 	if n := ts.queryInt(t, `SELECT count(*) FROM categories WHERE id = ?`, id); n != 0 {
@@ -620,7 +629,13 @@ func TestRenamedSlugs_OldAddressesRedirect(t *testing.T) {
 
 	// A product deleted takes its old addresses with it.
 	admin.get(edit)
-	if p := admin.submit(edit+"/delete", nil); p.Status != http.StatusSeeOther {
+	if p := admin.submit(edit+"/delete", nil); p.Status != http.StatusOK || len(byTestID(p.Doc, "confirm-delete")) != 1 {
+		t.Fatalf("the teapot's Delete product: %d, want the page that asks first", p.Status)
+	}
+	if st, _ := visitor.get("/products/cast-iron-teapot"); st == http.StatusNotFound {
+		t.Fatal("the teapot was deleted before the merchant confirmed")
+	}
+	if p := admin.submit(edit+"/delete", url.Values{"confirmed": {"1"}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("delete the teapot: %d", p.Status)
 	}
 	if st, _ := visitor.get("/products/cast-iron-teapot"); st != http.StatusNotFound {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -509,5 +510,31 @@ func TestAdminSession_KeptFormShowsNoCardNumber(t *testing.T) {
 	}
 	if !strings.Contains(string(p.Body), "Mug") {
 		t.Error("the login page lost the other values")
+	}
+}
+
+// On an admin page, each link of the menu is the only one of its name: the way back to
+// a list reads "Back to the list", so "Products" or "Orders" means the menu's link.
+func TestAdminPages_MenuLinksAreTheOnlyOnesOfTheirName(t *testing.T) {
+	ts := startAdminShop(t)
+	o := placeOrder(t, ts, ts.newShopper(t), "honey", 1)
+	admin := adminSession(t, ts, adminEmail)
+	cat := ts.queryInt(t, `SELECT id FROM categories LIMIT 1`)
+	pages := []string{"/admin", "/admin/products/" + strconv.FormatInt(ts.productID(t, "honey"), 10),
+		"/admin/orders/" + o.Ref, "/admin/categories/" + strconv.FormatInt(cat, 10), "/admin/delivery/1"}
+	for _, path := range pages {
+		p := admin.getPage(path)
+		if p.Status != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, p.Status)
+		}
+		names := map[string]int{}
+		for _, a := range findAll(p.Doc, func(n *html.Node) bool { return isElem(n, "a") }) {
+			names[strings.ToLower(strings.Join(strings.Fields(textOf(a)), " "))]++
+		}
+		for _, menu := range []string{"products", "orders", "categories", "delivery", "mail"} {
+			if names[menu] != 1 {
+				t.Errorf("%s: %d links named %q, want the menu's only", path, names[menu], menu)
+			}
+		}
 	}
 }
