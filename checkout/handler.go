@@ -282,6 +282,9 @@ func (h *Handler) OrderView(c echo.Context, o Order) templates.OrderView {
 		Billing: addressLines(o.Billing), Shipping: addressLines(o.Shipping), Note: o.Note, Tracking: o.TrackingNumber,
 	}
 	pickUp := !o.Delivery.NeedsAddress
+	if pickUp {
+		v.PickUp = o.Delivery.Note
+	}
 	if o.FulfilmentState == Shipped && pickUp {
 		v.Fulfilment = "Ready for pick-up"
 	}

@@ -81,6 +81,10 @@ func mailText(v templates.MailView) string {
 				line(l)
 			}
 		}
+		if o.PickUp != "" {
+			block("PICK-UP")
+			line(o.PickUp)
+		}
 		if o.Note != "" {
 			block("NOTE FROM THE CUSTOMER")
 			line(o.Note)

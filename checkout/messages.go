@@ -210,6 +210,9 @@ func (m *Mails) ShippedToShopper(o Order) Mail {
 		v.Title = "Your order is ready"
 		subject = "Your order " + o.Reference + " is ready for pick-up"
 		v.Paragraphs = []string{"Your order " + o.Reference + " is ready: you can collect it at the shop (" + o.Delivery.Name + ")."}
+		if o.Delivery.Note != "" {
+			v.Paragraphs = append(v.Paragraphs, o.Delivery.Note)
+		}
 	}
 	order := m.orderView(o, true)
 	order.Tracking = o.TrackingNumber
@@ -390,6 +393,8 @@ func (m *Mails) orderView(o Order, withAddresses bool) templates.MailOrder {
 				shipping.Name = o.Name
 			}
 			v.Shipping = mailAddressLines(shipping)
+		} else {
+			v.PickUp = o.Delivery.Note
 		}
 		v.Note = o.Note
 	}

@@ -236,7 +236,7 @@ func TestMails_ShopperMessages(t *testing.T) {
 func TestMails_PickUpIsReadyNotShipped(t *testing.T) {
 	o := mailTestOrder()
 	o.PaymentState, o.FulfilmentState = Paid, Shipped
-	o.Delivery = Delivery{Code: "pickup", Name: "Pick-up in store"}
+	o.Delivery = Delivery{Code: "pickup", Name: "Pick-up in store", Note: "Collect it at 12 rue des Tanneurs, Lyon."}
 	o.Shipping = Address{}
 	m := testMails().ShippedToShopper(o)
 	if m.Subject != "Your order AB12CD34EF is ready for pick-up" || !strings.Contains(m.Text, "Status: ready for pick-up") {
@@ -244,6 +244,14 @@ func TestMails_PickUpIsReadyNotShipped(t *testing.T) {
 	}
 	if strings.Contains(m.Text, "DELIVERY ADDRESS") || !strings.Contains(m.Text, "Pick-up in store: free") {
 		t.Errorf("a pick-up shows a delivery address or a price:\n%s", m.Text)
+	}
+	// Where to collect it, as the method said when the order was placed: in the ready
+	// mail and in the confirmation, text and HTML.
+	o.FulfilmentState = Unfulfilled
+	for name, m := range map[string]Mail{"ready": m, "confirmation": testMails().OrderConfirmationToShopper(o)} {
+		if !strings.Contains(m.Text, "12 rue des Tanneurs") || !strings.Contains(m.HTML, "12 rue des Tanneurs") {
+			t.Errorf("the %s mail of a pick-up does not say where to collect it:\n%s", name, m.Text)
+		}
 	}
 }
 

@@ -42,6 +42,9 @@ type Delivery struct {
 	Cents        int64
 	VATRate      int
 	NeedsAddress bool
+	// Note is the method's description when the order was placed: for a pick-up, where
+	// to collect the order.
+	Note string
 }
 
 // Line is an ordered product, with name and price copied at order time.
@@ -105,7 +108,7 @@ type Event struct {
 const orderColumns = `id, reference, access_token, owner, placed_by, email, name, phone,
 	billing_line1, billing_line2, billing_postcode, billing_city, billing_country,
 	ship_name, ship_line1, ship_line2, ship_postcode, ship_city, ship_country,
-	delivery_code, delivery_name, delivery_cents, delivery_vat, note,
+	delivery_code, delivery_name, delivery_cents, delivery_vat, delivery_note, note,
 	items_cents, total_cents, total_ht_cents, total_vat_cents, currency,
 	payment_state, fulfilment_state, payment_method, stock_returned, tracking_number, auth_number, status_3ds,
 	expires_at, paid_at, created_at, updated_at`
@@ -120,7 +123,7 @@ func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
 	err := row.Scan(&o.ID, &o.Reference, &o.AccessToken, &o.Owner, &o.PlacedBy, &o.Email, &o.Name, &o.Phone,
 		&o.Billing.Line1, &o.Billing.Line2, &o.Billing.Postcode, &o.Billing.City, &o.Billing.Country,
 		&o.Shipping.Name, &o.Shipping.Line1, &o.Shipping.Line2, &o.Shipping.Postcode, &o.Shipping.City, &o.Shipping.Country,
-		&o.Delivery.Code, &o.Delivery.Name, &o.Delivery.Cents, &o.Delivery.VATRate, &o.Note,
+		&o.Delivery.Code, &o.Delivery.Name, &o.Delivery.Cents, &o.Delivery.VATRate, &o.Delivery.Note, &o.Note,
 		&o.ItemsCents, &o.TotalCents, &o.TotalHTCents, &o.TotalVATCents, &o.Currency,
 		&o.PaymentState, &o.FulfilmentState, &o.PaymentMethod, &o.StockReturned, &o.TrackingNumber, &o.AuthNumber, &o.Status3DS,
 		&o.ExpiresAt, &o.PaidAt, &o.CreatedAt, &o.UpdatedAt)

@@ -198,15 +198,15 @@ func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (Orde
 		order, err = scanOrder(tx.QueryRowContext(ctx, `INSERT INTO orders (reference, access_token, submission, placed_by, owner,
 			email, name, phone, billing_line1, billing_line2, billing_postcode, billing_city, billing_country,
 			ship_name, ship_line1, ship_line2, ship_postcode, ship_city, ship_country,
-			delivery_code, delivery_name, delivery_cents, delivery_vat, note,
+			delivery_code, delivery_name, delivery_cents, delivery_vat, delivery_note, note,
 			items_cents, total_cents, total_ht_cents, total_vat_cents, currency, expires_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'EUR', ?, ?, ?)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'EUR', ?, ?, ?)
 			ON CONFLICT (reference) DO NOTHING RETURNING `+orderColumns,
 			ref, token, r.Submission, r.Visitor, r.NewOwner,
 			r.Form.Email, r.Form.Name, r.Form.Phone, r.Form.BillingLine1, r.Form.BillingLine2, r.Form.BillingPostcode,
 			r.Form.BillingCity, r.Form.BillingCountry,
 			ship.Name, ship.Line1, ship.Line2, ship.Postcode, ship.City, ship.Country,
-			method.Code, method.Name, totals.Delivery, method.VATRate, r.Form.Note,
+			method.Code, method.Name, totals.Delivery, method.VATRate, method.Description, r.Form.Note,
 			totals.Items, totals.Total, totals.HT, totals.VATAmount, now.Add(s.PaymentWindow), now, now))
 		if err == nil {
 			break

@@ -90,6 +90,7 @@ type OrderView struct {
 	Phone       string
 	Billing     []string
 	Shipping    []string
+	PickUp      string // for a pick-up: where to collect the order
 	Note        string
 	Tracking    string
 	PayURL      string // set while the order can still be paid

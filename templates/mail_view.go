@@ -42,6 +42,7 @@ type MailOrder struct {
 	Customer      *MailCustomer
 	Billing       []string // address lines; empty to leave the block out
 	Shipping      []string // empty for a pick-up
+	PickUp        string   // for a pick-up: where to collect the order, as the method said
 	Note          string
 	PaymentMethod string
 	PaymentStatus string

@@ -1476,3 +1476,28 @@ func visitorCookieValues(t *testing.T, ts *testShop, sh *shopper) map[any]any {
 	t.Fatal("no visitor cookie")
 	return nil
 }
+
+// A pick-up order says where to collect it, as the method described it when the order
+// was placed: a later change to the method leaves the placed order's page as it was.
+func TestCheckout_PickUpOrderSaysWhereToCollectIt(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	sh.addToCart("honey", 1)
+	tok := openCheckout(t, sh)
+	ref, err := payRedirectRef(sh.submit("/checkout", tok.form(url.Values{"delivery": {"pickup"}})))
+	if err != nil {
+		t.Fatalf("POST /checkout with pick-up: %v", err)
+	}
+	want := ts.queryText(t, `SELECT description FROM delivery_methods WHERE code = 'pickup'`)
+	if want == "" {
+		t.Fatal("the demo's pick-up method has no description")
+	}
+	ts.exec(t, `UPDATE delivery_methods SET description = 'Somewhere else now.' WHERE code = 'pickup'`)
+	_, doc := sh.get("/orders/" + ref)
+	if got := testIDText(doc, "pick-up"); got != want {
+		t.Errorf("the pick-up order's page says %q, want %q", got, want)
+	}
+	if strings.Contains(textOf(doc), "Delivery address") {
+		t.Error("a pick-up order's page shows a delivery address")
+	}
+}
