@@ -41,6 +41,11 @@ var (
 		run: func(ctx context.Context, s *Service, id int64, f templates.AdminActionForm, a Action) error {
 			return s.Ship(ctx, id, f.Tracking, a)
 		}}
+	// Not a change of state: the customer lost the confirmation, and asks for it again.
+	detailsAction = orderAction{name: "send-details", done: "The order's details are sent again to the customer.",
+		run: func(ctx context.Context, s *Service, id int64, _ templates.AdminActionForm, a Action) error {
+			return s.SendDetailsAgain(ctx, id, a)
+		}}
 	cancelAction = orderAction{name: "cancel", done: "Order cancelled: its stock is back and the customer told by e-mail.",
 		needsReason: "Say why the order is cancelled; the customer reads it in the e-mail.",
 		run: func(ctx context.Context, s *Service, id int64, _ templates.AdminActionForm, a Action) error {
@@ -52,6 +57,9 @@ func (p *AdminPages) certify(c echo.Context) error { return p.act(c, certifyActi
 func (p *AdminPages) reject(c echo.Context) error  { return p.act(c, rejectAction) }
 func (p *AdminPages) ship(c echo.Context) error    { return p.act(c, shipAction) }
 func (p *AdminPages) cancel(c echo.Context) error  { return p.act(c, cancelAction) }
+func (p *AdminPages) sendDetails(c echo.Context) error {
+	return p.act(c, detailsAction)
+}
 
 // act is every action's handler: bind, validate, one guarded call, then 422 with the
 // errors beside their fields, 409 with what the order is now when the action no longer
@@ -139,12 +147,14 @@ func refusal(action string, o Order) string {
 	case "ship":
 		switch {
 		case o.FulfilmentState == Shipped:
-			return "Nothing was done: this order is already marked shipped."
+			return "Nothing was done: this order is already marked as shipped."
 		case o.FulfilmentState == FulfilmentCancelled:
 			return "Nothing was done: this order is cancelled, so it cannot ship. " + state
 		case o.PaymentState != Paid:
 			return "Nothing was done: an order ships only once it is paid. " + state
 		}
+	case "send-details":
+		return "Nothing was done: only an order whose payment was received has details to send again. " + state
 	case "cancel":
 		switch o.FulfilmentState {
 		case Shipped:

@@ -47,6 +47,7 @@ func (p *AdminPages) Routes(guarded *echo.Group) {
 	guarded.POST("/orders/:ref/reject", p.reject)
 	guarded.POST("/orders/:ref/ship", p.ship)
 	guarded.POST("/orders/:ref/cancel", p.cancel)
+	guarded.POST("/orders/:ref/send-details", p.sendDetails)
 	guarded.POST("/orders/:ref/show-digits", p.showDigits)
 
 	guarded.GET("/mail", p.mails)
@@ -137,6 +138,7 @@ var adminEventWords = map[string]string{
 	"test_payment":           "Test payment on the live shop",
 	"second_payment":         "Bank confirmed a second payment",
 	"card_digits_shown":      "Stored card digits shown",
+	"details_sent_again":     "Order details sent again to the customer",
 }
 
 var adminOutcomeWords = map[string]string{
@@ -342,6 +344,7 @@ func (p *AdminPages) renderOrder(c echo.Context, status int, o Order, x orderPag
 		CanShip:    o.PaymentState == Paid && o.FulfilmentState == Unfulfilled,
 		CanCancel: o.FulfilmentState == Unfulfilled &&
 			(o.PaymentState == AwaitingPayment || o.PaymentState == AwaitingCertification || o.PaymentState == Paid),
+		CanSendDetails: hasDetailsToSend(o),
 	}
 	for _, field := range actionFieldOrder {
 		if msg, ok := x.errs[field]; ok {

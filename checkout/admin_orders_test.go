@@ -126,7 +126,7 @@ func TestRefusal_SaysWhyForTheOrderAsItIsNow(t *testing.T) {
 	}{
 		{"ship", AwaitingPayment, Unfulfilled, "ships only once it is paid"},
 		{"ship", AwaitingCertification, Unfulfilled, "“Awaiting certification”"},
-		{"ship", Paid, Shipped, "already marked shipped"},
+		{"ship", Paid, Shipped, "already marked as shipped"},
 		{"ship", PaymentCancelled, FulfilmentCancelled, "is cancelled, so it cannot ship"},
 		{"cancel", Paid, Shipped, "has shipped"},
 		{"cancel", Expired, FulfilmentCancelled, "already cancelled"},

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"reflect"
+	"strconv"
 
 	"shop/store"
 )
@@ -183,6 +184,38 @@ func (s *Service) Cancel(ctx context.Context, orderID int64, a Action) error {
 		`payment_state = CASE WHEN payment_state = 'paid' THEN 'paid' ELSE 'cancelled' END, fulfilment_state = 'cancelled'`,
 		`fulfilment_state = 'unfulfilled' AND payment_state IN ('awaiting_payment', 'awaiting_certification', 'paid')`,
 		true, func(m *Mails, o Order) Mail { return m.CancelledToShopper(o, a.Reason) })
+}
+
+// hasDetailsToSend says whether the order's confirmation went to the customer, and so
+// may go again: its payment was received (paid or awaiting certification).
+func hasDetailsToSend(o Order) bool {
+	return o.PaymentState == Paid || o.PaymentState == AwaitingCertification
+}
+
+// SendDetailsAgain queues the order's confirmation to the customer once more, as the
+// order now stands (a customer who lost it asks the shop), under a key of its own, and
+// records who sent it in the order's history. The merchant's mails, which may carry card
+// digits, are never sent again this way.
+func (s *Service) SendDetailsAgain(ctx context.Context, orderID int64, a Action) error {
+	return s.DB.Tx(ctx, func(tx *store.Tx) error {
+		o, err := s.orderInTx(ctx, tx, orderID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.Errorf(store.NotFound, "This order does not exist.")
+		}
+		if err != nil {
+			return err
+		}
+		if !hasDetailsToSend(o) {
+			return errMovedOn("sent again")
+		}
+		now := s.Now().UTC()
+		m := s.Mails.OrderConfirmationToShopper(o)
+		m.Key += "/again/" + strconv.FormatInt(now.UnixNano(), 10)
+		if err := addEvent(ctx, tx, orderID, now, "details_sent_again", "To "+o.Email, a.Actor); err != nil {
+			return err
+		}
+		return enqueueMail(ctx, tx, m)
+	})
 }
 
 // Ship marks a paid order as shipped, with an optional tracking number.

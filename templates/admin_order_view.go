@@ -97,6 +97,7 @@ type AdminOrderView struct {
 	Mails          []AdminOrderMail
 
 	CanCertify, CanReject, CanShip, CanCancel bool
+	CanSendDetails                            bool // the customer's confirmation, once more
 	// Refusal says that an action no longer applied and nothing changed (status 409).
 	Refusal string
 	// Notice is a one-off message of this response, such as "shown and recorded".

@@ -843,3 +843,46 @@ func TestAdminOrders_SearchIgnoresAccentsAndCase(t *testing.T) {
 		}
 	}
 }
+
+// A customer who lost the confirmation gets it again on the merchant's word: once per
+// click, to the customer only, recorded in the history; an order not yet paid has none
+// to send, and nothing is queued.
+func TestAdminOrder_SendTheDetailsAgain(t *testing.T) {
+	ts := startAdminShop(t)
+	boss := adminSession(t, ts, adminEmail)
+	o := cardOrder(t, ts, "mug", 1)
+	toShopper := func() int64 {
+		return ts.queryInt(t, `SELECT count(*) FROM outbox WHERE order_id = ? AND recipient = (SELECT email FROM orders WHERE id = ?)`, o.ID, o.ID)
+	}
+	before := toShopper()
+	all := ts.queryInt(t, `SELECT count(*) FROM outbox`)
+	if _, doc := boss.get("/admin/orders/" + o.Ref); len(byTestID(doc, "send-details")) != 1 {
+		t.Fatal("a paid order's page offers no way to send its details again")
+	}
+	if p := orderAction(t, boss, o.Ref, "send-details", nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("send the details again: %d %q", p.Status, textOf(p.Doc))
+	}
+	if got := toShopper(); got != before+1 {
+		t.Errorf("%d mails to the customer, want %d", got, before+1)
+	}
+	if got := ts.queryInt(t, `SELECT count(*) FROM outbox`); got != all+1 {
+		t.Errorf("%d mails queued in all, want one more (%d): the merchant's are not sent again", got, all+1)
+	}
+	subjects := ts.queryText(t, `SELECT group_concat(DISTINCT subject) FROM outbox WHERE order_id = ? AND recipient = (SELECT email FROM orders WHERE id = ?)`, o.ID, o.ID)
+	if strings.Contains(subjects, ",") {
+		t.Errorf("the mail sent again is not the confirmation: subjects %q", subjects)
+	}
+	if _, doc := boss.get("/admin/orders/" + o.Ref); !strings.Contains(textOf(doc), "Order details sent again to the customer") {
+		t.Error("the order's history does not record the mail sent again")
+	}
+
+	unpaid := placeOrder(t, ts, ts.newShopper(t), "mug", 1)
+	all = ts.queryInt(t, `SELECT count(*) FROM outbox`)
+	p := orderAction(t, boss, unpaid.Ref, "send-details", nil)
+	if msg := testIDText(p.Doc, "refusal"); p.Status != http.StatusConflict || !strings.Contains(msg, "payment was received") {
+		t.Errorf("details of an unpaid order: %d %q, want 409 saying why", p.Status, msg)
+	}
+	if got := ts.queryInt(t, `SELECT count(*) FROM outbox`); got != all {
+		t.Errorf("a refused send queued %d mails", got-all)
+	}
+}
