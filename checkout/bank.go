@@ -305,10 +305,15 @@ func (m *BankPayments) paidAfterClose(ctx context.Context, rec *notificationReco
 		if err != nil {
 			return err
 		}
+		// Once per authorisation: the bank's copies of one late payment are duplicates,
+		// but a second late payment (another tab, another try) is a second sum to refund.
 		var told int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM gateway_notifications WHERE order_id = ? AND outcome = 'paid_after_close'`,
-			o.ID).Scan(&told); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM gateway_notifications WHERE order_id = ? AND outcome = 'paid_after_close'
+			AND auth_number = ?`, o.ID, rec.N.AuthNumber).Scan(&told); err != nil {
 			return err
+		}
+		if o.PaymentState == AwaitingCertification {
+			return m.paidOverCard(ctx, tx, rec, o)
 		}
 		rec.Outcome = "duplicate"
 		if o.PaymentState == Paid && rec.N.AuthNumber != "" && o.AuthNumber != "" && rec.N.AuthNumber != o.AuthNumber {
@@ -330,6 +335,46 @@ func (m *BankPayments) paidAfterClose(ctx context.Context, rec *notificationReco
 		}
 		return enqueueMail(ctx, tx, svc.Mails.PaidAfterCloseToMerchant(o, rec.N.AuthNumber))
 	})
+}
+
+// paidOverCard takes a bank payment for an order whose card, typed on the shop's page
+// in another tab, the merchant has not charged yet (awaiting certification): the bank's
+// money is real, the card is only digits. The order is paid by the bank; the stored card
+// digits are cut to the first six, so that nothing is left to charge with and "Certify"
+// is no longer offered; the merchant is told not to charge the card, and the shopper
+// that it will not be.
+func (m *BankPayments) paidOverCard(ctx context.Context, tx *store.Tx, rec *notificationRecord, o Order) error {
+	svc := m.Orders.Service
+	now := svc.Now().UTC()
+	res, err := tx.ExecContext(ctx, `UPDATE orders SET payment_state = 'paid', payment_method = 'cmcic', auth_number = ?,
+		status_3ds = ?, paid_at = ?, updated_at = ? WHERE id = ? AND payment_state = 'awaiting_certification'`,
+		rec.N.AuthNumber, rec.N.Status3DS, now, now, o.ID)
+	if err != nil {
+		return err
+	}
+	if !rowsChanged(res) { // read in this transaction: cannot happen, but never pay twice
+		rec.Outcome = "duplicate"
+		return insertNotification(ctx, tx, svc, rec)
+	}
+	rec.Outcome = "paid"
+	if err := insertNotification(ctx, tx, svc, rec); err != nil {
+		return err
+	}
+	if err := reduceCardDigits(ctx, tx, o.ID); err != nil {
+		return err
+	}
+	if o, err = svc.orderInTx(ctx, tx, o.ID); err != nil {
+		return err
+	}
+	if err := addEvent(ctx, tx, o.ID, now, "paid", "Payment confirmed by the bank (authorisation "+rec.N.AuthNumber+
+		") after a card was entered on the shop's page: do not charge that card", "bank"); err != nil {
+		return err
+	}
+	svc.remember(tx, o)
+	if m.Wake != nil {
+		tx.AfterCommit(m.Wake)
+	}
+	return enqueueMail(ctx, tx, svc.Mails.PaidOverCardToMerchant(o), svc.Mails.PaidAtBankToShopper(o))
 }
 
 // alert files a notification that speaks of money but does not pay the order, and tells

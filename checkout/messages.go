@@ -84,7 +84,33 @@ func (m *Mails) PaidAfterCloseToMerchant(o Order, auth string) Mail {
 	v.Order = &order
 	v.Link = m.adminOrderLink(o)
 	subject := fmt.Sprintf("[%s] Payment received for closed order %s — action needed", m.ShopName, o.Reference)
-	return m.render(o, "merchant-paid-after-close", m.Merchant, subject, v)
+	return m.render(o, "merchant-paid-after-close-"+auth, m.Merchant, subject, v)
+}
+
+// PaidOverCardToMerchant tells the merchant that the customer, after entering a card on
+// the shop's page, paid the order at the bank: the bank's payment counts, and the card
+// must not be charged as well.
+func (m *Mails) PaidOverCardToMerchant(o Order) Mail {
+	text := "The customer entered a card on the shop's page, then paid this order at the bank (authorisation " +
+		o.AuthNumber + "). The order is paid: do not charge that card. Its stored digits were cut to the first six."
+	return m.paymentProblem(o, "merchant-paid-over-card", "Paid at the bank, do not charge the card", text)
+}
+
+// PaidAtBankToShopper confirms to the shopper a bank payment that took over the card
+// they had entered on the shop's page: that card is not charged.
+func (m *Mails) PaidAtBankToShopper(o Order) Mail {
+	v := templates.MailView{
+		Title: "Your payment is confirmed",
+		Paragraphs: []string{
+			"The bank confirmed your payment for order " + o.Reference + ". The card you entered on our page before will not be charged.",
+			"We are preparing your order and will write again when it " + m.shipsOrReady(o) + ".",
+		},
+	}
+	order := m.orderView(o, true)
+	v.Order = &order
+	v.Link = m.orderLink(o)
+	v.Footer = m.shopperFooter()
+	return m.render(o, "shopper-paid-over-card", o.Email, "Payment confirmed for your order "+o.Reference, v)
 }
 
 // SecondPaymentToMerchant tells the merchant that the bank confirmed another payment,

@@ -594,6 +594,69 @@ func TestBankNotify_PaymentAfterExpiryIsFlaggedToTheMerchant(t *testing.T) {
 	if n := bankMerchantMails(t, ts, ref); n == 0 {
 		t.Errorf("no mail to the merchant about a payment taken for an expired order")
 	}
+	// The bank's copy of that payment is a duplicate; another late payment (a second
+	// tab at the bank) is a second sum to refund, and the merchant hears of it too.
+	mails := bankMerchantMails(t, ts, ref)
+	for _, auth := range []string{"445566", "778899", "778899"} {
+		expectBankAck(t, bn.notify(t, http.MethodPost,
+			bankSealed(t, cmcic.Current, bankNotice{Ref: ref, Code: "paiement", Auth: auth, Cents: o.TotalCents})), cmcic.AckOK)
+	}
+	outcomes := map[string]int{}
+	for _, r := range bankNotificationsOf(t, ts, ref) {
+		outcomes[r.Outcome]++
+	}
+	if outcomes["paid_after_close"] != 2 || outcomes["duplicate"] != 2 {
+		t.Errorf("outcomes %v, want paid_after_close 2 (one per authorisation) and duplicate 2", outcomes)
+	}
+	if n := bankMerchantMails(t, ts, ref); n != mails+1 {
+		t.Errorf("%d merchant mails after a second late payment, want %d", n, mails+1)
+	}
+	if n := bankEvents(t, ts, ref, "paid_after_close"); n != 2 {
+		t.Errorf("%d paid_after_close events, want one per authorisation (2)", n)
+	}
+}
+
+// A shopper who typed a card on the shop's page, then paid at the bank in another tab
+// before the merchant charged the card: the bank's payment is the order's. The order is
+// paid by the bank, the stored card digits are cut to six (nothing left to charge), and
+// the merchant is told not to charge the card; a copy of the notification changes nothing.
+func TestBankNotify_PaymentOverAnUnchargedCardPaysAndStopsTheCard(t *testing.T) {
+	ts := startBankShop(t, cmcic.Current)
+	sh := ts.newShopper(t)
+	ref := bankPlaceOrder(t, ts, sh)
+	o := bankOrderRow(t, ts, ref)
+	if p := payByCard(t, sh, ref, "visa", "4242424242424242", "12/30"); p.Status != http.StatusSeeOther {
+		t.Fatalf("card form: %d", p.Status)
+	}
+	if got := bankOrderRow(t, ts, ref); got.State != "awaiting_certification" {
+		t.Fatalf("after the card: %s, want awaiting_certification", got.State)
+	}
+	bn := newBankNotifier(t, ts)
+	for range 2 {
+		expectBankAck(t, bn.notify(t, http.MethodPost,
+			bankSealed(t, cmcic.Current, bankNotice{Ref: ref, Code: "paiement", Auth: "313131", Cents: o.TotalCents})), cmcic.AckOK)
+	}
+	if got := bankOrderRow(t, ts, ref); got.State != "paid" || got.Auth != "313131" {
+		t.Errorf("after the bank's payment: %s under %q, want paid under 313131", got.State, got.Auth)
+	}
+	if m := ts.queryText(t, `SELECT payment_method FROM orders WHERE reference = ?`, ref); m != "cmcic" {
+		t.Errorf("paid by %q, want the bank (cmcic)", m)
+	}
+	if n := ts.queryInt(t, `SELECT count(*) FROM card_payments WHERE order_id = ? AND reduced = 1 AND length(stored) = 6`, o.ID); n != 1 {
+		t.Error("the stored card digits were not cut to the first six")
+	}
+	for _, kind := range []string{"merchant-paid-over-card", "shopper-paid-over-card"} {
+		if n := ts.queryInt(t, `SELECT count(*) FROM outbox WHERE key = ?`, ts.mailKey(t, ref, kind)); n != 1 {
+			t.Errorf("%d %s mails, want 1", n, kind)
+		}
+	}
+	outcomes := map[string]int{}
+	for _, r := range bankNotificationsOf(t, ts, ref) {
+		outcomes[r.Outcome]++
+	}
+	if outcomes["paid"] != 1 || outcomes["duplicate"] != 1 || outcomes["paid_after_close"] != 0 {
+		t.Errorf("outcomes %v, want paid 1 and duplicate 1", outcomes)
+	}
 }
 
 // A notification's body is read as the form encoding writes it, whatever Content-Type
