@@ -58,9 +58,8 @@ func (h *Handler) renderForm(c echo.Context, status int, f Form, errs FieldError
 	}
 	if len(lines) == 0 {
 		if c.Request().Method == http.MethodPost {
-			if ref, ok := h.recentOrder(c); ok { // a second tab's form, as in place
-				h.Site.Sessions.AddFlash(c, "Your cart is empty: your order "+ref+" was placed already.")
-				return c.Redirect(http.StatusSeeOther, "/orders/"+ref)
+			if done, err := h.toRecentOrder(c); done || err != nil { // a second tab's form, as in place
+				return err
 			}
 		}
 		if p, ok, err := h.PendingOrder(c); err != nil {
@@ -143,10 +142,9 @@ func (h *Handler) place(c echo.Context) error {
 		return h.Site.Render(c, http.StatusConflict, templates.ChangedPage(v))
 	}
 	if errors.Is(err, errCartEmpty) {
-		if ref, ok := h.recentOrder(c); ok {
-			// Another tab placed this cart a moment ago: that order, not an error page.
-			h.Site.Sessions.AddFlash(c, "Your cart is empty: your order "+ref+" was placed already.")
-			return c.Redirect(http.StatusSeeOther, "/orders/"+ref)
+		// Another tab placed this cart a moment ago: that order, not an error page.
+		if done, err := h.toRecentOrder(c); done || err != nil {
+			return err
 		}
 	}
 	if err != nil {
@@ -155,15 +153,32 @@ func (h *Handler) place(c echo.Context) error {
 	return h.landOn(c, o, !dup)
 }
 
-// recentOrder is the reference of the latest order the visitor owns, placed within the
-// last hour. Only an empty cart's order form asks, so the scan of the hour's orders
-// (there is no index by owner: it cost every order a write) is rare.
-func (h *Handler) recentOrder(c echo.Context) (string, bool) {
-	var ref string
-	err := h.Service.DB.R.QueryRowContext(c.Request().Context(), `SELECT reference FROM orders
-		WHERE created_at > ? AND owner = ? ORDER BY id DESC LIMIT 1`,
-		h.Service.Now().UTC().Add(-time.Hour), store.VisitorID(c)).Scan(&ref)
-	return ref, err == nil
+// toRecentOrder sends an order form whose cart another tab has just ordered to that
+// order, and says whether it did. A tab that sent its form before the other's answer
+// still carries the visitor id the order was placed by, not the new one the order
+// gave its owner: it is only redirected. A flash would write that old id over the new
+// cookie, locking the shopper out of the order, and the old id grants nothing (it may
+// be one planted in the shopper's browser, which is why placing an order changes it).
+func (h *Handler) toRecentOrder(c echo.Context) (bool, error) {
+	ref, owned, ok := h.recentOrder(c)
+	if !ok {
+		return false, nil
+	}
+	if owned {
+		h.Site.Sessions.AddFlash(c, "Your cart is empty: your order "+ref+" was placed already.")
+	}
+	return true, c.Redirect(http.StatusSeeOther, "/orders/"+ref)
+}
+
+// recentOrder is the reference of the latest order the visitor owns or placed, within
+// the last hour, and whether it owns it. Only an empty cart's order form asks, so the
+// scan of the hour's orders (there is no index by owner: it cost every order a write)
+// is rare.
+func (h *Handler) recentOrder(c echo.Context) (ref string, owned, ok bool) {
+	err := h.Service.DB.R.QueryRowContext(c.Request().Context(), `SELECT reference, owner = ?2 FROM orders
+		WHERE created_at > ?1 AND (owner = ?2 OR placed_by = ?2) ORDER BY id DESC LIMIT 1`,
+		h.Service.Now().UTC().Add(-time.Hour), store.VisitorID(c)).Scan(&ref, &owned)
+	return ref, owned, err == nil
 }
 
 // saveForm keeps the form for the visitor and marks the cookie, whose order form then

@@ -370,3 +370,23 @@ func TestButtons_NamedByTheirVisibleWords(t *testing.T) {
 		}
 	}
 }
+
+// Every "Add to cart" form, on listings and product pages, is sent once per click: a
+// double click would otherwise add the quantity twice (shop.js disables its button).
+func TestAddToCartForms_AreSentOncePerClick(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	forms := 0
+	for _, path := range []string{"/", "/products/honey", "/search?q=tea"} {
+		_, doc := sh.get(path)
+		for _, f := range findAll(doc, func(n *html.Node) bool { return isElem(n, "form") && attrIs(n, "action", "/cart/add") }) {
+			forms++
+			if _, ok := attr(f, "data-once"); !ok {
+				t.Errorf("%s: an add-to-cart form without data-once", path)
+			}
+		}
+	}
+	if forms < 3 {
+		t.Fatalf("only %d add-to-cart forms seen", forms)
+	}
+}

@@ -1366,6 +1366,39 @@ func TestOrderExpiry_PastItsDeadlineTheShopperCannotPay(t *testing.T) {
 	}
 }
 
+// A tab whose form left before the other tab's order came back still carries the
+// visitor id the order was placed by: it is sent to the order, and its answer writes no
+// cookie, so the new owner's cookie the first tab got still opens the order.
+func TestCheckout_TabSentBeforeTheOrderCameBackKeepsTheOwnersCookie(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	sh.addToCart("honey", 1)
+	first, second := openCheckout(t, sh), openCheckout(t, sh)
+	before := sh.clone(t) // the second tab's request, as it left: the cookie before placing
+	ref, err := payRedirectRef(sh.submit("/checkout", first.form(nil)))
+	if err != nil {
+		t.Fatalf("the first tab: %v", err)
+	}
+	p := before.submit("/checkout", second.form(nil))
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/orders/"+ref {
+		t.Fatalf("the late tab: status %d to %q, want 303 to /orders/%s", p.Status, p.Header.Get("Location"), ref)
+	}
+	for _, c := range p.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "shop_visitor=") {
+			t.Errorf("the late tab's answer rewrites the visitor cookie (%.40s…): the owner's would be lost", c)
+		}
+	}
+	if st, _ := before.get("/orders/" + ref); st != http.StatusNotFound {
+		t.Errorf("the id the order was placed by opens it: %d, want 404 (it may be a planted one)", st)
+	}
+	if st, _ := sh.get("/orders/" + ref); st != http.StatusOK {
+		t.Errorf("the owner's cookie no longer opens the order: %d", st)
+	}
+	if n := ts.queryInt(t, `SELECT count(*) FROM orders`); n != 1 {
+		t.Errorf("%d orders, want 1", n)
+	}
+}
+
 // The order form open in several tabs: another, sent after the first placed the order
 // (complete or not), lands on that order with a word of why, not on an error page or
 // the empty cart, and places nothing.
