@@ -222,22 +222,41 @@ func (e *StockMovedError) Error() string {
 	return fmt.Sprintf("The stock changed since this page was shown (orders, expiries or another adjustment): it is %d now. Check your figure and save again.", e.Now)
 }
 
+// EditedMeanwhileError refuses a product form opened before another save of the same
+// product: saving it would undo that save without a word.
+type EditedMeanwhileError struct{}
+
+func (*EditedMeanwhileError) Error() string {
+	return "Someone saved this product after you opened it, so your changes were not saved."
+}
+
 // UpdateProduct saves the product form's fields, and a new stock in the same
 // transaction, recorded as an adjustment by actor; *StockMovedError refuses the stock
 // (and so the whole form). The same form sent twice sets the same stock once.
 func (db *DB) UpdateProduct(ctx context.Context, p *Product, count StockCount, actor string) error {
+	return db.UpdateProductSeen(ctx, p, count, actor, -1)
+}
+
+// UpdateProductSeen is UpdateProduct for a form opened when the product had been saved
+// editsShown times (ProductEdits): *EditedMeanwhileError if it has been saved since.
+// A negative editsShown checks nothing.
+func (db *DB) UpdateProductSeen(ctx context.Context, p *Product, count StockCount, actor string, editsShown int) error {
 	return db.Tx(ctx, func(tx *Tx) error {
 		var err error
 		if p.Slug, err = productSlug(ctx, tx, p.Slug, p.Name, p.ID); err != nil {
 			return err
 		}
 		var old string
-		err = tx.QueryRowContext(ctx, `SELECT slug FROM products WHERE id = ?`, p.ID).Scan(&old)
+		var edits int
+		err = tx.QueryRowContext(ctx, `SELECT slug, edits FROM products WHERE id = ?`, p.ID).Scan(&old, &edits)
 		if errors.Is(err, sql.ErrNoRows) {
 			return Errorf(NotFound, "This product does not exist.")
 		}
 		if err != nil {
 			return err
+		}
+		if editsShown >= 0 && edits != editsShown {
+			return &EditedMeanwhileError{}
 		}
 		if err := keepOldSlug(ctx, tx, "product", p.ID, old, p.Slug); err != nil {
 			return err
@@ -247,7 +266,7 @@ func (db *DB) UpdateProduct(ctx context.Context, p *Product, count StockCount, a
 			cat = p.CategoryID
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE products SET slug = ?, name = ?, description = ?, price_cents = ?,
-			vat_rate = ?, category_id = ?, published = ?, updated_at = ? WHERE id = ?`,
+			vat_rate = ?, category_id = ?, published = ?, updated_at = ?, edits = edits + 1 WHERE id = ?`,
 			p.Slug, p.Name, p.Description, p.PriceCents, p.VATRate, cat, p.Published, db.now(), p.ID)
 		if err != nil {
 			return err
@@ -394,4 +413,12 @@ func (db *DB) RemoveProduct(ctx context.Context, productID int64, refs ProductOr
 		return err
 	})
 	return deleted, image, err
+}
+
+// ProductEdits is how many times the product form saved the product: what an edit form
+// carries, for UpdateProductSeen.
+func (db *DB) ProductEdits(ctx context.Context, id int64) (int, error) {
+	var n int
+	err := db.R.QueryRowContext(ctx, `SELECT edits FROM products WHERE id = ?`, id).Scan(&n)
+	return n, err
 }

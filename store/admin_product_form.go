@@ -24,7 +24,7 @@ var vatRates = []templates.Option{
 const maxStock = 1_000_000
 
 // productFieldOrder is the order of the fields in the form, and so in the error summary.
-var productFieldOrder = []string{"name", "slug", "description", "price", "vat_rate", "stock", "category_id"}
+var productFieldOrder = []string{"name", "slug", "description", "price", "vat_rate", "stock", "category_id", "published"}
 
 func productFormOf(c echo.Context) templates.AdminProductForm {
 	return templates.AdminProductForm{
@@ -35,9 +35,33 @@ func productFormOf(c echo.Context) templates.AdminProductForm {
 		VATRate:     c.FormValue("vat_rate"),
 		Stock:       strings.TrimSpace(c.FormValue("stock")),
 		StockShown:  c.FormValue("stock_shown"),
+		EditsShown:  c.FormValue("edits_shown"),
+		Was:         wasOf(c),
 		Category:    c.FormValue("category_id"),
 		Published:   c.FormValue("published") == "1",
 	}
+}
+
+// wasOf reads the fields as the form showed them; nil from a form without them.
+func wasOf(c echo.Context) map[string]string {
+	if _, ok := c.Request().PostForm["was_name"]; !ok {
+		return nil
+	}
+	was := make(map[string]string, len(templates.WasFields))
+	for _, name := range templates.WasFields {
+		was[name] = c.Request().PostFormValue("was_" + name)
+	}
+	return was
+}
+
+// shownAs is the form's fields as Was carries them.
+func shownAs(f templates.AdminProductForm) map[string]string {
+	published := ""
+	if f.Published {
+		published = "1"
+	}
+	return map[string]string{"name": f.Name, "slug": f.Slug, "description": f.Description, "price": f.Price,
+		"vat_rate": f.VATRate, "category_id": f.Category, "published": published}
 }
 
 func productFormFrom(p Product) templates.AdminProductForm {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -121,13 +122,32 @@ func (a *Admin) updateProduct(c echo.Context) error {
 	form := productFormOf(c)
 	p, count, errs, err := a.validateProduct(ctx, form, old.ID)
 	var moved *StockMovedError
+	var meanwhile *EditedMeanwhileError
 	if err != nil {
 		return err
 	}
 	if len(errs) == 0 {
 		p.ID = old.ID
-		err = a.DB.UpdateProduct(ctx, &p, count, actor(c))
+		shown, serr := strconv.Atoi(form.EditsShown)
+		if serr != nil {
+			shown = -1 // a form from before the count: nothing to compare
+		}
+		err = a.DB.UpdateProductSeen(ctx, &p, count, actor(c), shown)
+		if errors.As(err, &meanwhile) {
+			// Saved since the form was opened: the fields only the other save changed
+			// take its values, and the form is saved unless both changed one field
+			// differently (or it no longer passes).
+			if err = a.savedMeanwhile(ctx, errs, &form, old.ID); err == nil && len(errs) == 0 {
+				meanwhile = nil
+				if p, count, errs, err = a.validateProduct(ctx, form, old.ID); err == nil && len(errs) == 0 {
+					p.ID = old.ID
+					shown, _ = strconv.Atoi(form.EditsShown)
+					err = a.DB.UpdateProductSeen(ctx, &p, count, actor(c), shown)
+				}
+			}
+		}
 		switch {
+		case err == nil && meanwhile != nil: // refused: errs say where the other save differs
 		case errors.Is(err, ErrSlugTaken):
 			errs["slug"], err = ErrSlugTaken.Message, nil
 		case errors.As(err, &moved):
@@ -146,9 +166,89 @@ func (a *Admin) updateProduct(c echo.Context) error {
 			return err
 		}
 		v.Errors, v.Summary = errs, summaryOf(errs, productFieldOrder)
-		return a.Site.Render(c, http.StatusUnprocessableEntity, templates.AdminProduct(v))
+		status := http.StatusUnprocessableEntity
+		if meanwhile != nil {
+			status = http.StatusConflict // another save came first: nothing was wrong with the form
+		}
+		return a.Site.Render(c, status, templates.AdminProduct(v))
 	}
 	return a.seeOther(c, productAdminURL(p.ID), "Changes saved.")
+}
+
+// savedMeanwhile reads the product as another save left it and says, beside each field,
+// what that save put there where it differs from what was typed (keep it or take
+// theirs, and save again); the form is then against that save.
+func (a *Admin) savedMeanwhile(ctx context.Context, errs map[string]string, form *templates.AdminProductForm, id int64) error {
+	now, err := a.DB.ProductByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	n, err := a.DB.ProductEdits(ctx, id)
+	if err != nil {
+		return err
+	}
+	form.EditsShown = strconv.Itoa(n)
+	saved := productFormFrom(now)
+	merge(errs, form, saved)
+	form.Was = shownAs(saved) // sent again, the form is against that save
+	return nil
+}
+
+// merge folds another save (now) into the form typed: a field that save changed (now
+// differs from what the form showed) and the admin did not takes its value; one both
+// changed, differently, gets a message beside it. A form without what it showed cannot
+// tell who changed what: every field that differs gets a message.
+func merge(errs map[string]string, typed *templates.AdminProductForm, now templates.AdminProductForm) {
+	const keep = " Keep yours or take it, then save again."
+	mine, theirs := shownAs(*typed), shownAs(now)
+	mine["slug"] = strings.ToLower(mine["slug"])
+	if tc, err := ParseEuros(typed.Price); err == nil {
+		mine["price"] = CentsInput(tc) // 13 and 13.00 are one price
+	}
+	for _, field := range templates.WasFields {
+		changed := typed.Was == nil || typed.Was[field] != theirs[field]
+		if !changed || mine[field] == theirs[field] || (field == "slug" && mine[field] == "") {
+			continue
+		}
+		if typed.Was != nil && (typed.Was[field] == mine[field] || (field == "price" && typed.Was[field] == typed.Price)) {
+			setField(typed, field, theirs[field]) // untouched here: the other save's value stands
+			continue
+		}
+		shown := "“" + theirs[field] + "”"
+		switch field {
+		case "vat_rate":
+			for _, r := range vatRates {
+				if r.Value == now.VATRate {
+					shown = "“" + r.Label + "”"
+				}
+			}
+		case "category_id":
+			shown = "another category"
+		case "published":
+			shown = map[bool]string{true: "“published”", false: "“hidden”"}[now.Published]
+		}
+		errs[field] = "Someone saved this product after you opened it, with " + shown + " here." + keep
+	}
+}
+
+// setField sets one of the fields WasFields names, as shownAs writes it.
+func setField(f *templates.AdminProductForm, field, v string) {
+	switch field {
+	case "name":
+		f.Name = v
+	case "slug":
+		f.Slug = v
+	case "description":
+		f.Description = v
+	case "price":
+		f.Price = v
+	case "vat_rate":
+		f.VATRate = v
+	case "category_id":
+		f.Category = v
+	case "published":
+		f.Published = v == "1"
+	}
 }
 
 // uploadImage stores a new image and points the product at it. Nothing is written
@@ -278,6 +378,16 @@ func (a *Admin) productView(c echo.Context, p Product, form templates.AdminProdu
 	}
 	v.Heading, v.Action, v.Stock = p.Name, productAdminURL(p.ID), p.Stock
 	v.Admin = a.Chrome(c, p.Name, "products")
+	if v.Form.EditsShown == "" { // a form opened now: against the saves made so far
+		n, err := a.DB.ProductEdits(ctx, p.ID)
+		if err != nil {
+			return v, err
+		}
+		v.Form.EditsShown = strconv.Itoa(n)
+	}
+	if v.Form.Was == nil {
+		v.Form.Was = shownAs(productFormFrom(p))
+	}
 	if p.Image != "" {
 		v.ImageURL = a.Site.ImageURL(p.Image)
 	}

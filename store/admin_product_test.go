@@ -132,6 +132,39 @@ func TestCreateProduct_TypedSlugMustBeFree(t *testing.T) {
 	}
 }
 
+// A save counts in the product's edits; a save against an older count is refused and
+// changes nothing. Stock adjustments (orders, the stock form) are not edits.
+func TestUpdateProductSeen_RefusesAFormOpenedBeforeAnotherSave(t *testing.T) {
+	db := mustOpenStore(t)
+	ctx := context.Background()
+	p := newProduct("Mug", 5)
+	if err := db.CreateProduct(ctx, &p, "x", ""); err != nil {
+		t.Fatal(err)
+	}
+	seen, err := db.ProductEdits(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AdjustStock(ctx, p.ID, 3, "received", "x", NewFormKey()); err != nil {
+		t.Fatal(err)
+	}
+	p.Name = "Big mug"
+	if err := db.UpdateProductSeen(ctx, &p, StockCount{}, "", seen); err != nil {
+		t.Fatalf("a save after a stock adjustment: %v", err)
+	}
+	p.Name = "Small mug"
+	var meanwhile *EditedMeanwhileError
+	if err := db.UpdateProductSeen(ctx, &p, StockCount{}, "", seen); !errors.As(err, &meanwhile) {
+		t.Fatalf("a save against an older count: %v, want EditedMeanwhileError", err)
+	}
+	if got, _ := db.ProductByID(ctx, p.ID); got.Name != "Big mug" {
+		t.Errorf("the refused save changed the name to %q", got.Name)
+	}
+	if err := db.UpdateProductSeen(ctx, &p, StockCount{}, "", seen+1); err != nil {
+		t.Errorf("a save against the current count: %v", err)
+	}
+}
+
 func TestAdjustStock_RecordsWhoAndWhyAndNeverGoesBelowZero(t *testing.T) {
 	db := mustOpenStore(t)
 	ctx := context.Background()

@@ -104,8 +104,18 @@ type AdminProductForm struct {
 	// StockShown is the stock the edit form showed: saving a different Stock sets it
 	// only if orders have not changed it meanwhile.
 	StockShown string
+	// EditsShown is how many saves the product had when the form was opened: a save
+	// from a form opened before someone else's is refused.
+	EditsShown string
 	Published  bool
+	// Was holds the fields as the form showed them (by name, "published" as "1" or ""),
+	// so that a save refused for another's tells what that save changed from what the
+	// admin changed. Nil on a new product.
+	Was map[string]string
 }
+
+// WasFields are the product form's fields carried as shown, in the form's order.
+var WasFields = []string{"name", "slug", "description", "price", "vat_rate", "category_id", "published"}
 
 // AdminStockForm is the stock adjustment form as typed.
 type AdminStockForm struct {

@@ -738,3 +738,80 @@ func TestAdminProduct_FormsSentTwiceChangeOnce(t *testing.T) {
 		t.Errorf("%d products made by one form sent twice, want 1", n)
 	}
 }
+
+// Two admins, or two tabs, on one product: a save from a form opened before another
+// save keeps that save's changes where the form did not touch them; where both changed
+// one field differently it is refused with 409, the field saying what it holds now, and
+// sent again it wins. The same form sent twice is saved.
+func TestAdminProduct_StaleFormDoesNotUndoAnotherSave(t *testing.T) {
+	ts := startAdminShop(t)
+	one, two := ts.newShopper(t), ts.newShopper(t)
+	adminLogin(t, one, adminEmail)
+	adminLogin(t, two, adminEmail)
+	id := ts.productID(t, "teapot")
+	edit := fmt.Sprintf("/admin/products/%d", id)
+	saved := func() string {
+		return ts.queryText(t, `SELECT price_cents || '|' || description || '|' || name FROM products WHERE id = ?`, id)
+	}
+	formOf := func(sh *shopper) url.Values {
+		_, doc := sh.get(edit)
+		f, ok := formByTestID(doc, "product-form")
+		if !ok {
+			t.Fatal("no product form")
+		}
+		f.Set("description", ts.queryText(t, `SELECT description FROM products WHERE id = ?`, id))
+		f.Set("vat_rate", "2000")
+		return f
+	}
+	name := ts.queryText(t, `SELECT name FROM products WHERE id = ?`, id)
+
+	// One changes the price, the other (opened before) the description: both stand.
+	f1, f2 := formOf(one), formOf(two)
+	f1.Set("price", "13.00")
+	if p := one.submit(edit, f1); p.Status != http.StatusSeeOther {
+		t.Fatalf("the first save: %d", p.Status)
+	}
+	f2.Set("description", "Cast iron, 1 litre.")
+	if p := two.submit(edit, f2); p.Status != http.StatusSeeOther {
+		t.Fatalf("the stale save of another field: %d %q", p.Status, textOf(p.Doc))
+	}
+	if got, want := saved(), "1300|Cast iron, 1 litre.|"+name; got != want {
+		t.Errorf("after both saves: %q, want %q (neither undone)", got, want)
+	}
+
+	// Both change the price: the later one is refused, saying what the price is now.
+	f1, f2 = formOf(one), formOf(two)
+	f1.Set("price", "14.00")
+	if p := one.submit(edit, f1); p.Status != http.StatusSeeOther {
+		t.Fatalf("the first price: %d", p.Status)
+	}
+	f2.Set("price", "15.00")
+	p := two.submit(edit, f2)
+	if p.Status != http.StatusConflict || !strings.Contains(fieldError(p.Doc, "price"), "14.00") {
+		t.Fatalf("two prices: %d, beside the price %q; want 409 naming 14.00", p.Status, fieldError(p.Doc, "price"))
+	}
+	if fieldError(p.Doc, "description") != "" || inputValue(p.Doc, "price") != "15.00" {
+		t.Errorf("the form came back with price %q and a description message %q", inputValue(p.Doc, "price"), fieldError(p.Doc, "description"))
+	}
+	if got := ts.queryInt(t, `SELECT price_cents FROM products WHERE id = ?`, id); got != 1400 {
+		t.Fatalf("price %d after the refused save, want 1400 kept", got)
+	}
+	again, _ := formByTestID(p.Doc, "product-form")
+	again.Set("description", "Cast iron, 1 litre.")
+	again.Set("vat_rate", "2000")
+	if p := two.submit(edit, again); p.Status != http.StatusSeeOther {
+		t.Fatalf("sent again: %d %q", p.Status, textOf(p.Doc))
+	}
+	if got := ts.queryInt(t, `SELECT price_cents FROM products WHERE id = ?`, id); got != 1500 {
+		t.Errorf("price %d after sending again, want the admin's 1500", got)
+	}
+
+	// The same form sent twice: the second undoes nothing, and is saved.
+	f3 := formOf(one)
+	f3.Set("name", "Iron teapot")
+	for i := range 2 {
+		if p := one.submit(edit, f3); p.Status != http.StatusSeeOther {
+			t.Errorf("the same form, time %d: %d", i+1, p.Status)
+		}
+	}
+}
