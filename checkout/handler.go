@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -30,6 +31,60 @@ func (h *Handler) Routes(g *echo.Group) {
 	g.POST("/checkout", h.place)
 	g.GET("/orders/:ref", h.order)
 	g.GET("/orders/:ref/pay", h.pay)
+	g.POST("/orders/:ref/again", h.again)
+}
+
+// again puts an order's items back in the visitor's cart, at today's prices and within
+// today's stock, and the details typed for it back in the order form: an order that
+// expired or whose payment failed leaves the shopper a way forward, not an empty cart
+// and a blank form; a completed one is ordered again in two clicks. An order still
+// awaiting payment is to be paid, not ordered twice.
+func (h *Handler) again(c echo.Context) error {
+	o, err := h.LoadAuthorized(c)
+	if err != nil {
+		return err
+	}
+	if o.PaymentState == AwaitingPayment {
+		return store.Errorf(store.Conflict, "This order still awaits payment: pay it rather than order it again.")
+	}
+	ctx, visitor := c.Request().Context(), store.VisitorID(c)
+	var gone []string
+	for _, l := range o.Lines {
+		_, err := h.Cart.AddProduct(ctx, visitor, l.ProductID, l.Quantity)
+		switch store.ErrorCode(err) {
+		case store.NotFound, store.Invalid: // no longer sold, sold out, the cart holds it all
+			gone = append(gone, l.Name)
+		default:
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if err := h.saveForm(c, formOf(o)); err != nil {
+		return err
+	}
+	msg := "The items of order " + o.Reference + " are in your cart, and your details in the order form."
+	if len(gone) > 0 {
+		msg += " Not available now: " + strings.Join(gone, ", ") + "."
+	}
+	if err := h.Site.Sessions.NoteCart(c); err != nil {
+		return err
+	}
+	h.Site.Sessions.AddFlash(c, msg)
+	return c.Redirect(http.StatusSeeOther, "/cart")
+}
+
+// formOf is the order form as it was filled for o, the terms to accept again.
+func formOf(o Order) Form {
+	f := Form{Email: o.Email, Name: o.Name, Phone: o.Phone, BillingLine1: o.Billing.Line1, BillingLine2: o.Billing.Line2,
+		BillingPostcode: o.Billing.Postcode, BillingCity: o.Billing.City, BillingCountry: o.Billing.Country,
+		Delivery: o.Delivery.Code, Note: o.Note}
+	if o.Delivery.NeedsAddress && o.Shipping != o.Billing {
+		f.ShipDifferent = true
+		f.ShipName, f.ShipLine1, f.ShipLine2 = o.Shipping.Name, o.Shipping.Line1, o.Shipping.Line2
+		f.ShipPostcode, f.ShipCity, f.ShipCountry = o.Shipping.Postcode, o.Shipping.City, o.Shipping.Country
+	}
+	return f
 }
 
 func (h *Handler) form(c echo.Context) error {
@@ -322,6 +377,9 @@ func (h *Handler) OrderView(c echo.Context, o Order) templates.OrderView {
 		v.Message = "Thank you! Your order is ready: collect it at the shop."
 	case o.FulfilmentState == Shipped:
 		v.Message = "Thank you! Your order is on its way."
+	}
+	if o.PaymentState != AwaitingPayment {
+		v.AgainURL = OrderURL(c, o, "/again")
 	}
 	if v.Message != "" {
 		return v

@@ -94,6 +94,7 @@ type OrderView struct {
 	Note        string
 	Tracking    string
 	PayURL      string // set while the order can still be paid
+	AgainURL    string // set once it cannot: its items back in the cart
 	RefreshSecs int    // set while waiting for the bank's answer
 }
 

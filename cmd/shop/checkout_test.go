@@ -1534,3 +1534,52 @@ func TestCheckout_PickUpOrderSaysWhereToCollectIt(t *testing.T) {
 		t.Error("a pick-up order's page shows a delivery address")
 	}
 }
+
+// An order that was not paid in time leaves the shopper a way forward: "Order these
+// items again" puts its items back in the cart (within today's stock) and its details
+// in the order form; an order still awaiting payment is to be paid, not ordered twice.
+func TestOrderPage_OrderTheItemsAgain(t *testing.T) {
+	ts := startShop(t)
+	sh := ts.newShopper(t)
+	o := placeOrder(t, ts, sh, "honey", 2)
+	if _, doc := sh.get("/orders/" + o.Ref); len(byTestID(doc, "order-again")) != 0 {
+		t.Error("an order awaiting payment offers to order it again")
+	}
+	if p := sh.submit("/orders/"+o.Ref+"/again", nil); p.Status != http.StatusConflict {
+		t.Errorf("ordering again an order awaiting payment: %d, want 409", p.Status)
+	}
+	if lines := sh.cartLines(); len(lines) != 0 {
+		t.Fatalf("the refused request filled the cart: %v", lines)
+	}
+	ts.exec(t, `UPDATE orders SET expires_at = ? WHERE id = ?`, time.Now().Add(-time.Minute).UTC(), o.ID)
+	ts.mu.Lock()
+	orders := ts.app.orders
+	ts.mu.Unlock()
+	if _, err := orders.ExpireDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, doc := sh.get("/orders/" + o.Ref)
+	if len(byTestID(doc, "order-again")) != 1 {
+		t.Fatalf("the expired order's page offers no way forward: %q", textOf(doc))
+	}
+	p := sh.submit("/orders/"+o.Ref+"/again", nil)
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/cart" {
+		t.Fatalf("order again: %d to %q, want 303 to /cart", p.Status, p.Header.Get("Location"))
+	}
+	if lines := sh.cartLines(); len(lines) != 1 {
+		t.Errorf("the cart after ordering again: %v, want the honey", lines)
+	}
+	form := sh.getPage("/checkout")
+	f := byTestID(form.Doc, "checkout-form")
+	if len(f) != 1 {
+		t.Fatalf("no order form: %d", form.Status)
+	}
+	for name, want := range map[string]string{"email": validOrderForm().Get("email"), "billing_city": "Lyon", "delivery": "home"} {
+		if got, _ := controlValue(f[0], name); got != want {
+			t.Errorf("the order form's %s is %q, want %q as the order had it", name, got, want)
+		}
+	}
+	if got, _ := controlValue(f[0], "terms"); got != "" {
+		t.Error("the terms are ticked for the shopper: they are accepted again on every order")
+	}
+}
