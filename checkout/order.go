@@ -42,7 +42,7 @@ type Delivery struct {
 	Cents        int64
 	VATRate      int
 	NeedsAddress bool
-	// Note is the method's description when the order was placed: for a pick-up, where
+	// Note is, for a pick-up, the method's description when the order was placed: where
 	// to collect the order.
 	Note string
 }

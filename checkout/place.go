@@ -206,7 +206,7 @@ func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (Orde
 			r.Form.Email, r.Form.Name, r.Form.Phone, r.Form.BillingLine1, r.Form.BillingLine2, r.Form.BillingPostcode,
 			r.Form.BillingCity, r.Form.BillingCountry,
 			ship.Name, ship.Line1, ship.Line2, ship.Postcode, ship.City, ship.Country,
-			method.Code, method.Name, totals.Delivery, method.VATRate, method.Description, r.Form.Note,
+			method.Code, method.Name, totals.Delivery, method.VATRate, pickUpNote(method), r.Form.Note,
 			totals.Items, totals.Total, totals.HT, totals.VATAmount, now.Add(s.PaymentWindow), now, now))
 		if err == nil {
 			break
@@ -304,4 +304,13 @@ func randomHex(n int) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(b), nil
+}
+
+// pickUpNote is what an order keeps of its delivery method's description: for a pick-up,
+// where to collect it; a delivery to an address has the address.
+func pickUpNote(m DeliveryMethod) string {
+	if m.NeedsAddress {
+		return ""
+	}
+	return m.Description
 }
