@@ -53,8 +53,7 @@ func (p *AdminPages) renderMails(c echo.Context, status int, refusal string) err
 	if !valid {
 		st = ""
 	}
-	page, _ := strconv.Atoi(c.QueryParam("page"))
-	page = max(page, 1)
+	page := store.PageParam(c)
 	size := p.pageSize()
 	entries, total, err := p.Outbox.List(c.Request().Context(), st, size, (page-1)*size)
 	if err != nil {

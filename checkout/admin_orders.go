@@ -227,8 +227,7 @@ func (p *AdminPages) orders(c echo.Context) error {
 		errs["filter-to"] = "The end date is before the start date."
 		f.To = time.Time{}
 	}
-	page, _ := strconv.Atoi(c.QueryParam("page"))
-	page = max(page, 1)
+	page := store.PageParam(c)
 	f.Offset = (page - 1) * f.Limit
 	rows, total, err := p.Service.AdminOrders(ctx, f)
 	if err != nil {

@@ -25,8 +25,7 @@ func (a *Admin) products(c echo.Context) error {
 		f.Published = p
 	}
 	f.CategoryID, _ = strconv.ParseInt(c.QueryParam("category"), 10, 64)
-	page, _ := strconv.Atoi(c.QueryParam("page"))
-	page = max(page, 1)
+	page := PageParam(c)
 	f.Offset = (page - 1) * f.Limit
 	rows, total, err := a.DB.AdminProducts(ctx, f)
 	if err != nil {

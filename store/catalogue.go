@@ -98,14 +98,19 @@ func (h *Catalogue) search(c echo.Context) error {
 	return h.listing(c, v, ProductFilter{Query: q}, "/search?q="+url.QueryEscape(q))
 }
 
-// maxPage is the highest page number a listing reads.
-const maxPage = 1_000_000
+// MaxPage is the highest page number a listing reads, the admin's included: past it
+// no list has rows, and a larger number would overflow the offset.
+const MaxPage = 1_000_000
+
+// PageParam is the ?page= of a listing, from 1 to MaxPage; anything else reads as 1.
+func PageParam(c echo.Context) int {
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	return min(max(page, 1), MaxPage)
+}
 
 func (h *Catalogue) listing(c echo.Context, v templates.ListingView, f ProductFilter, base string) error {
 	ctx := c.Request().Context()
-	page, _ := strconv.Atoi(c.QueryParam("page"))
-	// Past maxPage no catalogue has products; a larger number would overflow the offset.
-	page = min(max(page, 1), maxPage)
+	page := PageParam(c)
 	f.OnlyPublished = true
 	f.Limit = h.PageSize
 	f.Offset = (page - 1) * h.PageSize

@@ -886,3 +886,20 @@ func TestAdminOrder_SendTheDetailsAgain(t *testing.T) {
 		t.Errorf("a refused send queued %d mails", got-all)
 	}
 }
+
+// A page number past any list shows no rows, whatever its size: one so large that the
+// offset overflowed read as page 1 again, under the number asked for.
+func TestAdminLists_HugePageNumberShowsNoRows(t *testing.T) {
+	ts := startAdminShop(t)
+	placeOrder(t, ts, ts.newShopper(t), "honey", 1)
+	admin := adminSession(t, ts, adminEmail)
+	for path, row := range map[string]string{"/admin/orders": "order-row", "/admin/products": "product-row"} {
+		p := admin.getPage(path + "?page=400000000000000000")
+		if p.Status != http.StatusOK || len(byTestID(p.Doc, row)) != 0 {
+			t.Errorf("%s at a huge page: %d with %d rows, want 200 and none", path, p.Status, len(byTestID(p.Doc, row)))
+		}
+		if p := admin.getPage(path); len(byTestID(p.Doc, row)) == 0 {
+			t.Errorf("%s: no rows on page 1 (the test proves nothing)", path)
+		}
+	}
+}
