@@ -154,7 +154,7 @@ func refusal(action string, o Order) string {
 			return "Nothing was done: an order ships only once it is paid. " + state
 		}
 	case "send-details":
-		return "Nothing was done: only an order whose payment was received has details to send again. " + state
+		return "Nothing was done: the details go again only for an order paid (or awaiting certification) and not yet shipped or cancelled. " + state
 	case "cancel":
 		switch o.FulfilmentState {
 		case Shipped:

@@ -316,8 +316,9 @@ func (m *BankPayments) paidAfterClose(ctx context.Context, rec *notificationReco
 			return m.paidOverCard(ctx, tx, rec, o)
 		}
 		rec.Outcome = "duplicate"
-		if o.PaymentState == Paid && rec.N.AuthNumber != "" && o.AuthNumber != "" && rec.N.AuthNumber != o.AuthNumber {
-			// Not the same payment again but another one: the customer paid twice.
+		if o.PaymentState == Paid && rec.N.AuthNumber != "" && (o.PaymentMethod != "cmcic" || (o.AuthNumber != "" && rec.N.AuthNumber != o.AuthNumber)) {
+			// Not the same payment again but another one (or one after a card the
+			// merchant charged and certified): the customer paid twice.
 			rec.Outcome = "second_payment"
 			return m.alertTx(ctx, tx, rec, o, "The bank confirmed a second payment of this paid order: refund it",
 				svc.Mails.SecondPaymentToMerchant(o, rec.N.AuthNumber))

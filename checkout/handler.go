@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,9 +49,22 @@ func (h *Handler) again(c echo.Context) error {
 		return store.Errorf(store.Conflict, "This order still awaits payment: pay it rather than order it again.")
 	}
 	ctx, visitor := c.Request().Context(), store.VisitorID(c)
-	var gone []string
+	// Up to the order's quantities, not added to what the cart holds: the same request
+	// sent twice (no script, a double click) fills the cart once.
+	inCart, err := h.Cart.Lines(ctx, visitor)
+	if err != nil {
+		return err
+	}
+	held := map[int64]int{}
+	for _, l := range inCart {
+		held[l.ProductID] = l.Quantity
+	}
+	var gone, fewer []string
 	for _, l := range o.Lines {
-		_, err := h.Cart.AddProduct(ctx, visitor, l.ProductID, l.Quantity)
+		if held[l.ProductID] >= l.Quantity {
+			continue
+		}
+		ch, err := h.Cart.AddProduct(ctx, visitor, l.ProductID, l.Quantity-held[l.ProductID])
 		switch store.ErrorCode(err) {
 		case store.NotFound, store.Invalid: // no longer sold, sold out, the cart holds it all
 			gone = append(gone, l.Name)
@@ -58,12 +72,18 @@ func (h *Handler) again(c echo.Context) error {
 			if err != nil {
 				return err
 			}
+			if ch.Capped {
+				fewer = append(fewer, strconv.Itoa(ch.Quantity)+" × "+l.Name)
+			}
 		}
 	}
 	if err := h.saveForm(c, formOf(o)); err != nil {
 		return err
 	}
 	msg := "The items of order " + o.Reference + " are in your cart, and your details in the order form."
+	if len(fewer) > 0 {
+		msg += " Only what is left: " + strings.Join(fewer, ", ") + "."
+	}
 	if len(gone) > 0 {
 		msg += " Not available now: " + strings.Join(gone, ", ") + "."
 	}
@@ -179,6 +199,15 @@ func (h *Handler) place(c echo.Context) error {
 		// (a delivery method withdrawn since). A valid one finds it in Place.
 		if o, ok := h.placedAlready(c, submission); ok {
 			return h.landOn(c, o, false)
+		}
+		// Another tab's order emptied the cart: to that order, before saving the form
+		// writes this request's (older) visitor id into the cookie.
+		if n, err := h.Cart.Count(ctx, visitor); err != nil {
+			return err
+		} else if n == 0 {
+			if done, err := h.toRecentOrder(c); done || err != nil {
+				return err
+			}
 		}
 		f = f.withoutCardNumbers()
 		if err := h.saveForm(c, f); err != nil {

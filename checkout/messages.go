@@ -92,7 +92,8 @@ func (m *Mails) PaidAfterCloseToMerchant(o Order, auth string) Mail {
 // must not be charged as well.
 func (m *Mails) PaidOverCardToMerchant(o Order) Mail {
 	text := "The customer entered a card on the shop's page, then paid this order at the bank (authorisation " +
-		o.AuthNumber + "). The order is paid: do not charge that card. Its stored digits were cut to the first six."
+		o.AuthNumber + "). The order is paid: do not charge that card, and if you have charged it already, refund that charge. " +
+		"Its stored digits were cut to the first six."
 	return m.paymentProblem(o, "merchant-paid-over-card", "Paid at the bank, do not charge the card", text)
 }
 
@@ -117,8 +118,12 @@ func (m *Mails) PaidAtBankToShopper(o Order) Mail {
 // under authorisation auth, for order o, already paid under another: the customer was
 // charged twice. One mail per authorisation.
 func (m *Mails) SecondPaymentToMerchant(o Order, auth string) Mail {
+	paid := "under authorisation " + o.AuthNumber
+	if o.AuthNumber == "" {
+		paid = "by the card entered on the shop's page"
+	}
 	text := "The bank confirmed a second payment of " + store.FormatMoney(o.TotalCents, o.Currency) +
-		" (authorisation " + auth + ") for this order, already paid under authorisation " + o.AuthNumber +
+		" (authorisation " + auth + ") for this order, already paid " + paid +
 		". The customer was charged twice: refund this payment with the bank."
 	return m.paymentProblem(o, "merchant-second-payment-"+auth, "Second payment", text)
 }

@@ -187,9 +187,11 @@ func (s *Service) Cancel(ctx context.Context, orderID int64, a Action) error {
 }
 
 // hasDetailsToSend says whether the order's confirmation went to the customer, and so
-// may go again: its payment was received (paid or awaiting certification).
+// may go again: its payment was received (paid or awaiting certification), and it has
+// neither shipped nor been cancelled since, which the confirmation would contradict
+// ("we are preparing your order").
 func hasDetailsToSend(o Order) bool {
-	return o.PaymentState == Paid || o.PaymentState == AwaitingCertification
+	return (o.PaymentState == Paid || o.PaymentState == AwaitingCertification) && o.FulfilmentState == Unfulfilled
 }
 
 // SendDetailsAgain queues the order's confirmation to the customer once more, as the

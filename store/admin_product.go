@@ -392,7 +392,7 @@ func (db *DB) RemoveProduct(ctx context.Context, productID int64, refs ProductOr
 			}
 		}
 		if inOrders {
-			res, err := tx.ExecContext(ctx, `UPDATE products SET published = 0, updated_at = ? WHERE id = ?`,
+			res, err := tx.ExecContext(ctx, `UPDATE products SET published = 0, updated_at = ?, edits = edits + 1 WHERE id = ?`,
 				db.now(), productID)
 			if err != nil {
 				return err

@@ -49,7 +49,9 @@ func wasOf(c echo.Context) map[string]string {
 	}
 	was := make(map[string]string, len(templates.WasFields))
 	for _, name := range templates.WasFields {
-		was[name] = c.Request().PostFormValue("was_" + name)
+		// Read as the typed fields are (productFormOf): a browser sends a hidden
+		// field's line breaks as CRLF too.
+		was[name] = strings.TrimSpace(strings.ReplaceAll(c.Request().PostFormValue("was_"+name), "\r\n", "\n"))
 	}
 	return was
 }

@@ -131,19 +131,28 @@ func (a *Admin) updateProduct(c echo.Context) error {
 		if serr != nil {
 			shown = -1 // a form from before the count: nothing to compare
 		}
-		err = a.DB.UpdateProductSeen(ctx, &p, count, actor(c), shown)
-		if errors.As(err, &meanwhile) {
-			// Saved since the form was opened: the fields only the other save changed
-			// take its values, and the form is saved unless both changed one field
-			// differently (or it no longer passes).
-			if err = a.savedMeanwhile(ctx, errs, &form, old.ID); err == nil && len(errs) == 0 {
-				meanwhile = nil
-				if p, count, errs, err = a.validateProduct(ctx, form, old.ID); err == nil && len(errs) == 0 {
-					p.ID = old.ID
-					shown, _ = strconv.Atoi(form.EditsShown)
-					err = a.DB.UpdateProductSeen(ctx, &p, count, actor(c), shown)
-				}
+		// Saved since the form was opened: the fields only the other save changed take
+		// its values, and the form is saved unless both changed one field differently
+		// (or it no longer passes). Once: a third save meanwhile asks the admin.
+		for merged := false; ; merged = true {
+			meanwhile = nil
+			err = a.DB.UpdateProductSeen(ctx, &p, count, actor(c), shown)
+			if !errors.As(err, &meanwhile) {
+				break
 			}
+			if err = a.savedMeanwhile(ctx, errs, &form, old.ID); err != nil || len(errs) > 0 {
+				break
+			}
+			if merged {
+				errs["name"] = (&EditedMeanwhileError{}).Error() + " Check the fields, then save again."
+				break
+			}
+			if p, count, errs, err = a.validateProduct(ctx, form, old.ID); err != nil || len(errs) > 0 {
+				meanwhile = nil // refused for what it holds now, as any form
+				break
+			}
+			p.ID = old.ID
+			shown, _ = strconv.Atoi(form.EditsShown)
 		}
 		switch {
 		case err == nil && meanwhile != nil: // refused: errs say where the other save differs
@@ -178,11 +187,13 @@ func (a *Admin) updateProduct(c echo.Context) error {
 // what that save put there where it differs from what was typed (keep it or take
 // theirs, and save again); the form is then against that save.
 func (a *Admin) savedMeanwhile(ctx context.Context, errs map[string]string, form *templates.AdminProductForm, id int64) error {
-	now, err := a.DB.ProductByID(ctx, id)
+	// The count first: a save between the two reads makes the product newer than the
+	// count, and the next save against that count is refused, never silently lost.
+	n, err := a.DB.ProductEdits(ctx, id)
 	if err != nil {
 		return err
 	}
-	n, err := a.DB.ProductEdits(ctx, id)
+	now, err := a.DB.ProductByID(ctx, id)
 	if err != nil {
 		return err
 	}

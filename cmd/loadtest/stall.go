@@ -50,8 +50,11 @@ func (m *stallMeter) run() {
 }
 
 func (m *stallMeter) note(late time.Duration) {
-	if late > time.Duration(m.longest.Load()) {
-		m.longest.Store(int64(late))
+	for {
+		old := m.longest.Load()
+		if int64(late) <= old || m.longest.CompareAndSwap(old, int64(late)) {
+			return
+		}
 	}
 }
 

@@ -876,10 +876,22 @@ func TestAdminOrder_SendTheDetailsAgain(t *testing.T) {
 		t.Error("the order's history does not record the mail sent again")
 	}
 
+	// Cancelled since (or shipped), the confirmation would say the order is being
+	// prepared: not offered, and refused.
+	if p := orderAction(t, boss, o.Ref, "cancel", url.Values{"reason": {"Out of mugs"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("cancel: %d", p.Status)
+	}
+	if _, doc := boss.get("/admin/orders/" + o.Ref); len(byTestID(doc, "send-details")) != 0 {
+		t.Error("a cancelled order offers to send its confirmation again")
+	}
+	if p := orderAction(t, boss, o.Ref, "send-details", nil); p.Status != http.StatusConflict {
+		t.Errorf("the details of a cancelled order: %d, want 409", p.Status)
+	}
+
 	unpaid := placeOrder(t, ts, ts.newShopper(t), "mug", 1)
 	all = ts.queryInt(t, `SELECT count(*) FROM outbox`)
 	p := orderAction(t, boss, unpaid.Ref, "send-details", nil)
-	if msg := testIDText(p.Doc, "refusal"); p.Status != http.StatusConflict || !strings.Contains(msg, "payment was received") {
+	if msg := testIDText(p.Doc, "refusal"); p.Status != http.StatusConflict || !strings.Contains(msg, "paid (or awaiting certification)") {
 		t.Errorf("details of an unpaid order: %d %q, want 409 saying why", p.Status, msg)
 	}
 	if got := ts.queryInt(t, `SELECT count(*) FROM outbox`); got != all {

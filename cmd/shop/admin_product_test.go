@@ -806,6 +806,23 @@ func TestAdminProduct_StaleFormDoesNotUndoAnotherSave(t *testing.T) {
 		t.Errorf("price %d after sending again, want the admin's 1500", got)
 	}
 
+	// A browser sends a multi-line description, and what the form showed of it, with
+	// CRLF line breaks: the same text, not a change to ask about.
+	ts.exec(t, `UPDATE products SET description = 'Line one.' || char(10) || 'Line two.' WHERE id = ?`, id)
+	f1, f2 = formOf(one), formOf(two)
+	f2.Set("description", "Line one.\r\nLine three.")
+	f2.Set("was_description", "Line one.\r\nLine two.")
+	f1.Set("price", "16.00")
+	if p := one.submit(edit, f1); p.Status != http.StatusSeeOther {
+		t.Fatalf("the price: %d", p.Status)
+	}
+	if p := two.submit(edit, f2); p.Status != http.StatusSeeOther {
+		t.Errorf("a stale form changing only the multi-line description: %d, beside it %q", p.Status, fieldError(p.Doc, "description"))
+	}
+	if got := saved(); got != "1600|Line one.\nLine three.|"+name {
+		t.Errorf("after the price and the description: %q, want both", got)
+	}
+
 	// The same form sent twice: the second undoes nothing, and is saved.
 	f3 := formOf(one)
 	f3.Set("name", "Iron teapot")
@@ -813,5 +830,35 @@ func TestAdminProduct_StaleFormDoesNotUndoAnotherSave(t *testing.T) {
 		if p := one.submit(edit, f3); p.Status != http.StatusSeeOther {
 			t.Errorf("the same form, time %d: %d", i+1, p.Status)
 		}
+	}
+}
+
+// A product that orders refer to is hidden, not deleted: that counts as a save, so a
+// form opened before does not publish it again.
+func TestAdminProduct_HiddenByDeleteStaysHiddenAfterAStaleSave(t *testing.T) {
+	ts := startAdminShop(t)
+	placeOrder(t, ts, ts.newShopper(t), "teapot", 1)
+	one, two := ts.newShopper(t), ts.newShopper(t)
+	adminLogin(t, one, adminEmail)
+	adminLogin(t, two, adminEmail)
+	id := ts.productID(t, "teapot")
+	edit := fmt.Sprintf("/admin/products/%d", id)
+	_, doc := one.get(edit)
+	f, ok := formByTestID(doc, "product-form")
+	if !ok || f.Get("published") != "1" {
+		t.Fatalf("the edit form: %v, published %q", ok, f.Get("published"))
+	}
+	f.Set("description", ts.queryText(t, `SELECT description FROM products WHERE id = ?`, id))
+	f.Set("vat_rate", "2000")
+	two.get(edit)
+	if p := two.submit(edit+"/delete", url.Values{"confirmed": {"1"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("delete: %d", p.Status)
+	}
+	f.Set("name", "Old teapot")
+	if p := one.submit(edit, f); p.Status != http.StatusSeeOther {
+		t.Fatalf("the stale save: %d %q", p.Status, textOf(p.Doc))
+	}
+	if got := ts.queryText(t, `SELECT name || '|' || published FROM products WHERE id = ?`, id); got != "Old teapot|0" {
+		t.Errorf("after the stale save: %q, want the new name and still hidden", got)
 	}
 }

@@ -793,3 +793,34 @@ func TestBankNotify_OversizedBodyGetsTheProtocolsAnswer(t *testing.T) {
 		}
 	}
 }
+
+// The mirror case: the merchant charged the card and certified it, then the bank's
+// payment from the other tab arrives. The customer paid twice: the merchant is told,
+// once per authorisation, and the order stays paid by card.
+func TestBankNotify_PaymentAfterACertifiedCardIsASecondPayment(t *testing.T) {
+	ts := startBankShop(t, cmcic.Current)
+	sh := ts.newShopper(t)
+	ref := bankPlaceOrder(t, ts, sh)
+	o := bankOrderRow(t, ts, ref)
+	if p := payByCard(t, sh, ref, "visa", "4242424242424242", "12/30"); p.Status != http.StatusSeeOther {
+		t.Fatalf("card form: %d", p.Status)
+	}
+	ts.mu.Lock()
+	orders := ts.app.orders
+	ts.mu.Unlock()
+	id := ts.queryInt(t, `SELECT id FROM orders WHERE reference = ?`, ref)
+	if err := orders.Certify(context.Background(), id, checkout.Action{Actor: "admin:boss@example.com"}); err != nil {
+		t.Fatalf("certify: %v", err)
+	}
+	bn := newBankNotifier(t, ts)
+	for range 2 {
+		expectBankAck(t, bn.notify(t, http.MethodPost,
+			bankSealed(t, cmcic.Current, bankNotice{Ref: ref, Code: "paiement", Auth: "424242", Cents: o.TotalCents})), cmcic.AckOK)
+	}
+	if n := ts.queryInt(t, `SELECT count(*) FROM outbox WHERE key = ?`, ts.mailKey(t, ref, "merchant-second-payment-424242")); n != 1 {
+		t.Errorf("%d second-payment mails, want 1", n)
+	}
+	if m := ts.queryText(t, `SELECT payment_method || '|' || payment_state FROM orders WHERE id = ?`, id); m != "card|paid" {
+		t.Errorf("the order is %q, want still paid by card", m)
+	}
+}

@@ -1373,7 +1373,7 @@ func TestCheckout_TabSentBeforeTheOrderCameBackKeepsTheOwnersCookie(t *testing.T
 	ts := startShop(t)
 	sh := ts.newShopper(t)
 	sh.addToCart("honey", 1)
-	first, second := openCheckout(t, sh), openCheckout(t, sh)
+	first, second, third := openCheckout(t, sh), openCheckout(t, sh), openCheckout(t, sh)
 	before := sh.clone(t) // the second tab's request, as it left: the cookie before placing
 	ref, err := payRedirectRef(sh.submit("/checkout", first.form(nil)))
 	if err != nil {
@@ -1393,6 +1393,19 @@ func TestCheckout_TabSentBeforeTheOrderCameBackKeepsTheOwnersCookie(t *testing.T
 	}
 	if st, _ := sh.get("/orders/" + ref); st != http.StatusOK {
 		t.Errorf("the owner's cookie no longer opens the order: %d", st)
+	}
+	// Its form incomplete as well: still to the order, still no cookie written (the
+	// form is not kept, which would write it).
+	incomplete := third.form(nil)
+	incomplete.Del("phone")
+	p = before.clone(t).submit("/checkout", incomplete)
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/orders/"+ref {
+		t.Errorf("a late incomplete form: status %d to %q, want 303 to /orders/%s", p.Status, p.Header.Get("Location"), ref)
+	}
+	for _, c := range p.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "shop_visitor=") {
+			t.Errorf("a late incomplete form's answer rewrites the visitor cookie")
+		}
 	}
 	if n := ts.queryInt(t, `SELECT count(*) FROM orders`); n != 1 {
 		t.Errorf("%d orders, want 1", n)
@@ -1568,6 +1581,12 @@ func TestOrderPage_OrderTheItemsAgain(t *testing.T) {
 	}
 	if lines := sh.cartLines(); len(lines) != 1 {
 		t.Errorf("the cart after ordering again: %v, want the honey", lines)
+	}
+	// Sent twice (a double click without script): the cart holds the order's 2, not 4.
+	sh.submit("/orders/"+o.Ref+"/again", nil)
+	honey := fmt.Sprint(ts.productID(t, "honey"))
+	if got := sh.cartLines()[honey]; got != "2" {
+		t.Errorf("the cart holds %q honey after ordering again twice, want 2", got)
 	}
 	form := sh.getPage("/checkout")
 	f := byTestID(form.Doc, "checkout-form")
