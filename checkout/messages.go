@@ -100,18 +100,23 @@ func (m *Mails) PaidOverCardToMerchant(o Order) Mail {
 // PaidAtBankToShopper confirms to the shopper a bank payment that took over the card
 // they had entered on the shop's page: that card is not charged.
 func (m *Mails) PaidAtBankToShopper(o Order) Mail {
+	return m.paymentConfirmedToShopper(o, "shopper-paid-over-card",
+		"The bank confirmed your payment for order "+o.Reference+". The card you entered on our page before will not be charged.")
+}
+
+// paymentConfirmedToShopper tells the shopper their payment is confirmed, how (first),
+// and that the order is being prepared.
+func (m *Mails) paymentConfirmedToShopper(o Order, kind, first string) Mail {
 	v := templates.MailView{
 		Title: "Your payment is confirmed",
-		Paragraphs: []string{
-			"The bank confirmed your payment for order " + o.Reference + ". The card you entered on our page before will not be charged.",
-			"We are preparing your order and will write again when it " + m.shipsOrReady(o) + ".",
-		},
+		Paragraphs: []string{first,
+			"We are preparing your order and will write again when it " + m.shipsOrReady(o) + "."},
 	}
 	order := m.orderView(o, true)
 	v.Order = &order
 	v.Link = m.orderLink(o)
 	v.Footer = m.shopperFooter()
-	return m.render(o, "shopper-paid-over-card", o.Email, "Payment confirmed for your order "+o.Reference, v)
+	return m.render(o, kind, o.Email, "Payment confirmed for your order "+o.Reference, v)
 }
 
 // SecondPaymentToMerchant tells the merchant that the bank confirmed another payment,
@@ -196,18 +201,8 @@ func (m *Mails) orderConfirmationToShopper(o Order) mailDraft {
 
 // PaymentCertifiedToShopper tells the shopper the merchant has confirmed the card payment.
 func (m *Mails) PaymentCertifiedToShopper(o Order) Mail {
-	v := templates.MailView{
-		Title: "Your payment is confirmed",
-		Paragraphs: []string{
-			"The merchant has verified your card payment for order " + o.Reference + ".",
-			"We are preparing your order and will write again when it " + m.shipsOrReady(o) + ".",
-		},
-	}
-	order := m.orderView(o, true)
-	v.Order = &order
-	v.Link = m.orderLink(o)
-	v.Footer = m.shopperFooter()
-	return m.render(o, "shopper-certified", o.Email, "Payment confirmed for your order "+o.Reference, v)
+	return m.paymentConfirmedToShopper(o, "shopper-certified",
+		"The merchant has verified your card payment for order "+o.Reference+".")
 }
 
 // PaymentRejectedToShopper tells the shopper the card payment could not be verified.
