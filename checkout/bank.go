@@ -334,7 +334,8 @@ func (m *BankPayments) paidAfterClose(ctx context.Context, rec *notificationReco
 			rec.N.AuthNumber+") after the order was closed: refund it or fulfil the order", "bank"); err != nil {
 			return err
 		}
-		return enqueueMail(ctx, tx, svc.Mails.PaidAfterCloseToMerchant(o, rec.N.AuthNumber))
+		return enqueueMail(ctx, tx, svc.Mails.PaidAfterCloseToMerchant(o, rec.N.AuthNumber),
+			svc.Mails.PaidAfterCloseToShopper(o, rec.N.AuthNumber))
 	})
 }
 

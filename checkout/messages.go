@@ -273,14 +273,33 @@ func (m *Mails) ExpiredToShopper(o Order) Mail {
 		Title: "Your order has expired",
 		Paragraphs: []string{
 			"We did not receive the payment for order " + o.Reference + " in time, so it has been cancelled and nothing will be charged.",
-			"If you still want these items, you are welcome to order again.",
+			"If you still want these items, the order's page puts them back in your cart in one click.",
 		},
-		Link:   templates.MailLink{Text: "Visit the shop", URL: m.BaseURL + "/"},
+		Link:   m.orderLink(o),
 		Footer: m.shopperFooter(),
 	}
 	order := m.orderView(o, false)
 	v.Order = &order
 	return m.render(o, "shopper-expired", o.Email, "Your order "+o.Reference+" has expired", v)
+}
+
+// PaidAfterCloseToShopper tells the shopper whose order had closed (expired, cancelled)
+// that the bank took their payment after all, under authorisation auth: the mail that
+// said nothing would be charged was wrong, and the shop is told to refund or fulfil.
+// One per authorisation.
+func (m *Mails) PaidAfterCloseToShopper(o Order, auth string) Mail {
+	v := templates.MailView{
+		Title: "Your payment arrived after your order closed",
+		Paragraphs: []string{
+			"The bank confirmed your payment for order " + o.Reference + " after the order had closed and its items were released.",
+			"The shop has been told, and will refund you or, if the items are still there, send the order. You need not do anything.",
+		},
+		Link:   m.orderLink(o),
+		Footer: m.shopperFooter(),
+	}
+	order := m.orderView(o, false)
+	v.Order = &order
+	return m.render(o, "shopper-paid-after-close-"+auth, o.Email, "Your payment for order "+o.Reference+" arrived late", v)
 }
 
 // PaymentRefusedToShopper tells the shopper that the bank refused their payment, and

@@ -204,7 +204,9 @@ func TestMails_ShopperMessages(t *testing.T) {
 		{mails.CancelledToShopper(o, "Out of stock at the supplier"), "shopper-cancelled", "Your order AB12CD34EF has been cancelled",
 			[]string{"Reason: Out of stock at the supplier", "will be refunded"}},
 		{mails.ExpiredToShopper(o), "shopper-expired", "Your order AB12CD34EF has expired",
-			[]string{"did not receive the payment", "https://shop.test/"}},
+			[]string{"did not receive the payment", "?token=tok-Xy_za-Bcd"}},
+		{mails.PaidAfterCloseToShopper(o, "445566"), "shopper-paid-after-close-445566", "Your payment for order AB12CD34EF arrived late",
+			[]string{"after the order had closed", "refund you", "?token=tok-Xy_za-Bcd"}},
 		{mails.PaymentRefusedToShopper(o), "shopper-payment-refused", "Your payment for order AB12CD34EF was refused",
 			[]string{"refused the payment", "nothing was charged", "reserved until 14 March 2031, 11:30 UTC", "?token=tok-Xy_za-Bcd"}},
 	}

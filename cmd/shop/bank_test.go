@@ -614,6 +614,10 @@ func TestBankNotify_PaymentAfterExpiryIsFlaggedToTheMerchant(t *testing.T) {
 	if n := bankEvents(t, ts, ref, "paid_after_close"); n != 2 {
 		t.Errorf("%d paid_after_close events, want one per authorisation (2)", n)
 	}
+	// The shopper, told at expiry that nothing would be charged, hears of each.
+	if n := ts.queryInt(t, `SELECT count(*) FROM outbox WHERE order_id = ? AND key LIKE '%/shopper-paid-after-close-%'`, o.ID); n != 2 {
+		t.Errorf("%d mails to the shopper about late payments, want 2 (one per authorisation)", n)
+	}
 }
 
 // A shopper who typed a card on the shop's page, then paid at the bank in another tab
