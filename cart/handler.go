@@ -77,7 +77,7 @@ func (h *Handler) add(c echo.Context) error {
 		return err
 	}
 	if added.Capped {
-		h.Site.Sessions.AddFlash(c, cappedMessage(added))
+		h.Site.Sessions.AddWarning(c, cappedMessage(added))
 	} else {
 		h.Site.Sessions.AddFlash(c, "Added "+strconv.Itoa(qty)+" × "+added.Name+" to your cart.")
 	}
@@ -105,14 +105,14 @@ func (h *Handler) update(c echo.Context) error {
 	if store.ErrorCode(err) == store.NotFound {
 		// No longer sold, or gone from the cart in another tab: the cart says why,
 		// with its other lines, rather than a "page not found".
-		h.Site.Sessions.AddFlash(c, store.ErrorMessage(err)+" Your cart was not changed.")
+		h.Site.Sessions.AddWarning(c, store.ErrorMessage(err)+" Your cart was not changed.")
 		return c.Redirect(http.StatusSeeOther, "/cart")
 	}
 	if err != nil {
 		return err
 	}
 	if set.Capped {
-		h.Site.Sessions.AddFlash(c, cappedMessage(set))
+		h.Site.Sessions.AddWarning(c, cappedMessage(set))
 		return c.Redirect(http.StatusSeeOther, "/cart")
 	}
 	h.Site.Sessions.AddFlash(c, "Your cart was updated.")

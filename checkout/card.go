@@ -178,7 +178,7 @@ func (m *CardPayments) notPayable(c echo.Context, o Order) error {
 	if o.PaymentState == AwaitingCertification || o.PaymentState == Paid {
 		msg = "This order's payment was already received: the card you entered was not recorded."
 	}
-	m.Orders.Site.Sessions.AddFlash(c, msg)
+	m.Orders.Site.Sessions.AddWarning(c, msg)
 	return c.Redirect(http.StatusSeeOther, OrderURL(c, o, ""))
 }
 

@@ -148,7 +148,7 @@ func (h *Handler) renderForm(c echo.Context, status int, f Form, errs FieldError
 	}
 	for _, l := range lines {
 		if l.Problem() != "" {
-			h.Site.Sessions.AddFlash(c, "Some items in your cart cannot be ordered as they are.")
+			h.Site.Sessions.AddWarning(c, "Some items in your cart cannot be ordered as they are.")
 			return c.Redirect(http.StatusSeeOther, "/cart")
 		}
 	}

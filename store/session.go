@@ -11,6 +11,8 @@ import (
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
+
+	"shop/templates"
 )
 
 // Marks a visitor's cookie keeps about its id, so that pages can skip reading what a
@@ -260,6 +262,12 @@ func (s *Sessions) AddFlash(c echo.Context, msg string) {
 	}
 	sess.AddFlash(msg, flashKey)
 	_ = save(c, sess)
+}
+
+// AddWarning is AddFlash for a message that reports a refusal or a problem: the next
+// page shows it as an alert rather than as a confirmation.
+func (s *Sessions) AddWarning(c echo.Context, msg string) {
+	s.AddFlash(c, templates.WarningMark+msg)
 }
 
 // Flashes takes the pending one-time messages.

@@ -9,9 +9,9 @@ type Chrome struct {
 	ShopName  string
 	CSRF      string
 	CartCount int
-	Flashes   []string
-	Query     string // the search box's value
-	CSS       string // versioned asset URLs
+	Flashes   []string // one-time messages; one starting with WarningMark says something went wrong
+	Query     string   // the search box's value
+	CSS       string   // versioned asset URLs
 	JS        string
 	Admin     bool // show the admin navigation instead of the shop's
 }
@@ -119,3 +119,7 @@ type ErrorView struct {
 type PendingOrder struct {
 	Reference, PayURL, Until string
 }
+
+// WarningMark starts a flash that reports a refusal or a problem (Sessions.AddWarning):
+// the layout shows it as an alert, apart from the confirmations.
+const WarningMark = "\x00!"

@@ -738,8 +738,16 @@ func TestCardPayment_SecondCardIsRefusedWithAMessage(t *testing.T) {
 		t.Fatalf("second card: status %d to %q, want 303 to the order", p.Status, p.Header.Get("Location"))
 	}
 	_, doc := sh.get("/orders/" + o.Ref)
-	if flash := textOf(adminFirst(byTestID(doc, "flash"))); !strings.Contains(flash, "already received") {
-		t.Errorf("the order page says %q, want it to say the payment was already received", flash)
+	flash := adminFirst(byTestID(doc, "flash"))
+	if !strings.Contains(textOf(flash), "already received") {
+		t.Errorf("the order page says %q, want it to say the payment was already received", textOf(flash))
+	}
+	// A refusal reads as one: an alert, not a confirmation's status.
+	if class, _ := attr(flash, "class"); !strings.Contains(class, "caution") || !attrIs(flash, "role", "alert") {
+		t.Errorf("the refusal is shown with class %q: want an alert", class)
+	}
+	if strings.Contains(textOf(flash), "\x00") {
+		t.Error("the warning's mark shows on the page")
 	}
 	if n := ts.queryInt(t, `SELECT count(*) FROM card_payments`); n != 1 {
 		t.Errorf("%d card records, want the first card's only", n)

@@ -197,12 +197,23 @@ func TestCart_OverStockIsCappedWithAMessage(t *testing.T) {
 		if p.Status != http.StatusSeeOther || p.Header.Get("Location") != tt.landing {
 			t.Fatalf("%s 5: %d to %q, want 303 to %s", tt.path, p.Status, p.Header.Get("Location"), tt.landing)
 		}
-		if got := testIDText(sh.getPage(tt.landing).Doc, "flash"); got != want {
+		doc := sh.getPage(tt.landing).Doc
+		if got := testIDText(doc, "flash"); got != want {
 			t.Errorf("%s 5: message %q, want %q", tt.path, got, want)
+		}
+		// Not what was asked for: an alert, not a confirmation.
+		if !attrIs(adminFirst(byTestID(doc, "flash")), "role", "alert") {
+			t.Errorf("%s 5: the capped message is not shown as an alert", tt.path)
 		}
 		if got := sh.cartLines(); got[honey] != "2" {
 			t.Errorf("%s 5: cart lines = %v, want honey × 2", tt.path, got)
 		}
+	}
+	// What was asked for: a confirmation (role status).
+	sh.get("/products/teapot")
+	sh.submit("/cart/add", url.Values{"product_id": {strconv.FormatInt(shop.productID(t, "teapot"), 10)}, "quantity": {"1"}, "from": {"product"}})
+	if f := adminFirst(byTestID(sh.getPage("/products/teapot").Doc, "flash")); f == nil || !attrIs(f, "role", "status") {
+		t.Error("an item added as asked is not confirmed with role status")
 	}
 }
 
