@@ -112,11 +112,7 @@ func (m *Mails) paymentConfirmedToShopper(o Order, kind, first string) Mail {
 		Paragraphs: []string{first,
 			"We are preparing your order and will write again when it " + m.shipsOrReady(o) + "."},
 	}
-	order := m.orderView(o, true)
-	v.Order = &order
-	v.Link = m.orderLink(o)
-	v.Footer = m.shopperFooter()
-	return m.render(o, kind, o.Email, "Payment confirmed for your order "+o.Reference, v)
+	return m.toShopper(o, kind, "Payment confirmed for your order "+o.Reference, v, true)
 }
 
 // SecondPaymentToMerchant tells the merchant that the bank confirmed another payment,
@@ -214,11 +210,7 @@ func (m *Mails) PaymentRejectedToShopper(o Order) Mail {
 			"If you still want these items, you are welcome to place a new order.",
 		},
 	}
-	order := m.orderView(o, false)
-	v.Order = &order
-	v.Link = m.orderLink(o)
-	v.Footer = m.shopperFooter()
-	return m.render(o, "shopper-rejected", o.Email, "Payment not accepted for your order "+o.Reference, v)
+	return m.toShopper(o, "shopper-rejected", "Payment not accepted for your order "+o.Reference, v, false)
 }
 
 // ShippedToShopper tells the shopper the order is on its way (or ready to collect), with
@@ -260,11 +252,7 @@ func (m *Mails) CancelledToShopper(o Order, reason string) Mail {
 	if o.PaymentState == Paid {
 		v.Paragraphs = append(v.Paragraphs, "As it was already paid, the payment will be refunded.")
 	}
-	order := m.orderView(o, false)
-	v.Order = &order
-	v.Link = m.orderLink(o)
-	v.Footer = m.shopperFooter()
-	return m.render(o, "shopper-cancelled", o.Email, "Your order "+o.Reference+" has been cancelled", v)
+	return m.toShopper(o, "shopper-cancelled", "Your order "+o.Reference+" has been cancelled", v, false)
 }
 
 // ExpiredToShopper tells the shopper an unpaid order was released.
@@ -275,12 +263,8 @@ func (m *Mails) ExpiredToShopper(o Order) Mail {
 			"We did not receive the payment for order " + o.Reference + " in time, so it has been cancelled and nothing will be charged.",
 			"If you still want these items, the order's page puts them back in your cart in one click.",
 		},
-		Link:   m.orderLink(o),
-		Footer: m.shopperFooter(),
 	}
-	order := m.orderView(o, false)
-	v.Order = &order
-	return m.render(o, "shopper-expired", o.Email, "Your order "+o.Reference+" has expired", v)
+	return m.toShopper(o, "shopper-expired", "Your order "+o.Reference+" has expired", v, false)
 }
 
 // PaidAfterCloseToShopper tells the shopper whose order had closed (expired, cancelled)
@@ -294,12 +278,18 @@ func (m *Mails) PaidAfterCloseToShopper(o Order, auth string) Mail {
 			"The bank confirmed your payment for order " + o.Reference + " after the order had closed and its items were released.",
 			"The shop has been told, and will refund you or, if the items are still there, send the order. You need not do anything.",
 		},
-		Link:   m.orderLink(o),
-		Footer: m.shopperFooter(),
 	}
-	order := m.orderView(o, false)
+	return m.toShopper(o, "shopper-paid-after-close-"+auth, "Your payment for order "+o.Reference+" arrived late", v, false)
+}
+
+// toShopper renders v as a mail to o's customer, with the order below it (its addresses
+// too, or not), the link to its page and the shopper's footer.
+func (m *Mails) toShopper(o Order, kind, subject string, v templates.MailView, withAddresses bool) Mail {
+	order := m.orderView(o, withAddresses)
 	v.Order = &order
-	return m.render(o, "shopper-paid-after-close-"+auth, o.Email, "Your payment for order "+o.Reference+" arrived late", v)
+	v.Link = m.orderLink(o)
+	v.Footer = m.shopperFooter()
+	return m.render(o, kind, o.Email, subject, v)
 }
 
 // PaymentRefusedToShopper tells the shopper that the bank refused their payment, and
@@ -312,12 +302,8 @@ func (m *Mails) PaymentRefusedToShopper(o Order) Mail {
 			"The bank refused the payment for order " + o.Reference + ", so nothing was charged.",
 			"Your items stay reserved until " + m.date(o.ExpiresAt) + ". You can try again from your order's page, with another card if need be.",
 		},
-		Link:   m.orderLink(o),
-		Footer: m.shopperFooter(),
 	}
-	order := m.orderView(o, false)
-	v.Order = &order
-	return m.render(o, "shopper-payment-refused", o.Email, "Your payment for order "+o.Reference+" was refused", v)
+	return m.toShopper(o, "shopper-payment-refused", "Your payment for order "+o.Reference+" was refused", v, false)
 }
 
 // PaymentRefusedToMerchant tells the merchant, once per order, that the bank refused a
