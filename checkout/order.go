@@ -129,6 +129,12 @@ func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
 		&o.ExpiresAt, &o.PaidAt, &o.CreatedAt, &o.UpdatedAt)
 	o.Billing.Name = o.Name
 	o.Delivery.NeedsAddress = o.Shipping.Line1 != ""
+	// The driver reads times back in the machine's zone (or a fixed one); in UTC they are
+	// the same values as an order built in Go (Place), whatever the machine's zone.
+	o.ExpiresAt, o.CreatedAt, o.UpdatedAt = o.ExpiresAt.UTC(), o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+	if o.PaidAt.Valid {
+		o.PaidAt.Time = o.PaidAt.Time.UTC()
+	}
 	return o, err
 }
 

@@ -3,8 +3,10 @@ package checkout
 import (
 	"context"
 	"errors"
+	"net/url"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -486,6 +488,48 @@ func TestPlace_DrawsAnotherReferenceWhenTaken(t *testing.T) {
 	}
 	if again, _ := f.svc.OrderByReference(ctx, first.Reference); again.ID != first.ID || again.TotalCents != first.TotalCents {
 		t.Errorf("the first order changed: %+v", again)
+	}
+}
+
+// Place builds the order it returns from what it wrote, without reading it back: for
+// each kind of delivery it must be the order as the database then holds it, field for
+// field, since the shopper's next pages show the one Place returned.
+func TestPlace_ReturnsTheOrderAsStored(t *testing.T) {
+	f := newPlaceFixture(t)
+	ctx := context.Background()
+	tea := f.product(t, "tea", 950, 550, 10)
+	mug := f.product(t, "mug", 1800, 2000, 10)
+	for i, change := range []func(v url.Values){
+		func(v url.Values) {}, // delivered to the billing address
+		func(v url.Values) {
+			v.Set("ship_different", "1")
+			v.Set("ship_name", "Pierre Curie")
+			v.Set("ship_line1", "3 quai Saint-Vincent")
+			v.Set("ship_line2", "Bâtiment B")
+			v.Set("ship_postcode", "69001")
+			v.Set("ship_city", "Lyon")
+			v.Set("ship_country", "BE")
+			v.Set("billing_line2", "2e étage")
+			v.Set("note", "Ring twice")
+			v.Set("delivery", "express")
+		},
+		func(v url.Values) { v.Set("delivery", "pickup") },
+	} {
+		r := f.fill(t, "v"+strconv.Itoa(i), map[int64]int{tea: 1, mug: i + 1})
+		values := validValues()
+		change(values)
+		r.Form = FormFromValues(values)
+		o, _, err := f.svc.Place(ctx, r)
+		if err != nil {
+			t.Fatalf("order %d: %v", i, err)
+		}
+		stored, err := f.svc.OrderByID(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(o, stored) {
+			t.Errorf("order %d: Place returned\n%+v\nthe database holds\n%+v", i, o, stored)
+		}
 	}
 }
 
