@@ -115,12 +115,12 @@ func (s *Service) Place(ctx context.Context, r PlaceRequest) (o Order, dup bool,
 	return o, dup, nil
 }
 
-// place writes the order and returns it as stored: its row as the insert returned it,
-// its lines and VAT breakdown as written.
 // errCartEmpty is Place's answer to a cart with nothing in it: often a second tab's form
 // after the first placed the order.
 var errCartEmpty = &store.Error{Code: store.Invalid, Message: "Your cart is empty."}
 
+// place writes the order and returns it as stored, built from the values it inserted,
+// with its lines and VAT breakdown as written.
 func (s *Service) place(ctx context.Context, tx *store.Tx, r PlaceRequest) (Order, error) {
 	lines, err := cart.LinesTx(ctx, tx, r.Visitor)
 	if err != nil {

@@ -499,6 +499,7 @@ func TestPlace_ReturnsTheOrderAsStored(t *testing.T) {
 	ctx := context.Background()
 	tea := f.product(t, "tea", 950, 550, 10)
 	mug := f.product(t, "mug", 1800, 2000, 10)
+	f.clock.Advance(123456789 * time.Nanosecond) // times keep their fractions of a second
 	for i, change := range []func(v url.Values){
 		func(v url.Values) {}, // delivered to the billing address
 		func(v url.Values) {

@@ -11,7 +11,7 @@ import (
 // text writes s escaped, as { s } does. templ passes every { s } through fmt.Sprint,
 // which copies the string and boxes it: in a listing, where each card shows a few
 // strings, that was a tenth of the page's CPU. The hot templates (listings, the product
-// page, the layout, Field and SelectField, the order summary) use @text(s) for a text
+// page, the layout, the order summary) use @text(s) for a text
 // alone in its element; within a run of words templ does not read @text as a call, so
 // those keep { s }, as do the texts only an error shows.
 func text(s string) templ.Component { return textComponent(s) }
