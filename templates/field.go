@@ -20,15 +20,8 @@ import (
 func Field(p FieldProps) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
 		h := htmlWriter{w: w}
-		if p.Error != "" {
-			h.raw(`<div class="field invalid"><label for="`)
-		} else {
-			h.raw(`<div class="field"><label for="`)
-		}
-		h.text(p.ID)
-		h.raw(`">`)
-		h.text(p.Label)
-		h.raw(`</label> <input id="`)
+		h.fieldStart(p.Error != "", p.ID, p.Label)
+		h.raw(`<input id="`)
 		h.text(p.ID)
 		h.raw(`" name="`)
 		h.text(p.Name)
@@ -78,15 +71,8 @@ func Field(p FieldProps) templ.Component {
 func SelectField(id, name, label, value, errMsg string, options []Option) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
 		h := htmlWriter{w: w}
-		if errMsg != "" {
-			h.raw(`<div class="field invalid"><label for="`)
-		} else {
-			h.raw(`<div class="field"><label for="`)
-		}
-		h.text(id)
-		h.raw(`">`)
-		h.text(label)
-		h.raw(`</label> <select id="`)
+		h.fieldStart(errMsg != "", id, label)
+		h.raw(`<select id="`)
 		h.text(id)
 		h.raw(`" name="`)
 		h.text(name)
@@ -132,6 +118,19 @@ func (h *htmlWriter) raw(s string) {
 // text writes s escaped for a text node or a double-quoted attribute value, as templ
 // does.
 func (h *htmlWriter) text(s string) { h.raw(templ.EscapeString(s)) }
+
+// fieldStart opens a field's wrapper, marked invalid with an error, and writes its label.
+func (h *htmlWriter) fieldStart(invalid bool, id, label string) {
+	if invalid {
+		h.raw(`<div class="field invalid"><label for="`)
+	} else {
+		h.raw(`<div class="field"><label for="`)
+	}
+	h.text(id)
+	h.raw(`">`)
+	h.text(label)
+	h.raw(`</label> `)
+}
 
 // errorText is a field's error message, which its control's aria-describedby names.
 func (h *htmlWriter) errorText(id, name, msg string) {
